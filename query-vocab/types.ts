@@ -1,0 +1,226 @@
+// The typed form of every podagg document. `query-vocab/` turns RDF into these and back;
+// `agent/core/` computes over them and never sees RDF. Identifiers are plain strings
+// (WebIDs and document IRIs), byte payloads are Uint8Array.
+
+export type WebId = string;
+
+export type AggregateKind = 'Count' | 'Sum' | 'Mean' | 'Variance' | 'Histogram' | 'VectorSum';
+
+/** A half-open bin [lower, upper); the last bin of a histogram also takes `upper`. */
+export interface Bin {
+  lower: number;
+  upper: number;
+}
+
+/** A grouped aggregate computes one block per key of a declared domain. */
+export interface GroupBy {
+  /** SELECT variable (without '?') whose value picks the block. */
+  variable: string;
+  /** The declared key domain, in order; rows with another key are ignored. */
+  keys: string[];
+}
+
+export interface AggregateSpec {
+  /** IRI of the aggregate node in the query document. */
+  id: string;
+  kind: AggregateKind;
+  /** SELECT variable read (Sum, Mean, Variance, Histogram); absent for Count. */
+  variable?: string;
+  /** VectorSum: the SELECT variables forming the vector, in order (dimension = length). */
+  variables?: string[];
+  /** Declared clipping bounds (Sum, Mean, Variance, VectorSum). */
+  lower?: number;
+  upper?: number;
+  /** Decimal digits kept by the fixed-point encoding (0 = integers). */
+  precision?: number;
+  /** Histogram bins, in order, non-overlapping. */
+  bins?: Bin[];
+  groupBy?: GroupBy;
+  /** 'people': each contributor counts once (its rows are averaged first); 'rows': every row counts. */
+  unit: 'rows' | 'people';
+  /** Rows one contributor may add when unit is 'rows' (bounds the ring); default 1000. */
+  maxRows?: number;
+}
+
+export type StrategyName = 'LowCost' | 'HighCompleteness' | 'SafeAndPrompt' | 'Hybrid' | 'Threshold';
+
+export interface AggregationQuery {
+  /** IRI of the query document (its subject). */
+  id: string;
+  title: string;
+  querier: WebId;
+  /** IRI of the population directory container. */
+  population: string;
+  /** SPARQL SELECT, as text. */
+  selection: string;
+  aggregates: AggregateSpec[];
+  /** DPV purpose concept IRIs. */
+  purposes: string[];
+  minContributors: number;
+  /** ISO 8601 date-time. */
+  deadline: string;
+  /** Estimated fraction (0, 1] of the population that will contribute. */
+  expectedSelectivity: number;
+  /** IRI of the plan document, once published. */
+  plan?: string;
+  /** Hex nonce seeding the sortition, once published. */
+  nonce?: string;
+  /** Plan parameters the querier fixes by hand; the planner fills in the rest. */
+  fixedParams?: Partial<PlanParams>;
+}
+
+export interface ConsentPolicy {
+  id: string;
+  owner: WebId;
+  /** DPV purpose IRIs accepted. */
+  purposes: string[];
+  /** WebIDs of accepted queriers; empty together with anyQuerier=true means anyone. */
+  queriers: WebId[];
+  anyQuerier: boolean;
+  /** Container or resource IRIs the agent may query (the data scope). */
+  dataScope: string[];
+  /** Refuse plans whose groups are smaller than this. */
+  minGroupSize: number;
+  /** Refuse queries whose minContributors is below this. */
+  minContributors: number;
+  /** At most this many accepted queries per rolling 24 hours. */
+  maxQueriesPerDay: number;
+}
+
+export interface ConsentDecision {
+  id: string;
+  owner: WebId;
+  query: string;
+  accepted: boolean;
+  /** Which rule decided, in one readable sentence. */
+  reason: string;
+  /** ISO 8601 date-time. */
+  at: string;
+}
+
+export interface Timeouts {
+  /** How long a leaf waits for contributions after the announcement. */
+  collectMs: number;
+  /** How long a group waits for its peers when synchronising. */
+  syncMs: number;
+  /** How long an inner group waits for its children. */
+  childMs: number;
+}
+
+export interface PlanParams {
+  depth: number;
+  fanout: number;
+  groupSize: number;
+  /** Shares needed to reconstruct: equals groupSize for additive sharing. */
+  threshold: number;
+  strategy: StrategyName;
+  backupRatio: number;
+  timeouts: Timeouts;
+}
+
+export interface PlanGroup {
+  /** Path from the root: 'g' for the root, 'g.0', 'g.0.3', … */
+  id: string;
+  level: number;
+  parent: string | null;
+  members: WebId[];
+}
+
+export interface AggregationPlan {
+  id: string;
+  query: string;
+  nonce: string;
+  params: PlanParams;
+  /** Root first, then level by level. */
+  groups: PlanGroup[];
+  backups: WebId[];
+  /** Population member → leaf group id. */
+  zones: Record<WebId, string>;
+}
+
+// ---- messages -------------------------------------------------------------------------
+
+interface MessageBase {
+  /** IRI of the query this message belongs to. */
+  query: string;
+  sender: WebId;
+  recipient: WebId;
+  /** ISO 8601 date-time at the sender. */
+  sentAt: string;
+  /** Ed25519 signature over the canonical bytes of every other field. */
+  signature: Uint8Array;
+}
+
+export interface Announcement extends MessageBase {
+  type: 'Announcement';
+  plan: string;
+}
+
+export interface Contribution extends MessageBase {
+  type: 'Contribution';
+  /** Leaf group and member index the share is for. */
+  group: string;
+  position: number;
+  /** The contributor's consent statement: the decision it recorded. */
+  consent: string;
+  sealed: Uint8Array;
+}
+
+export interface Confirmation extends MessageBase {
+  type: 'Confirmation';
+  group: string;
+  position: number;
+  /** Contributor (or child group) ids this member holds, sorted. */
+  contributors: string[];
+}
+
+export interface PartialAggregate extends MessageBase {
+  type: 'PartialAggregate';
+  /** The sending group and the sender's position in it. */
+  group: string;
+  position: number;
+  versionId: string;
+  counter: number;
+  /** Contributors included in this sum, and those that sent shares into the subtree. */
+  included: number;
+  received: number;
+  sealed: Uint8Array;
+}
+
+export type Message = Announcement | Contribution | Confirmation | PartialAggregate;
+
+// ---- result ---------------------------------------------------------------------------
+
+export type AggregateValue =
+  | { kind: 'scalar'; value: number }
+  | { kind: 'vector'; values: number[] }
+  | { kind: 'histogram'; bins: Bin[]; counts: number[] }
+  | { kind: 'grouped'; keys: string[]; values: AggregateValue[] };
+
+export interface ResultValue {
+  aggregate: string;
+  kind: AggregateKind;
+  value: AggregateValue;
+}
+
+export interface AggregationResult {
+  id: string;
+  query: string;
+  plan: string;
+  values: ResultValue[];
+  contributors: number;
+  /** Included contributors / contributors that sent shares, in [0, 1]. */
+  completeness: number;
+  strategy: StrategyName;
+  startedAt: string;
+  endedAt: string;
+  generatedBy: WebId;
+}
+
+export interface Registration {
+  webId: WebId;
+  inbox: string;
+  /** Raw 32-byte public keys. */
+  x25519: Uint8Array;
+  ed25519: Uint8Array;
+}
