@@ -1,0 +1,71 @@
+// Every incoming message is checked before any role sees it, cheapest first: it is for
+// this query and this agent, its sender is registered and signed it, the plan gives the
+// sender the role the message claims, and it is not a replay. Each failure has its own
+// error code. Sealed payloads are opened later, by the role that reads them.
+
+import type { Confirmation, Message } from '../../query-vocab/types.ts';
+import { candidacies } from './backup.ts';
+import { ProtocolError } from './errors.ts';
+import type { ReplayGuard } from './replay.ts';
+import type { Env } from './runtime.ts';
+
+export function admit(env: Env, guard: ReplayGuard, m: Message): void {
+  if (m.query !== env.ctx.query.id) throw new ProtocolError('not-in-plan', `${m.type} from ${m.sender} is for another query (${m.query})`);
+  if (m.recipient !== env.self) throw new ProtocolError('wrong-recipient', `${m.type} from ${m.sender} is addressed to ${m.recipient}`);
+  const reg = env.ctx.directory.get(m.sender);
+  if (!reg) throw new ProtocolError('unknown-sender', `${m.type} from ${m.sender}, who is not in the population directory`);
+  env.crypto.verify(m, reg.ed25519);
+  checkRole(env, m);
+  if (m.type === 'Confirmation') checkFresh(env, m);
+  else guard.check(m);
+}
+
+const notInPlan = (m: Message, why: string) => new ProtocolError('not-in-plan', `${m.type} from ${m.sender}: ${why}`);
+
+function holds(env: Env, group: string, position: number, w: string): boolean {
+  return candidacies(env.topo, group, w).some((c) => c.position === position);
+}
+
+function checkRole(env: Env, m: Message): void {
+  const { topo, self } = env;
+  switch (m.type) {
+    case 'Announcement': {
+      const zone = topo.plan.zones[self];
+      const fromLeaf = zone !== undefined && candidacies(topo, zone, m.sender).length > 0;
+      if (m.sender !== env.ctx.query.querier && !fromLeaf) throw notInPlan(m, 'neither the querier nor a member of our leaf group');
+      return;
+    }
+    case 'Contribution':
+      if (topo.plan.zones[m.sender] !== m.group) throw notInPlan(m, `the sender's zone is not ${m.group}`);
+      if (!holds(env, m.group, m.position, self)) throw notInPlan(m, `we are not a candidate for ${m.group}#${m.position}`);
+      return;
+    case 'Confirmation':
+      if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
+      if (!candidacies(topo, m.group, self).some((c) => c.position !== m.position)) throw notInPlan(m, `we hold no other position of ${m.group}`);
+      return;
+    case 'PartialAggregate': {
+      if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
+      const parent = topo.groups.get(m.group)?.parent;
+      if (parent === null) {
+        if (self !== env.ctx.query.querier) throw notInPlan(m, 'a root aggregate goes to the querier');
+      } else if (parent === undefined || !holds(env, parent, m.position, self)) {
+        throw notInPlan(m, `we are not a candidate for ${parent}#${m.position}`);
+      }
+      return;
+    }
+  }
+}
+
+// Confirmations are superseded rather than counted, so freshness is by send time: an
+// older or identical confirmation from the same position is a replay.
+function checkFresh(env: Env, m: Confirmation): void {
+  for (const slot of Object.values(env.state.slots)) {
+    if (slot.group !== m.group) continue;
+    const prev = slot.peers[String(m.position)];
+    if (!prev) continue;
+    const same = prev.entries.length === m.contributors.length && prev.entries.every((e, i) => e === m.contributors[i]);
+    if (prev.sentAt > m.sentAt || (prev.sentAt === m.sentAt && same)) {
+      throw new ProtocolError('replayed', `Confirmation from ${m.sender} for ${m.group}#${m.position} is not newer than the last one`);
+    }
+  }
+}

@@ -1,0 +1,265 @@
+// The aggregator role, for one slot (group, position), leaf or inner. It collects inputs
+// (contributors' shares at a leaf, children's partial sums above) until every expected
+// input arrived or its deadline passed; confirms its entry set to the group's other
+// positions when the strategy synchronises; agrees on the entries every position holds
+// (all k for additive shares, any t for Shamir), sums exactly those, and sends the sum,
+// sealed, with the version id naming them, to the same position of the parent group (or
+// to the querier from the root). Agreeing before summing is what keeps the k share trees
+// consistent: a subtree missing at one position is cut at every position.
+
+import type { Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
+import { heldBefore } from './backup.ts';
+import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
+import { layoutOf, type Env } from './runtime.ts';
+import { slotKey, type SlotState } from './state.ts';
+import { readyAfterMs, syncAt } from './strategy.ts';
+import { isLeaf } from './topology.ts';
+import { childEntry, entryKey, versionId } from './version.ts';
+
+/** A backup's counters start high so a parent prefers its sums to its predecessor's. */
+const RANK_COUNTER = 1_000_000;
+
+export type SlotTimer = 'ready' | 'sync';
+
+export function slotTimerName(kind: SlotTimer, slot: { group: string; position: number }): string {
+  return `${kind}|${slot.group}|${slot.position}`;
+}
+
+export function parseSlotTimer(name: string): { kind: SlotTimer; group: string; position: number } | null {
+  const [kind, group, position] = name.split('|');
+  if ((kind !== 'ready' && kind !== 'sync') || group === undefined || position === undefined) return null;
+  return { kind, group, position: Number(position) };
+}
+
+const label = (s: SlotState) => `aggregator ${s.group}#${s.position}`;
+
+export function startSlot(env: Env, group: string, position: number, rank: number): SlotState {
+  const key = slotKey(group, position);
+  const existing = env.state.slots[key];
+  if (existing) return existing;
+  const now = env.now();
+  const start = env.state.startedAt ?? now;
+  const height = env.topo.height.get(group) ?? 0;
+  let deadline = start + readyAfterMs(env.params, height);
+  // A backup arrives late: give the re-sent inputs at least a sync period to come in.
+  if (rank > 0) deadline = Math.max(deadline, now + env.params.timeouts.syncMs);
+  const slot: SlotState = {
+    group,
+    position,
+    rank,
+    leaf: isLeaf(env.topo, group),
+    deadline,
+    readyForced: false,
+    syncExpired: false,
+    phase: 'collecting',
+    inputs: {},
+    peers: {},
+    confirmed: null,
+    emitted: null,
+    emissions: 0,
+    versions: {},
+  };
+  env.state.slots[key] = slot;
+  env.timerAt(slotTimerName('ready', slot), deadline);
+  env.log('info', `${label(slot)}: ${rank > 0 ? `takes over as backup (rank ${rank})` : 'started'}, collecting until +${deadline - now} ms`);
+  return slot;
+}
+
+export function slotTimer(env: Env, slot: SlotState, kind: SlotTimer): void {
+  if (kind === 'ready') slot.readyForced = true;
+  else slot.syncExpired = true;
+  progress(env, slot);
+}
+
+function acceptsInputs(env: Env, slot: SlotState): boolean {
+  return slot.phase === 'collecting' || (env.strategy.standby === 'stay' && slot.phase !== 'aborted');
+}
+
+export function onContribution(env: Env, slot: SlotState, m: Contribution, share: Vec): void {
+  if (!acceptsInputs(env, slot)) {
+    env.log('info', `${label(slot)}: late share from ${m.sender} ignored (${slot.phase})`);
+    return;
+  }
+  slot.inputs[m.sender] = { version: '', counter: 0, included: 1, received: 1, sum: share };
+  progress(env, slot);
+}
+
+export function onPartial(env: Env, slot: SlotState, m: PartialAggregate, sum: Vec): void {
+  if (!acceptsInputs(env, slot)) {
+    env.log('info', `${label(slot)}: late sum from child ${m.group} ignored (${slot.phase})`);
+    return;
+  }
+  const prev = slot.inputs[m.group];
+  if (prev && prev.counter >= m.counter) return; // an older version overtaken by a newer one
+  slot.inputs[m.group] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, sum };
+  progress(env, slot);
+}
+
+export function onConfirmation(env: Env, slot: SlotState, m: Confirmation): void {
+  slot.peers[String(m.position)] = { entries: [...m.contributors], sentAt: m.sentAt };
+  progress(env, slot);
+}
+
+/** Called after `w` was added to the failed set. */
+export function slotPeerFailed(env: Env, slot: SlotState, w: WebId): void {
+  const group = env.topo.groups.get(slot.group);
+  if (!group) return;
+  for (let p = 0; p < group.members.length; p++) {
+    if (p === slot.position || !heldBefore(env.topo, { group: slot.group, position: p }, w, env.isFailed)) continue;
+    const next = env.holder({ group: slot.group, position: p });
+    env.log('info', `${label(slot)}: peer ${p} (${w}) failed${next ? `, backup ${next} takes over` : ', not replaced'}`);
+    if (next && slot.confirmed) sendConfirmation(env, slot, next, slot.confirmed);
+  }
+  const emitted = slot.emitted;
+  if (emitted && emitted.to === w && group.parent !== null) {
+    emitted.to = env.holder({ group: group.parent, position: slot.position });
+    if (emitted.to) {
+      sendEmission(env, slot, emitted.to);
+      env.log('info', `${label(slot)}: parent ${w} failed, sum re-sent to backup ${emitted.to}`);
+    }
+  }
+  for (const child of env.topo.children.get(slot.group) ?? []) {
+    if (!heldBefore(env.topo, { group: child, position: slot.position }, w, env.isFailed)) continue;
+    if (env.strategy.propagation === 'full' && slot.phase === 'collecting' && !slot.inputs[child]) {
+      abortSlot(env, slot, `child ${child} failed before sending (full propagation)`);
+      return;
+    }
+  }
+  progress(env, slot);
+}
+
+function abortSlot(env: Env, slot: SlotState, why: string): void {
+  slot.phase = 'aborted';
+  env.log('warn', `${label(slot)}: gives up: ${why}`);
+}
+
+// ---- the decision procedure --------------------------------------------------------
+
+function ownEntries(slot: SlotState): string[] {
+  if (slot.leaf) return Object.keys(slot.inputs).sort();
+  // An empty child adds nothing: leaving it out makes 'cut' and 'absent' the same entry set.
+  return Object.entries(slot.inputs)
+    .filter(([, i]) => i.included > 0)
+    .map(([child, i]) => childEntry(child, i.version))
+    .sort();
+}
+
+function allInputsIn(env: Env, slot: SlotState): boolean {
+  if (slot.leaf) return Object.keys(slot.inputs).length >= (env.topo.zones.get(slot.group)?.length ?? 0);
+  return (env.topo.children.get(slot.group) ?? []).every(
+    (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,
+  );
+}
+
+function peersSettled(env: Env, slot: SlotState): boolean {
+  const k = env.params.groupSize;
+  for (let p = 0; p < k; p++) {
+    if (p === slot.position || slot.peers[String(p)]) continue;
+    if (env.holder({ group: slot.group, position: p }) !== null) return false;
+  }
+  return true;
+}
+
+/** The entries to sum, or null when this position lacks some agreed entry (Shamir). */
+function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | null {
+  if (syncAt(env.strategy, slot.leaf) === 'none') return own;
+  const peerSets = Object.values(slot.peers).map((p) => new Set(p.entries));
+  if (env.strategy.sharing === 'additive') return own.filter((e) => peerSets.every((s) => s.has(e)));
+  const counts = new Map<string, number>(own.map((e) => [e, 1]));
+  for (const s of peerSets) for (const e of s) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const agreed = [...counts].filter(([, n]) => n >= env.params.threshold).map(([e]) => e).sort();
+  const mine = new Set(own);
+  return agreed.every((e) => mine.has(e)) ? agreed : null;
+}
+
+function progress(env: Env, slot: SlotState): void {
+  const mode = syncAt(env.strategy, slot.leaf);
+  if (slot.phase === 'collecting') {
+    if (!slot.readyForced && !allInputsIn(env, slot)) return;
+    if (env.strategy.propagation === 'full' && !slot.leaf) {
+      const missing = (env.topo.children.get(slot.group) ?? []).filter((c) => !slot.inputs[c]);
+      if (missing.length > 0) return abortSlot(env, slot, `children ${missing.join(', ')} missing at the deadline (full propagation)`);
+    }
+    if (mode !== 'none') confirm(env, slot, ownEntries(slot));
+    if (mode !== 'blocking') return emitAgreed(env, slot);
+    slot.phase = 'syncing';
+    env.timerAt(slotTimerName('sync', slot), env.now() + env.params.timeouts.syncMs);
+  }
+  if (slot.phase === 'syncing') {
+    if (slot.syncExpired || peersSettled(env, slot)) emitAgreed(env, slot);
+    return;
+  }
+  if (slot.phase === 'emitted' && env.strategy.standby === 'stay') {
+    const own = ownEntries(slot);
+    if (mode !== 'none' && !sameEntries(own, slot.confirmed)) confirm(env, slot, own);
+    emitAgreed(env, slot);
+  }
+}
+
+function sameEntries(a: string[], b: string[] | null): boolean {
+  return b !== null && a.length === b.length && a.every((e, i) => e === b[i]);
+}
+
+function confirm(env: Env, slot: SlotState, entries: string[]): void {
+  slot.confirmed = entries;
+  for (let p = 0; p < env.params.groupSize; p++) {
+    if (p === slot.position) continue;
+    const to = env.holder({ group: slot.group, position: p });
+    if (to) sendConfirmation(env, slot, to, entries);
+  }
+}
+
+function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[]): void {
+  env.send<Confirmation>(to, { type: 'Confirmation', group: slot.group, position: slot.position, contributors: entries });
+}
+
+function emitAgreed(env: Env, slot: SlotState): void {
+  const agreed = agreedEntries(env, slot, ownEntries(slot));
+  const wasEmitted = slot.phase === 'emitted';
+  slot.phase = 'emitted';
+  if (agreed === null) {
+    if (!wasEmitted) env.log('warn', `${label(slot)}: lacks shares its peers agreed on, abstains`);
+    return;
+  }
+  const version = versionId(agreed);
+  if (slot.emitted?.version === version) return;
+  const sum = zeros(layoutOf(env.ctx).length);
+  let included = 0;
+  for (const e of agreed) {
+    const input = slot.inputs[slot.leaf ? e : entryKey(e)];
+    addInto(sum, input.sum, env.ring);
+    included += input.included;
+  }
+  const received = slot.leaf
+    ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
+    : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
+  const group = env.topo.groups.get(slot.group);
+  const root = group?.parent === null;
+  const refused = root && included < env.ctx.query.minContributors;
+  const to = root ? env.ctx.query.querier : group?.parent ? env.holder({ group: group.parent, position: slot.position }) : null;
+  slot.versions[version] = agreed;
+  slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, sum: refused ? null : sum, to };
+  if (to) sendEmission(env, slot, to);
+  const what = `version ${version.slice(0, 8)} (${included} of ${received} contributors)`;
+  if (refused) {
+    env.log('warn', `${label(slot)}: refuses to release ${what}: below the minimum of ${env.ctx.query.minContributors}`);
+  } else {
+    env.log('info', `${label(slot)}: sent ${what} to ${root ? 'the querier' : to ? `parent ${group?.parent}` : 'nobody (parent lost)'}`);
+  }
+}
+
+function sendEmission(env: Env, slot: SlotState, to: WebId): void {
+  const e = slot.emitted;
+  if (!e) return;
+  const sealed = env.seal(e.sum ? vecToBytes(e.sum) : new Uint8Array(0), to, slot.group, slot.position, 'partial');
+  env.send<PartialAggregate>(to, {
+    type: 'PartialAggregate',
+    group: slot.group,
+    position: slot.position,
+    versionId: e.version,
+    counter: e.counter,
+    included: e.included,
+    received: e.received,
+    sealed,
+  });
+}

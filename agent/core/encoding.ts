@@ -1,0 +1,325 @@
+// Every aggregate compiles to a fixed-length block of integers summed element-wise:
+//   Count → [n]            Sum → [Σ e]         Mean → [Σ e, n]     Variance → [Σ e, Σ e², n]
+//   Histogram → one count per declared bin     VectorSum → [Σ e_1 … Σ e_d, n]
+//   GROUP BY → the block repeated once per declared key.
+// e = enc(x) = round(clip(x, lower, upper) · 10^precision), and e² is the square of that
+// integer, so decoding is exact over the encoded values. With unit 'rows' every row adds
+// (at most maxRows per contributor); with unit 'people' a contributor's clipped values are
+// averaged first and it adds one (n = 1). Rows whose variable is unbound or not a finite
+// number are skipped. The vector is signed z64 (two's complement) whatever the layout's
+// ring; the ring only sets the overflow bound and how aggregators add shares.
+
+import type { AggregateSpec, AggregateValue, ResultValue } from '../../query-vocab/types.ts';
+import { ProtocolError } from './errors.ts';
+import { signedMax, toSigned, zeros, type Ring, type Vec } from './ring.ts';
+
+export interface Block {
+  aggregate: AggregateSpec;
+  /** First element of the block in the vector. */
+  offset: number;
+  /** Elements per key. */
+  width: number;
+  /** Group-by keys, each owning `width` elements in order; null when not grouped. */
+  keys: string[] | null;
+  /** 10^precision. */
+  scale: number;
+}
+
+export interface Layout {
+  length: number;
+  ring: Ring;
+  blocks: Block[];
+}
+
+export type Row = Record<string, string | number>;
+
+const DEFAULT_MAX_ROWS = 1000;
+const MAX_PRECISION = 15;
+const TWO32 = 0x100000000;
+
+const bad = (spec: AggregateSpec, why: string) => new ProtocolError('bad-input', `aggregate ${spec.id} (${spec.kind}): ${why}`);
+
+function width(spec: AggregateSpec): number {
+  switch (spec.kind) {
+    case 'Count':
+    case 'Sum':
+      return 1;
+    case 'Mean':
+      return 2;
+    case 'Variance':
+      return 3;
+    case 'Histogram':
+      return spec.bins?.length ?? 0;
+    case 'VectorSum':
+      return (spec.variables?.length ?? 0) + 1;
+  }
+}
+
+function validate(spec: AggregateSpec): void {
+  const p = spec.precision ?? 0;
+  if (!Number.isInteger(p) || p < 0 || p > MAX_PRECISION) throw bad(spec, `precision must be an integer in 0..${MAX_PRECISION}`);
+  if (spec.unit === 'rows' && spec.maxRows !== undefined && !(Number.isInteger(spec.maxRows) && spec.maxRows >= 1)) {
+    throw bad(spec, 'maxRows must be a positive integer');
+  }
+  if (['Sum', 'Mean', 'Variance', 'Histogram'].includes(spec.kind) && !spec.variable) throw bad(spec, 'needs a variable');
+  if (spec.kind === 'VectorSum' && !spec.variables?.length) throw bad(spec, 'needs at least one variable');
+  if (['Sum', 'Mean', 'Variance', 'VectorSum'].includes(spec.kind)) {
+    const { lower, upper } = spec;
+    if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower! > upper!) throw bad(spec, 'needs finite bounds lower ≤ upper');
+  }
+  if (spec.kind === 'Histogram') {
+    const bins = spec.bins ?? [];
+    if (bins.length === 0) throw bad(spec, 'needs at least one bin');
+    bins.forEach((b, i) => {
+      if (!(Number.isFinite(b.lower) && Number.isFinite(b.upper) && b.lower < b.upper)) throw bad(spec, `bin ${i} is empty or not finite`);
+      if (i > 0 && b.lower < bins[i - 1].upper) throw bad(spec, `bin ${i} overlaps or precedes bin ${i - 1}`);
+    });
+  }
+  if (spec.groupBy) {
+    const { variable, keys } = spec.groupBy;
+    if (!variable || keys.length === 0) throw bad(spec, 'group by needs a variable and at least one key');
+    if (new Set(keys).size !== keys.length) throw bad(spec, 'group-by keys must be distinct');
+  }
+}
+
+// Worst |element| one aggregate can reach once summed over the population.
+function worstCase(spec: AggregateSpec, populationSize: number): { bound: bigint; why: string } {
+  const rows = spec.unit === 'rows' ? (spec.maxRows ?? DEFAULT_MAX_ROWS) : 1;
+  const per = spec.unit === 'rows' ? ` × ${rows} rows` : '';
+  const tail = `${per} × ${populationSize} people`;
+  const n = BigInt(rows) * BigInt(populationSize);
+  if (spec.kind === 'Count' || spec.kind === 'Histogram') return { bound: n, why: `1${tail}` };
+  const p = spec.precision ?? 0;
+  const bound = Math.max(Math.abs(spec.lower!), Math.abs(spec.upper!));
+  const magnitude = bound * 10 ** p;
+  const bounds = `bounds ±${bound} × 10^${p}`;
+  if (magnitude > Number.MAX_SAFE_INTEGER) {
+    throw new ProtocolError(
+      'overflow',
+      `aggregate ${spec.id} (${spec.kind}): ${bounds} exceeds 2^53, beyond which one value cannot be encoded exactly; narrow the bounds or lower the precision.`,
+    );
+  }
+  const e = BigInt(Math.ceil(magnitude));
+  const one = e > 1n ? e : 1n;
+  if (spec.kind === 'Variance') return { bound: one * one * n, why: `(${bounds})²${tail}` };
+  return { bound: one * n, why: `${bounds}${tail}` };
+}
+
+export function compileLayout(aggregates: AggregateSpec[], populationSize: number, ring: Ring): Layout {
+  if (!Number.isInteger(populationSize) || populationSize < 1) {
+    throw new ProtocolError('bad-input', `population size must be a positive integer, got ${populationSize}`);
+  }
+  const ids = new Set<string>();
+  const blocks: Block[] = [];
+  let offset = 0;
+  for (const spec of aggregates) {
+    if (ids.has(spec.id)) throw bad(spec, 'appears twice');
+    ids.add(spec.id);
+    validate(spec);
+    const { bound, why } = worstCase(spec, populationSize);
+    if (bound > signedMax(ring)) {
+      throw new ProtocolError(
+        'overflow',
+        `aggregate ${spec.id} (${spec.kind}) could reach ${bound.toString().length > 15 ? Number(bound).toExponential(2) : bound} ` +
+          `in the worst case (${why}), beyond the ${ring} ring's signed range of ${Number(signedMax(ring)).toExponential(2)}; ` +
+          'narrow the bounds, lower the precision or maxRows, or query a smaller population.',
+      );
+    }
+    const keys = spec.groupBy ? [...spec.groupBy.keys] : null;
+    const w = width(spec);
+    blocks.push({ aggregate: spec, offset, width: w, keys, scale: 10 ** (spec.precision ?? 0) });
+    offset += w * (keys?.length ?? 1);
+  }
+  return { length: offset, ring, blocks };
+}
+
+// ---- encoding ---------------------------------------------------------------------------
+
+function numberOf(row: Row, variable: string): number | undefined {
+  const v = row[variable];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function clip(x: number, spec: AggregateSpec): number {
+  return Math.min(Math.max(x, spec.lower!), spec.upper!);
+}
+
+function enc(x: number, block: Block): number {
+  return Math.round(clip(x, block.aggregate) * block.scale);
+}
+
+function binOf(x: number, spec: AggregateSpec): number {
+  const bins = spec.bins!;
+  for (let i = 0; i < bins.length; i++) {
+    if (x >= bins[i].lower && (x < bins[i].upper || (i === bins.length - 1 && x === bins[i].upper))) return i;
+  }
+  return -1;
+}
+
+// Adds signed integers (|x| ≤ 2^53, or a bigint) to z64 elements in place, on the words.
+class Accumulator {
+  private readonly w: Int32Array;
+  constructor(readonly v: Vec) {
+    this.w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
+  }
+  add(i: number, x: number): void {
+    const w = this.w;
+    const j = 2 * i;
+    const a = w[j];
+    if (x >= -0x80000000 && x < 0x80000000) {
+      // Common case: x is one sign-extended word; the carry is an unsigned wrap.
+      const y = x | 0;
+      const s = (a + y) | 0;
+      w[j] = s;
+      w[j + 1] = (w[j + 1] + (((a & y) | ((a | y) & ~s)) >>> 31) + (y >> 31)) | 0;
+      return;
+    }
+    const hi = Math.floor(x / TWO32);
+    const lo = x - hi * TWO32;
+    const l = (a >>> 0) + lo;
+    w[j] = l | 0;
+    w[j + 1] = (w[j + 1] + hi + (l >= TWO32 ? 1 : 0)) | 0;
+  }
+  addBig(i: number, x: bigint): void {
+    this.v[i] = BigInt.asUintN(64, this.v[i] + BigInt.asUintN(64, x));
+  }
+  addSquare(i: number, e: number): void {
+    const sq = e * e;
+    if (Number.isSafeInteger(sq)) this.add(i, sq);
+    else this.addBig(i, BigInt(e) * BigInt(e));
+  }
+}
+
+// Encodes one contributor's rows (already filtered to one group-by key) at `at`.
+function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): void {
+  const spec = block.aggregate;
+  const people = spec.unit === 'people';
+  const cap = people ? Infinity : (spec.maxRows ?? DEFAULT_MAX_ROWS);
+  if (spec.kind === 'Count') {
+    acc.add(at, people ? (rows.length > 0 ? 1 : 0) : Math.min(rows.length, cap));
+    return;
+  }
+  if (spec.kind === 'VectorSum') {
+    encodeVector(acc, at, block, rows, cap);
+    return;
+  }
+  const xs: number[] = [];
+  for (const row of rows) {
+    if (xs.length >= cap) break;
+    const x = numberOf(row, spec.variable!);
+    if (x !== undefined) xs.push(x);
+  }
+  if (xs.length === 0) return;
+  if (spec.kind === 'Histogram') {
+    // A person's values are averaged like any other; the average picks the bin.
+    const values = people ? [xs.reduce((s, x) => s + x, 0) / xs.length] : xs;
+    for (const x of values) {
+      const bin = binOf(x, spec);
+      if (bin >= 0) acc.add(at + bin, 1);
+    }
+    return;
+  }
+  const es = people ? [enc(xs.reduce((s, x) => s + clip(x, spec), 0) / xs.length, block)] : xs.map((x) => enc(x, block));
+  for (const e of es) {
+    acc.add(at, e);
+    if (spec.kind === 'Variance') acc.addSquare(at + 1, e);
+  }
+  if (spec.kind === 'Mean') acc.add(at + 1, es.length);
+  if (spec.kind === 'Variance') acc.add(at + 2, es.length);
+}
+
+// Model updates can have 10^5 components: one pass reads each row into a Float64Array,
+// and the bounds stay in locals.
+function encodeVector(acc: Accumulator, at: number, block: Block, rows: Row[], cap: number): void {
+  const spec = block.aggregate;
+  const vars = spec.variables!;
+  const d = vars.length;
+  const { lower, upper } = spec as Required<Pick<AggregateSpec, 'lower' | 'upper'>>;
+  const scale = block.scale;
+  const valid: Float64Array[] = [];
+  for (const row of rows) {
+    if (valid.length >= cap) break;
+    const v = new Float64Array(d);
+    let ok = true;
+    for (let j = 0; j < d && ok; j++) {
+      const x = row[vars[j]];
+      ok = typeof x === 'number' && Number.isFinite(x);
+      v[j] = ok ? Math.min(Math.max(x as number, lower), upper) : 0;
+    }
+    if (ok) valid.push(v);
+  }
+  if (valid.length === 0) return;
+  if (spec.unit === 'people') {
+    const mean = valid[0];
+    for (let r = 1; r < valid.length; r++) for (let j = 0; j < d; j++) mean[j] += valid[r][j];
+    for (let j = 0; j < d; j++) acc.add(at + j, Math.round(Math.min(Math.max(mean[j] / valid.length, lower), upper) * scale));
+    acc.add(at + d, 1);
+  } else {
+    for (const v of valid) for (let j = 0; j < d; j++) acc.add(at + j, Math.round(v[j] * scale));
+    acc.add(at + d, valid.length);
+  }
+}
+
+/** One contributor's SELECT rows → its contribution vector. */
+export function encodeRows(layout: Layout, rows: Row[]): Vec {
+  const acc = new Accumulator(zeros(layout.length));
+  for (const block of layout.blocks) {
+    if (!block.keys) {
+      encodeBlock(acc, block.offset, block, rows);
+      continue;
+    }
+    const variable = block.aggregate.groupBy!.variable;
+    const byKey = new Map<string, Row[]>(block.keys.map((k) => [k, []]));
+    for (const row of rows) {
+      const key = row[variable];
+      if (key !== undefined) byKey.get(String(key))?.push(row); // keys outside the domain are ignored
+    }
+    block.keys.forEach((k, i) => encodeBlock(acc, block.offset + i * block.width, block, byKey.get(k)!));
+  }
+  return acc.v;
+}
+
+// ---- decoding ---------------------------------------------------------------------------
+
+function decodeBlock(block: Block, s: bigint[]): AggregateValue {
+  const spec = block.aggregate;
+  const scale = block.scale;
+  switch (spec.kind) {
+    case 'Count':
+      return { kind: 'scalar', value: Number(s[0]) };
+    case 'Sum':
+      return { kind: 'scalar', value: Number(s[0]) / scale };
+    case 'Mean':
+      return { kind: 'scalar', value: Number(s[0]) / (Number(s[1]) * scale) };
+    case 'Variance': {
+      // Population variance (n·Σe² − (Σe)²) / n², the numerator exact in BigInt.
+      const [s1, s2, n] = s;
+      return { kind: 'scalar', value: Number(n * s2 - s1 * s1) / Number(n * n) / (scale * scale) };
+    }
+    case 'Histogram':
+      return { kind: 'histogram', bins: spec.bins!.map((b) => ({ ...b })), counts: s.map(Number) };
+    case 'VectorSum': {
+      // Federated averaging: the weighted mean vector Σv / n (n = the last element).
+      const n = Number(s[s.length - 1]);
+      return { kind: 'vector', values: s.slice(0, -1).map((x) => Number(x) / (n * scale)) };
+    }
+  }
+}
+
+/**
+ * The summed vector (signed z64) → one value per aggregate. Mean, Variance and VectorSum
+ * over no contributions give NaN; VectorSum reports the mean vector, not the raw sum.
+ */
+export function decode(layout: Layout, sum: Vec): ResultValue[] {
+  if (sum.length !== layout.length) {
+    throw new ProtocolError('bad-input', `summed vector has ${sum.length} elements, the layout ${layout.length}`);
+  }
+  const signed = toSigned(sum, 'z64');
+  return layout.blocks.map((block) => {
+    const at = (i: number) => signed.slice(block.offset + i * block.width, block.offset + (i + 1) * block.width);
+    const value: AggregateValue = block.keys
+      ? { kind: 'grouped', keys: [...block.keys], values: block.keys.map((_, i) => decodeBlock(block, at(i))) }
+      : decodeBlock(block, at(0));
+    return { aggregate: block.aggregate.id, kind: block.aggregate.kind, value };
+  });
+}

@@ -1,0 +1,192 @@
+// The planner: an analytic model of one query's latency, completeness and cost for every
+// candidate shape (depth, fanout, group size k, threshold t) and strategy, and a choice:
+// the fastest candidate whose expected completeness reaches the target, the cheapest
+// (fewest messages) among equally fast ones; when none reaches it, the most complete.
+// Timeouts are set from the same model, with margin, so a healthy run never waits on one.
+//
+// Model (per ms): a hop costs the latency plus the payload over the bandwidth; a seal or
+// an open costs `cryptoMs`; an aggregator opens its inputs one after the other. A node
+// fails during the query with probability q = 1 − exp(−rate · T); a group of k loses a
+// position with probability 1 − (1 − q)^k, a replaced position is lost only if its backup
+// fails too (≈ q²), a Shamir group survives while t of k remain.
+
+import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
+import { ProtocolError } from './errors.ts';
+import { STRATEGIES, syncAt } from './strategy.ts';
+
+export interface Situation {
+  population: number;
+  /** Expected fraction (0, 1] of the population that contributes. */
+  selectivity: number;
+  latencyMs: number;
+  /** Cost of one seal or open (per message, at this vector size). */
+  cryptoMs: number;
+  /** Bytes per ms; Infinity when bandwidth does not matter. */
+  bandwidthBytesPerMs?: number;
+  /** Elements of the encoded vector. */
+  vectorLength: number;
+  /** Share of nodes failing per second. */
+  failureRate: number;
+  /** Smallest coalition allowed to reconstruct (the consent policies' minGroupSize). */
+  minGroupSize?: number;
+  /** Expected completeness to reach (default 0.95). */
+  target?: number;
+  /** Parameters the querier fixed by hand. */
+  fixed?: Partial<PlanParams>;
+}
+
+export interface Estimates {
+  latencyMs: number;
+  completeness: number;
+  messages: number;
+  bytes: number;
+  aggregators: number;
+  /** Shares a leaf aggregator opens. */
+  leafLoad: number;
+  failureProbability: number;
+}
+
+export interface Proposal {
+  params: PlanParams;
+  explanation: string;
+  estimates: Estimates;
+}
+
+const FANOUTS = [2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
+const MAX_DEPTH = 8;
+const DETECT_FACTOR = 2; // a failure is noticed after about two latencies
+
+function groupsOf(depth: number, fanout: number): number {
+  let g = 0;
+  for (let l = 0; l < depth; l++) g += fanout ** l;
+  return g;
+}
+
+function binomialAtLeast(k: number, t: number, p: number): number {
+  let sum = 0;
+  for (let j = t; j <= k; j++) {
+    let c = 1;
+    for (let i = 0; i < j; i++) c = (c * (k - i)) / (i + 1);
+    sum += c * p ** j * (1 - p) ** (k - j);
+  }
+  return sum;
+}
+
+interface Candidate {
+  params: PlanParams;
+  estimates: Estimates;
+}
+
+function evaluate(s: Situation, depth: number, fanout: number, k: number, t: number, strategy: StrategyName): Candidate | null {
+  const st = STRATEGIES[strategy];
+  const backupRatio = st.handling === 'replace' ? 0.2 : 0;
+  const groups = groupsOf(depth, fanout);
+  const aggregators = groups * k;
+  if (aggregators + Math.ceil(backupRatio * aggregators) > s.population) return null;
+  const leaves = fanout ** (depth - 1);
+  const lat = s.latencyMs;
+  const c = s.cryptoMs;
+  const bytes = s.vectorLength * 8 + 300;
+  const hop = lat + (s.bandwidthBytesPerMs && Number.isFinite(s.bandwidthBytesPerMs) ? bytes / s.bandwidthBytesPerMs : 0);
+  const contributors = s.population * s.selectivity;
+  const leafLoad = contributors / leaves;
+  const arrival = 2 * lat + k * c + hop + leafLoad * c; // announce, split and seal, send, open all
+  const timeouts: Timeouts = {
+    collectMs: Math.ceil(1.5 * arrival) + 100,
+    syncMs: Math.ceil(2 * (lat + k * c)) + 50,
+    childMs: Math.ceil(1.5 * (hop + fanout * c + c)) + 50,
+  };
+  // Leaves wait for their zone until collectMs unless everyone in it contributes.
+  const leafDone = s.selectivity >= 1 ? arrival : timeouts.collectMs;
+  const syncCost = (leaf: boolean) => (syncAt(st, leaf) === 'blocking' ? lat + k * c : 0);
+  let latency = leafDone + syncCost(true) + c;
+  for (let level = 1; level < depth; level++) latency += hop + fanout * c + syncCost(false) + c;
+  latency += hop + k * c;
+  const q = 1 - Math.exp((-s.failureRate * latency) / 1000);
+  const alive = 1 - q;
+  const replaced = 1 - q * q;
+  let completeness: number;
+  switch (strategy) {
+    case 'LowCost':
+      completeness = alive ** aggregators; // any failure: no result
+      break;
+    case 'SafeAndPrompt':
+      completeness = alive ** (k * depth);
+      break;
+    case 'HighCompleteness':
+      completeness = replaced ** (k * depth);
+      break;
+    case 'Hybrid':
+      completeness = alive ** k * replaced ** (k * (depth - 1));
+      break;
+    case 'Threshold':
+      completeness = binomialAtLeast(k, t, alive) ** depth;
+      break;
+  }
+  // Replacing costs a detection and a re-collection on the paths that saw a failure.
+  const touched = 1 - alive ** (k * depth);
+  if (st.handling === 'replace') latency += touched * (DETECT_FACTOR * lat + timeouts.syncMs + depth * hop);
+  if (st.standby === 'stay' && q > 0) latency += touched * timeouts.childMs;
+  const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
+  const messages = s.population * k + aggregators + contributors * k + confirmations + groups * k;
+  const params: PlanParams = { depth, fanout, groupSize: k, threshold: t, strategy, backupRatio, timeouts };
+  return {
+    params,
+    estimates: {
+      latencyMs: Math.round(latency),
+      completeness,
+      messages: Math.round(messages),
+      bytes: Math.round((contributors * k + groups * k) * bytes),
+      aggregators,
+      leafLoad,
+      failureProbability: q,
+    },
+  };
+}
+
+export function proposePlan(s: Situation): Proposal {
+  const minK = Math.max(2, s.minGroupSize ?? 3);
+  const target = s.target ?? 0.95;
+  const f = s.fixed ?? {};
+  const candidates: Candidate[] = [];
+  for (const strategy of Object.keys(STRATEGIES) as StrategyName[]) {
+    if (f.strategy && f.strategy !== strategy) continue;
+    for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+      if (f.depth && f.depth !== depth) continue;
+      for (const fanout of f.fanout ? [f.fanout] : depth === 1 ? [1] : FANOUTS) {
+        for (let k = minK; k <= minK + 3; k++) {
+          if (f.groupSize && f.groupSize !== k) continue;
+          // Threshold keeps the coalition size at minK and adds members that may fail.
+          const t = strategy === 'Threshold' ? (f.threshold ?? minK) : k;
+          if (strategy === 'Threshold' && (t >= k || t < minK)) continue;
+          const cand = evaluate(s, depth, fanout, k, t, strategy);
+          if (!cand) continue;
+          if (f.backupRatio !== undefined) cand.params.backupRatio = f.backupRatio;
+          if (f.timeouts) cand.params.timeouts = { ...cand.params.timeouts, ...f.timeouts };
+          candidates.push(cand);
+        }
+      }
+    }
+  }
+  if (candidates.length === 0) {
+    throw new ProtocolError('bad-input', `no plan fits a population of ${s.population} with groups of at least ${minK}`);
+  }
+  const good = candidates.filter((c) => c.estimates.completeness >= target);
+  const pool = good.length > 0 ? good : candidates;
+  pool.sort((a, b) =>
+    good.length > 0
+      ? a.estimates.latencyMs - b.estimates.latencyMs || a.estimates.messages - b.estimates.messages
+      : b.estimates.completeness - a.estimates.completeness || a.estimates.latencyMs - b.estimates.latencyMs,
+  );
+  const best = pool[0];
+  const p = best.params;
+  const e = best.estimates;
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const explanation =
+    `${p.strategy} over depth ${p.depth}, fanout ${p.fanout} and groups of ${p.groupSize}` +
+    (p.strategy === 'Threshold' ? ` (any ${p.threshold} reconstruct)` : '') +
+    ` is expected to finish in ${(e.latencyMs / 1000).toFixed(1)} s at ${pct(e.completeness)} completeness for about ` +
+    `${Math.round(s.population * s.selectivity)} contributors (${pct(s.failureRate)} of nodes failing per second), ` +
+    (good.length > 0 ? `the fastest of ${good.length} shapes that reach the ${pct(target)} target.` : `the most complete shape, as none reaches the ${pct(target)} target.`);
+  return { params: p, explanation, estimates: e };
+}

@@ -1,0 +1,203 @@
+// The protocol run: one agent's part in one query, as a sans-IO state machine. It plays
+// every role the plan gives the agent (querier, contributor, aggregator at one or more
+// positions, backup) and only ever returns actions; the transport does the I/O.
+//
+// Usage (a transport):
+//
+//   const run = new Run({ self, keys, directory, query, plan, now: Date.now, random: secureRandom });
+//   perform(run.handle({ type: 'start' }));               // on creating the run
+//   perform(run.handle({ type: 'message', message }));    // for each inbox message
+//   perform(run.handle({ type: 'timer', name }));         // when a setTimer fires
+//   perform(run.handle({ type: 'peerFailed', webId }));   // when a send to webId fails
+//   // on { type: 'evaluate' }: check consent, run the SELECT, encodeRows(layoutOf(ctx), rows), then
+//   perform(run.handle({ type: 'contribute', vector, consent: decision.id }));  // or 'decline'
+//   saveLocally(serialiseState(run.state));               // after every handle(), before acting
+//
+//   // after a restart:
+//   const run = new Run(ctx, deserialiseState(saved)); perform(run.handle({ type: 'resume' }));
+//
+// `perform` sends { type: 'send' } messages, arms { type: 'setTimer' } timers (feeding back
+// { type: 'timer', name } after delayMs), publishes { type: 'publish' } results, and logs
+// 'log', 'reject' and 'abort'. A message fed twice (e.g. re-read after a crash) is
+// rejected as 'replayed', never counted twice.
+
+import type { Announcement, Message } from '../../query-vocab/types.ts';
+import { admit } from './admission.ts';
+import { onConfirmation, onContribution, onPartial, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
+import { candidacies, candidates } from './backup.ts';
+import { contribute, contributorPeerFailed } from './contributor.ts';
+import { ProtocolError } from './errors.ts';
+import type { Action, Event, RunContext } from './io.ts';
+import { QUERIER_TIMER, onRootPartial, querierPeerFailed, querierStart, querierTimer } from './querier.ts';
+import { ReplayGuard } from './replay.ts';
+import { assertInRing, bytesToVec, type Vec } from './ring.ts';
+import { Env, layoutOf } from './runtime.ts';
+import type { Slot } from './topology.ts';
+import { initialState, serialiseState, slotKey, type RunState, type SlotState } from './state.ts';
+
+export type { Action, Event, RunContext } from './io.ts';
+export { deserialiseState, serialiseState, type RunState } from './state.ts';
+export { layoutOf } from './runtime.ts';
+
+export class Run {
+  private readonly st: RunState;
+  private readonly guard: ReplayGuard;
+
+  constructor(
+    readonly ctx: RunContext,
+    state?: RunState,
+  ) {
+    this.st = state ?? initialState(ctx.self, ctx.query.id);
+    if (this.st.self !== ctx.self || this.st.query !== ctx.query.id) {
+      throw new ProtocolError('bad-input', `state is for ${this.st.self} in ${this.st.query}, not ${ctx.self} in ${ctx.query.id}`);
+    }
+    this.guard = new ReplayGuard(this.st.replay);
+  }
+
+  /** The persistent state (plain data but for vectors: use serialiseState). */
+  get state(): RunState {
+    this.st.replay = this.guard.snapshot();
+    return this.st;
+  }
+
+  /** The aggregator positions this agent currently holds. */
+  slotsHeld(): Slot[] {
+    return Object.values(this.st.slots).map(({ group, position }) => ({ group, position }));
+  }
+
+  serialise(): string {
+    return serialiseState(this.state);
+  }
+
+  handle(event: Event): Action[] {
+    const env = new Env(this.ctx, this.st);
+    if (event.type !== 'resume' && this.st.startedAt === null) start(env);
+    switch (event.type) {
+      case 'start':
+        break;
+      case 'resume':
+        for (const [name, at] of Object.entries(this.st.timers)) env.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - env.now()) });
+        break;
+      case 'message':
+        this.receive(env, event.message);
+        break;
+      case 'timer':
+        timer(env, event.name);
+        break;
+      case 'peerFailed':
+        peerFailed(env, event.webId);
+        break;
+      case 'contribute':
+        contribute(env, event.vector, event.consent);
+        break;
+      case 'decline':
+        this.st.declined = event.reason;
+        env.log('info', `contributor: declined: ${event.reason}`);
+        break;
+    }
+    return env.actions;
+  }
+
+  private receive(env: Env, m: Message): void {
+    try {
+      admit(env, this.guard, m);
+      route(env, m);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      env.actions.push({ type: 'reject', message: m, error });
+      env.log('warn', `rejected ${m.type} from ${m.sender}: ${error.code}: ${error.message}`);
+    }
+  }
+}
+
+function start(env: Env): void {
+  const state = env.state;
+  state.startedAt = env.now();
+  const plan = env.ctx.plan;
+  // Leaf members announce the query to their zone; the querier to every aggregator and backup.
+  const announce = new Set<string>();
+  for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) {
+    const slot = startSlot(env, group, position, 0);
+    if (slot.leaf) for (const w of env.topo.zones.get(group) ?? []) announce.add(w);
+  }
+  if (env.self === env.ctx.query.querier) {
+    for (const w of [...plan.groups.flatMap((g) => g.members), ...plan.backups]) announce.add(w);
+    querierStart(env);
+  }
+  announce.delete(env.self);
+  for (const w of announce) env.send<Announcement>(w, { type: 'Announcement', plan: plan.id });
+  if (announce.size > 0) env.log('info', `announced plan ${plan.id} to ${announce.size} agents`);
+  if (plan.zones[env.self] !== undefined && !state.evaluated) {
+    state.evaluated = true;
+    env.actions.push({ type: 'evaluate' });
+  }
+}
+
+/** The slot this agent holds for (group, position), taking it over if it is a backup. */
+function slotFor(env: Env, group: string, position: number): SlotState {
+  const existing = env.state.slots[slotKey(group, position)];
+  if (existing) return existing;
+  const chain = candidates(env.topo, group, position);
+  const rank = chain.indexOf(env.self);
+  // Being addressed as a backup means every earlier candidate failed.
+  for (const w of chain.slice(0, Math.max(0, rank))) env.markFailed(w);
+  return startSlot(env, group, position, Math.max(0, rank));
+}
+
+function openVector(env: Env, m: Message & { group: string; position: number; sealed: Uint8Array }, kind: string): Vec {
+  return toVector(env, m, env.open(m, kind));
+}
+
+function toVector(env: Env, m: Message, bytes: Uint8Array): Vec {
+  const v = bytesToVec(bytes);
+  const length = layoutOf(env.ctx).length;
+  if (v.length !== length) throw new ProtocolError('bad-input', `${m.type} from ${m.sender} carries ${v.length} elements, the layout has ${length}`);
+  assertInRing(v, env.ring);
+  return v;
+}
+
+function route(env: Env, m: Message): void {
+  switch (m.type) {
+    case 'Announcement':
+      env.log('debug', `announcement of plan ${m.plan} from ${m.sender}`);
+      return;
+    case 'Contribution':
+      onContribution(env, slotFor(env, m.group, m.position), m, openVector(env, m, 'share'));
+      return;
+    case 'Confirmation': {
+      let mine = Object.values(env.state.slots).filter((s) => s.group === m.group && s.position !== m.position);
+      if (mine.length === 0) {
+        // A peer already treats us as the backup holding some position: take the first we may.
+        const c = candidacies(env.topo, m.group, env.self).find((c) => c.position !== m.position);
+        if (c) mine = [slotFor(env, m.group, c.position)];
+      }
+      for (const slot of mine) onConfirmation(env, slot, m);
+      return;
+    }
+    case 'PartialAggregate': {
+      const parent = env.topo.groups.get(m.group)?.parent;
+      if (parent === null) {
+        const bytes = env.open(m, 'partial');
+        onRootPartial(env, m, bytes.length === 0 ? null : toVector(env, m, bytes)); // empty: the root refused
+      } else if (parent) {
+        onPartial(env, slotFor(env, parent, m.position), m, openVector(env, m, 'partial'));
+      }
+      return;
+    }
+  }
+}
+
+function timer(env: Env, name: string): void {
+  delete env.state.timers[name];
+  if (name === QUERIER_TIMER) return querierTimer(env);
+  const t = parseSlotTimer(name);
+  const slot = t && env.state.slots[slotKey(t.group, t.position)];
+  if (t && slot) slotTimer(env, slot, t.kind);
+}
+
+function peerFailed(env: Env, w: string): void {
+  if (!env.markFailed(w)) return;
+  contributorPeerFailed(env, w);
+  for (const slot of Object.values(env.state.slots)) slotPeerFailed(env, slot, w);
+  querierPeerFailed(env, w);
+}

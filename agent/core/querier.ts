@@ -1,0 +1,120 @@
+// The querier role (the run announces the query to every aggregator and backup): collect the root
+// group's partial aggregates, and reconstruct as soon as k of them (t for Shamir) carry
+// the same version id: equal version ids mean the shares cover the same contributors, so
+// the reconstruction is exact over them. Strategies that stay may still improve a partial
+// result, so the querier waits for a complete version or its deadline before publishing.
+
+import type { PartialAggregate, WebId } from '../../query-vocab/types.ts';
+import { heldBefore } from './backup.ts';
+import { decode } from './encoding.ts';
+import type { Vec } from './ring.ts';
+import { layoutOf, type Env } from './runtime.ts';
+import { combineShamir } from './shamir.ts';
+import { combineAdditive } from './shares.ts';
+import type { RootAggregate } from './state.ts';
+import { querierAfterMs, quorum } from './strategy.ts';
+
+export const QUERIER_TIMER = 'querier';
+
+export function querierStart(env: Env): void {
+  if (env.state.querier) return;
+  const deadline = (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
+  env.state.querier = { deadline, positions: {}, outcome: 'pending', result: null, version: null };
+  env.timerAt(QUERIER_TIMER, deadline);
+  env.log('info', `querier: waiting for the root group until +${deadline - env.now()} ms`);
+}
+
+export function onRootPartial(env: Env, m: PartialAggregate, sum: Vec | null): void {
+  const q = env.state.querier;
+  if (!q || q.outcome !== 'pending') return;
+  const prev = q.positions[String(m.position)];
+  if (prev && prev.counter >= m.counter) return;
+  q.positions[String(m.position)] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, sum };
+  env.log('info', `querier: root position ${m.position} sent version ${m.versionId.slice(0, 8)} (${m.included} contributors)`);
+  decide(env, false);
+}
+
+export function querierTimer(env: Env): void {
+  decide(env, true);
+}
+
+/** A root position's holder failed: abort once too few positions can still report. */
+export function querierPeerFailed(env: Env, w: WebId): void {
+  const q = env.state.querier;
+  if (!q || q.outcome !== 'pending') return;
+  const root = env.topo.root;
+  const positions = root.members.map((_, position) => ({ group: root.id, position }));
+  const lost = positions.filter((s) => !q.positions[String(s.position)] && env.holder(s) === null);
+  if (lost.length === 0 || !positions.some((s) => heldBefore(env.topo, s, w, env.isFailed))) return;
+  const possible = positions.length - lost.length;
+  if (env.strategy.propagation === 'full' || possible < quorum(env.params)) {
+    abort(env, `root member ${w} failed and cannot be replaced; ${possible} of ${positions.length} root positions can still report`);
+  }
+}
+
+function decide(env: Env, atDeadline: boolean): void {
+  const q = env.state.querier;
+  if (!q || q.outcome !== 'pending') return;
+  const need = quorum(env.params);
+  const byVersion = new Map<string, Array<[number, RootAggregate]>>();
+  for (const [p, a] of Object.entries(q.positions)) {
+    const list = byVersion.get(a.version) ?? [];
+    list.push([Number(p), a]);
+    byVersion.set(a.version, list);
+  }
+  const agreed = [...byVersion.values()].filter((l) => l.length >= need);
+  const usable = agreed.filter((l) => l.every(([, a]) => a.sum !== null)).sort((a, b) => b[0][1].included - a[0][1].included);
+  const received = Math.max(0, ...Object.values(q.positions).map((a) => a.received));
+  const best = usable[0];
+  const waitForBetter = env.strategy.standby === 'stay' && !atDeadline;
+  if (best && (!waitForBetter || best[0][1].included >= received)) return publish(env, best, received);
+  if (agreed.length > 0 && !best && (!waitForBetter || atDeadline)) {
+    const n = agreed[0][0][1].included;
+    return abort(env, `the root group refused to release an aggregate of ${n} contributors (minimum ${env.ctx.query.minContributors})`, 'too-few-contributors');
+  }
+  if (atDeadline) {
+    abort(env, `no ${need} root partial aggregates agreed on a version by the deadline (${Object.keys(q.positions).length} received, ${byVersion.size} versions)`);
+  }
+}
+
+function publish(env: Env, shares: Array<[number, RootAggregate]>, received: number): void {
+  const q = env.state.querier;
+  if (!q) return;
+  const { included } = shares[0][1];
+  if (included < env.ctx.query.minContributors) {
+    return abort(env, `only ${included} contributors, below the minimum of ${env.ctx.query.minContributors}`, 'too-few-contributors');
+  }
+  const need = quorum(env.params);
+  const used = shares.sort((a, b) => a[0] - b[0]).slice(0, need);
+  const sum =
+    env.strategy.sharing === 'shamir'
+      ? combineShamir(used.map(([index, a]) => ({ index, share: a.sum as Vec })), need)
+      : combineAdditive(used.map(([, a]) => a.sum as Vec));
+  const values = decode(layoutOf(env.ctx), sum);
+  const now = new Date(env.now()).toISOString();
+  const query = env.ctx.query;
+  q.outcome = 'published';
+  q.version = shares[0][1].version;
+  q.result = {
+    id: env.ctx.resultId ?? `${query.id}#result`,
+    query: query.id,
+    plan: env.ctx.plan.id,
+    values,
+    contributors: included,
+    completeness: received > 0 ? Math.min(1, included / received) : 1,
+    strategy: env.params.strategy,
+    startedAt: new Date(env.state.startedAt ?? env.now()).toISOString(),
+    endedAt: now,
+    generatedBy: env.self,
+  };
+  env.actions.push({ type: 'publish', result: q.result });
+  env.log('info', `querier: reconstructed version ${shares[0][1].version.slice(0, 8)}: ${included} of ${received} contributors`);
+}
+
+function abort(env: Env, reason: string, code?: 'too-few-contributors'): void {
+  const q = env.state.querier;
+  if (!q || q.outcome !== 'pending') return;
+  q.outcome = 'aborted';
+  env.actions.push({ type: 'abort', reason, code });
+  env.log('error', `querier: aborts: ${reason}`);
+}

@@ -1,0 +1,112 @@
+// The per-event toolbox the roles share: the context, the derived plan indexes and
+// strategy, the failure set, and helpers that turn intentions into actions (sealed,
+// signed sends; timers; log lines). One Env lives for one handled event.
+
+import type { Message, WebId } from '../../query-vocab/types.ts';
+import { holderOf } from './backup.ts';
+import { compileLayout, type Layout } from './encoding.ts';
+import { ProtocolError } from './errors.ts';
+import type { Action, LogLevel, RunContext } from './io.ts';
+import type { Ring } from './ring.ts';
+import type { RunState } from './state.ts';
+import { replacesAt, ringOf, strategyOf, type Strategy } from './strategy.ts';
+import { realCrypto, type CryptoSuite } from './suite.ts';
+import { isLeaf, topology, type Slot, type Topology } from './topology.ts';
+
+type Unsigned<M extends Message> = Omit<M, 'signature' | 'query' | 'sender' | 'recipient' | 'sentAt'>;
+
+const layouts = new WeakMap<RunContext['query'], Map<Ring, Layout>>();
+
+/** The layout contributions are encoded with for this query and plan. */
+export function layoutOf(ctx: Pick<RunContext, 'query' | 'plan'>): Layout {
+  const ring = ringOf(strategyOf(ctx.plan.params));
+  let byRing = layouts.get(ctx.query);
+  if (!byRing) layouts.set(ctx.query, (byRing = new Map()));
+  let layout = byRing.get(ring);
+  if (!layout) {
+    layout = compileLayout(ctx.query.aggregates, topology(ctx.plan).populationSize, ring);
+    byRing.set(ring, layout);
+  }
+  return layout;
+}
+
+export class Env {
+  readonly actions: Action[] = [];
+  readonly topo: Topology;
+  readonly strategy: Strategy;
+  readonly crypto: CryptoSuite;
+  readonly ring: Ring;
+  private failedSet: Set<WebId> | null = null;
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly state: RunState,
+  ) {
+    this.topo = topology(ctx.plan);
+    this.strategy = strategyOf(ctx.plan.params);
+    this.crypto = ctx.crypto ?? realCrypto;
+    this.ring = ringOf(this.strategy);
+  }
+
+  get self(): WebId {
+    return this.ctx.self;
+  }
+
+  get params() {
+    return this.ctx.plan.params;
+  }
+
+  now(): number {
+    return this.ctx.now();
+  }
+
+  log(level: LogLevel, text: string): void {
+    this.actions.push({ type: 'log', level, text });
+  }
+
+  /** Arms a timer at an absolute time; remembered in the state so a restart re-arms it. */
+  timerAt(name: string, at: number): void {
+    this.state.timers[name] = at;
+    this.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - this.now()) });
+  }
+
+  isFailed = (w: WebId): boolean => {
+    this.failedSet ??= new Set(this.state.failed);
+    return this.failedSet.has(w);
+  };
+
+  markFailed(w: WebId): boolean {
+    if (this.isFailed(w)) return false;
+    this.state.failed.push(w);
+    this.failedSet?.add(w);
+    return true;
+  }
+
+  /** Current holder of a slot, given the failures this agent knows of and the strategy. */
+  holder(slot: Slot): WebId | null {
+    return holderOf(this.topo, slot, this.isFailed, replacesAt(this.strategy, isLeaf(this.topo, slot.group)));
+  }
+
+  publicKeys(w: WebId) {
+    const reg = this.ctx.directory.get(w);
+    if (!reg) throw new ProtocolError('unknown-sender', `${w} is not in the population directory`);
+    return reg;
+  }
+
+  seal(payload: Uint8Array, to: WebId, group: string, position: number, kind: string): Uint8Array {
+    const ctx = { query: this.ctx.query.id, group, position, sender: this.self, recipient: to, kind };
+    return this.crypto.seal(payload, this.publicKeys(to).x25519, ctx, this.ctx.random);
+  }
+
+  open(m: Message & { group: string; position: number; sealed: Uint8Array }, kind: string): Uint8Array {
+    const ctx = { query: m.query, group: m.group, position: m.position, sender: m.sender, recipient: m.recipient, kind };
+    return this.crypto.open(m.sealed, this.ctx.keys.x25519.secretKey, ctx);
+  }
+
+  /** Signs and sends; the envelope fields (query, sender, recipient, sentAt) are filled here. */
+  send<M extends Message>(to: WebId, body: Unsigned<M>): void {
+    const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: new Date(this.now()).toISOString() };
+    const message = this.crypto.sign<M>(unsigned as unknown as Omit<M, 'signature'>, this.ctx.keys.ed25519.secretKey);
+    this.actions.push({ type: 'send', to, message });
+  }
+}

@@ -1,0 +1,146 @@
+// Sealing a payload to one recipient agent: ephemeral X25519 agreement with the
+// recipient's key, HKDF-SHA256 (info binds both public keys), AES-256-GCM with the
+// context as associated data. The pod provider that stores the message sees only this.
+//
+// Layout: version (1) ‖ recipient fingerprint (8) ‖ ephemeral public key (32) ‖ iv (12) ‖
+// ciphertext ‖ tag (16). The fingerprint (first 8 bytes of SHA-256 of the recipient's
+// public key) tells a payload sealed to another key apart from a tampered one; the whole
+// header is authenticated too.
+
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ProtocolError } from './errors.ts';
+import { secureRandom, type RandomSource } from './random.ts';
+
+/** What a sealed payload is for; a payload opened under another context fails. */
+export interface SealContext {
+  query: string;
+  group: string;
+  position: number;
+  sender: string;
+  recipient: string;
+  /** What the payload is, e.g. 'share' or 'partial'. */
+  kind: string;
+}
+
+const VERSION = 1;
+const FP = 8;
+const HEADER = 1 + FP + 32 + 12;
+const TAG = 16;
+const INFO = new TextEncoder().encode('podagg/seal/v1');
+
+export function fingerprint(publicKey: Uint8Array): Uint8Array {
+  return sha256(publicKey).subarray(0, FP);
+}
+
+function contextBytes(ctx: SealContext): Uint8Array {
+  const { query, group, position, sender, recipient, kind } = ctx;
+  return new TextEncoder().encode(JSON.stringify([query, group, position, sender, recipient, kind]));
+}
+
+function deriveKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipientPublic: Uint8Array): Uint8Array {
+  const info = new Uint8Array(INFO.length + 64);
+  info.set(INFO);
+  info.set(ephemeralPublic, INFO.length);
+  info.set(recipientPublic, INFO.length + 32);
+  return hkdf(sha256, shared, undefined, info, 32);
+}
+
+function aad(header: Uint8Array, ctx: SealContext): Uint8Array {
+  const c = contextBytes(ctx);
+  const out = new Uint8Array(header.length + c.length);
+  out.set(header);
+  out.set(c, header.length);
+  return out;
+}
+
+/** An ephemeral key pair; sealMany shares one across the recipients of a single split. */
+export interface Ephemeral {
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export function newEphemeral(random: RandomSource = secureRandom): Ephemeral {
+  const secretKey = random(32);
+  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+}
+
+export function seal(
+  payload: Uint8Array,
+  recipientPublicKey: Uint8Array,
+  ctx: SealContext,
+  random: RandomSource = secureRandom,
+  ephemeral: Ephemeral = newEphemeral(random),
+): Uint8Array {
+  if (recipientPublicKey.length !== 32) throw new ProtocolError('bad-input', 'an X25519 public key has 32 bytes');
+  const shared = x25519.getSharedSecret(ephemeral.secretKey, recipientPublicKey);
+  const key = deriveKey(shared, ephemeral.publicKey, recipientPublicKey);
+  const out = new Uint8Array(HEADER + payload.length + TAG);
+  out[0] = VERSION;
+  out.set(fingerprint(recipientPublicKey), 1);
+  out.set(ephemeral.publicKey, 1 + FP);
+  const iv = random(12);
+  out.set(iv, 1 + FP + 32);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad(out.subarray(0, HEADER), ctx));
+  out.set(cipher.update(payload), HEADER);
+  cipher.final();
+  out.set(cipher.getAuthTag(), HEADER + payload.length);
+  return out;
+}
+
+/**
+ * Seals one payload to each recipient with a single ephemeral key (one X25519 base
+ * multiplication instead of k). Each recipient still gets its own agreement, key and iv.
+ */
+export function sealMany(
+  items: Array<{ payload: Uint8Array; recipientPublicKey: Uint8Array; ctx: SealContext }>,
+  random: RandomSource = secureRandom,
+): Uint8Array[] {
+  const ephemeral = newEphemeral(random);
+  return items.map((it) => seal(it.payload, it.recipientPublicKey, it.ctx, random, ephemeral));
+}
+
+// Deriving a public key costs an X25519 multiplication; an aggregator opens many payloads
+// with the same secret key.
+const publicKeys = new WeakMap<Uint8Array, Uint8Array>();
+
+function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  let pk = publicKeys.get(secretKey);
+  if (!pk) {
+    pk = x25519.getPublicKey(secretKey);
+    publicKeys.set(secretKey, pk);
+  }
+  return pk;
+}
+
+export function open(sealed: Uint8Array, recipientSecretKey: Uint8Array, ctx: SealContext): Uint8Array {
+  if (sealed.length < HEADER + TAG) throw new ProtocolError('bad-input', `sealed payload too short: ${sealed.length} bytes`);
+  if (sealed[0] !== VERSION) throw new ProtocolError('bad-input', `unknown sealed payload version ${sealed[0]}`);
+  const recipientPublic = publicKeyOf(recipientSecretKey);
+  const fp = fingerprint(recipientPublic);
+  if (!fp.every((b, i) => b === sealed[1 + i])) {
+    throw new ProtocolError('wrong-recipient', 'payload is sealed to another key');
+  }
+  const ephemeralPublic = sealed.subarray(1 + FP, 1 + FP + 32);
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(recipientSecretKey, ephemeralPublic);
+  } catch {
+    throw new ProtocolError('tampered', 'ephemeral key is invalid');
+  }
+  const key = deriveKey(shared, ephemeralPublic, recipientPublic);
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1 + FP + 32, HEADER));
+  decipher.setAAD(aad(sealed.subarray(0, HEADER), ctx));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  const out = new Uint8Array(sealed.length - HEADER - TAG);
+  try {
+    out.set(decipher.update(sealed.subarray(HEADER, sealed.length - TAG)));
+    decipher.final();
+  } catch {
+    throw new ProtocolError('tampered', 'sealed payload failed authentication (tampered, or opened under another context)');
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+// The persistent state of a run: plain data, so a transport can write it after every
+// event and a killed agent restarts where it stopped (the replay guard inside means a
+// message fed twice is not counted twice). Vectors are BigUint64Arrays in memory and
+// {"$vec": base64 of little-endian bytes} in the JSON; byte arrays are {"$bytes": base64}.
+//
+// The state holds plaintext shares and sums: keep it with the private keys (a local
+// folder, mode 0600), never in a pod.
+
+import type { AggregationResult, WebId } from '../../query-vocab/types.ts';
+import { ProtocolError } from './errors.ts';
+import { bytesToVec, vecToBytes, type Vec } from './ring.ts';
+
+/** The latest input a slot holds from one contributor (leaf) or child group (inner). */
+export interface InputState {
+  version: string;
+  counter: number;
+  included: number;
+  received: number;
+  sum: Vec;
+}
+
+export interface Emission {
+  version: string;
+  counter: number;
+  included: number;
+  received: number;
+  /** null: the root refused to release a sum of too few contributors. */
+  sum: Vec | null;
+  /** Where it went: the parent position's holder, or the querier. */
+  to: WebId | null;
+}
+
+export type SlotPhase = 'collecting' | 'syncing' | 'emitted' | 'aborted';
+
+/** One aggregator position this agent holds (as planned member or as backup). */
+export interface SlotState {
+  group: string;
+  position: number;
+  /** Rank in the slot's candidate chain: 0 = planned member. */
+  rank: number;
+  leaf: boolean;
+  /** Absolute time at which the slot stops waiting for inputs. */
+  deadline: number;
+  /** The deadline passed (ready) and, when syncing, the sync wait passed. */
+  readyForced: boolean;
+  syncExpired: boolean;
+  phase: SlotPhase;
+  inputs: Record<string, InputState>;
+  /** Latest confirmation per peer position. */
+  peers: Record<string, { entries: string[]; sentAt: string }>;
+  /** The entries of this slot's last confirmation. */
+  confirmed: string[] | null;
+  emitted: Emission | null;
+  emissions: number;
+  /** Every version this slot sent and the entries it covers (an audit trail). */
+  versions: Record<string, string[]>;
+}
+
+export interface ContributorState {
+  leaf: string;
+  consent: string;
+  /** Kept so a share can be re-sent to a backup that replaces a failed member. */
+  shares: Vec[];
+  sentTo: Array<WebId | null>;
+}
+
+export interface RootAggregate {
+  version: string;
+  counter: number;
+  included: number;
+  received: number;
+  sum: Vec | null;
+}
+
+export interface QuerierState {
+  deadline: number;
+  positions: Record<string, RootAggregate>;
+  outcome: 'pending' | 'published' | 'aborted';
+  result: AggregationResult | null;
+  /** The root version the result reconstructs (audit: walk the slots' versions down). */
+  version: string | null;
+}
+
+export interface RunState {
+  format: 1;
+  self: WebId;
+  query: string;
+  startedAt: number | null;
+  /** The contributor role asked the transport to evaluate (once). */
+  evaluated: boolean;
+  failed: WebId[];
+  /** ReplayGuard snapshot. */
+  replay: string[];
+  /** Pending timers: name → absolute due time. */
+  timers: Record<string, number>;
+  contributor: ContributorState | null;
+  declined: string | null;
+  /** Keyed by slotKey(group, position). */
+  slots: Record<string, SlotState>;
+  querier: QuerierState | null;
+}
+
+export function slotKey(group: string, position: number): string {
+  return `${group}#${position}`;
+}
+
+export function initialState(self: WebId, query: string): RunState {
+  return {
+    format: 1,
+    self,
+    query,
+    startedAt: null,
+    evaluated: false,
+    failed: [],
+    replay: [],
+    timers: {},
+    contributor: null,
+    declined: null,
+    slots: {},
+    querier: null,
+  };
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+
+export function serialiseState(state: RunState): string {
+  return JSON.stringify(state, (_key, value: unknown) => {
+    if (value instanceof BigUint64Array) return { $vec: b64(vecToBytes(value)) };
+    if (value instanceof Uint8Array) return { $bytes: b64(value) };
+    return value;
+  });
+}
+
+export function deserialiseState(text: string): RunState {
+  const state = JSON.parse(text, (_key, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const o = value as Record<string, unknown>;
+      if (typeof o.$vec === 'string') return bytesToVec(unb64(o.$vec));
+      if (typeof o.$bytes === 'string') return unb64(o.$bytes);
+    }
+    return value;
+  }) as RunState;
+  if (state?.format !== 1) throw new ProtocolError('bad-input', 'not a podagg run state (format 1)');
+  return state;
+}

@@ -1,0 +1,28 @@
+// Which contributors a published result covers, recovered from the version ids: the root
+// version names child versions, each names its children's, down to leaf versions that
+// name contributors. Every slot keeps the entries of each version it sent, so walking the
+// runs' states recovers the exact set (tests compare the result with its plaintext).
+
+import type { WebId } from '../../query-vocab/types.ts';
+import type { Run } from '../core/protocol.ts';
+import { entryKey } from '../core/version.ts';
+
+export function includedContributors(runs: Iterable<Run>, querier: Run): WebId[] | null {
+  const root = querier.state.querier?.version;
+  if (!root) return null;
+  const index = new Map<string, { leaf: boolean; entries: string[] }>(); // 'group version' → entries
+  for (const run of runs) {
+    for (const slot of Object.values(run.state.slots)) {
+      for (const [v, entries] of Object.entries(slot.versions)) index.set(`${slot.group} ${v}`, { leaf: slot.leaf, entries });
+    }
+  }
+  const out: WebId[] = [];
+  const walk = (group: string, version: string): void => {
+    const hit = index.get(`${group} ${version}`);
+    if (!hit) throw new Error(`no slot of ${group} sent version ${version}`);
+    if (hit.leaf) out.push(...hit.entries);
+    else for (const e of hit.entries) walk(entryKey(e), e.slice(entryKey(e).length + 1));
+  };
+  walk(querier.ctx.plan.groups.find((g) => g.parent === null)?.id ?? 'g', root);
+  return out.sort();
+}

@@ -1,0 +1,129 @@
+// A complete simulated query from a handful of numbers: a population with keys and a
+// directory, a query (COUNT and SUM of one bounded value by default), the plan by
+// sortition, who contributes (each member with probability `selectivity`) and what, and
+// which aggregators fail when. Tests, the CLI and the benchmarks all build runs here.
+
+import type { AggregateSpec, AggregationQuery, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
+import { encodeRows } from '../core/encoding.ts';
+import type { Event, RunContext } from '../core/io.ts';
+import { generateKeys, type AgentKeys } from '../core/keys.ts';
+import { layoutOf } from '../core/protocol.ts';
+import { seededRandom } from '../core/random.ts';
+import { buildPlan } from '../core/sortition.ts';
+import { querierAfterMs } from '../core/strategy.ts';
+import { realCrypto } from '../core/suite.ts';
+import { Simulation, type CostModel, type SimOptions } from './network.ts';
+import { plainCrypto } from './plain-crypto.ts';
+import { uniform } from './rng.ts';
+
+export interface ScenarioOptions {
+  population: number;
+  selectivity: number;
+  params: PlanParams;
+  seed: number;
+  crypto: 'real' | 'plain';
+  model: CostModel;
+  minContributors?: number;
+  aggregates?: AggregateSpec[];
+  /** Share of aggregators and backups failing per second, at uniform times (as in the paper). */
+  failureRate?: number;
+  /** Explicit failures, on top of the drawn ones. */
+  failures?: Array<{ webId: WebId; at: number }>;
+  /** A contributor's value (default: uniform integer in 0..100). */
+  value?: (i: number, draw: () => number) => number;
+  onAction?: SimOptions['onAction'];
+}
+
+export interface Scenario {
+  sim: Simulation;
+  query: AggregationQuery;
+  population: WebId[];
+  /** Each contributor's value (members whose transport answers 'contribute'). */
+  values: Map<WebId, number>;
+  failures: Array<{ webId: WebId; at: number }>;
+  keys: Map<WebId, AgentKeys>;
+  /** A node's full run context, on the simulator's clock. */
+  context(webId: WebId): RunContext;
+}
+
+const DEFAULT_AGGREGATES: AggregateSpec[] = [
+  { id: 'urn:podagg:sim:count', kind: 'Count', unit: 'people' },
+  { id: 'urn:podagg:sim:sum', kind: 'Sum', variable: 'x', lower: 0, upper: 100, precision: 0, unit: 'people' },
+];
+
+export const simWebId = (i: number): WebId => `urn:podagg:sim:agent:${i}`;
+
+export function buildScenario(o: ScenarioOptions): Scenario {
+  const draw = uniform(o.seed);
+  const population = Array.from({ length: o.population }, (_, i) => simWebId(i));
+  const querier = population[0];
+  const query: AggregationQuery = {
+    id: `urn:podagg:sim:query:${o.seed}`,
+    title: 'simulated query',
+    querier,
+    population: 'urn:podagg:sim:population',
+    selection: 'SELECT ?x WHERE { ?s ?p ?x }',
+    aggregates: o.aggregates ?? DEFAULT_AGGREGATES,
+    purposes: [],
+    minContributors: o.minContributors ?? 1,
+    deadline: new Date(0).toISOString(),
+    expectedSelectivity: o.selectivity,
+    nonce: o.seed.toString(16).padStart(16, '0'),
+  };
+  const plan = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });
+  const keys = new Map<WebId, AgentKeys>();
+  const directory = new Map<WebId, Registration>();
+  const dummy = new Uint8Array(32);
+  const dummyKeys: AgentKeys = { x25519: { secretKey: dummy, publicKey: dummy }, ed25519: { secretKey: dummy, publicKey: dummy } };
+  population.forEach((w, i) => {
+    const k = o.crypto === 'real' ? generateKeys(seededRandom(`${o.seed}/keys/${i}`)) : dummyKeys;
+    keys.set(w, k);
+    directory.set(w, { webId: w, inbox: `${w}/inbox`, x25519: k.x25519.publicKey, ed25519: k.ed25519.publicKey });
+  });
+  const values = new Map<WebId, number>();
+  const value = o.value ?? ((_i: number, d: () => number) => Math.floor(d() * 101));
+  population.forEach((w, i) => {
+    if (draw() < o.selectivity) values.set(w, value(i, draw));
+  });
+  const failures = [...(o.failures ?? [])];
+  if (o.failureRate) {
+    const horizon = querierAfterMs(o.params);
+    const roles = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+    roles.delete(querier);
+    for (const w of [...roles].sort()) {
+      const at = draw() * horizon;
+      if (draw() < (o.failureRate * horizon) / 1000) failures.push({ webId: w, at });
+    }
+  }
+  const layout = layoutOf({ query, plan });
+  const context = (w: WebId) => ({ self: w, keys: keys.get(w) ?? dummyKeys, directory, query, plan, random: seededRandom(`${o.seed}/run/${w}`) });
+  const crypto = o.crypto === 'real' ? realCrypto : plainCrypto;
+  const sim = new Simulation({
+    plan,
+    context,
+    evaluate: (w): Event => {
+      const v = values.get(w);
+      if (v === undefined) return { type: 'decline', reason: 'the selection matched nothing' };
+      return { type: 'contribute', vector: encodeRows(layout, [{ x: v }]), consent: `${w}#consent` };
+    },
+    crypto,
+    model: o.model,
+    draw,
+    onAction: o.onAction,
+  });
+  for (const f of failures) sim.failAt(f.webId, f.at);
+  return { sim, query, population, values, failures, keys, context: (w) => ({ ...context(w), now: () => sim.clock, crypto }) };
+}
+
+/** Constant latency, no bandwidth limit, free crypto: for correctness tests. */
+export function idealModel(latencyMs = 5): CostModel {
+  return {
+    latencyMs: () => latencyMs,
+    bandwidthBytesPerMs: Infinity,
+    cryptoMs: 0,
+    signMs: 0,
+    detectMs: latencyMs,
+    evaluateMs: 0,
+    messageBytes: (m) => 200 + ('sealed' in m ? m.sealed.length : 0),
+  };
+}

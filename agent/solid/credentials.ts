@@ -1,0 +1,44 @@
+// The credentials file: a JSON list of client credentials, one entry per WebID, as
+// written by `podagg pods up`.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Credential } from '../../server/accounts.ts';
+
+export type { Credential };
+
+const FIELDS = ['webId', 'podUrl', 'oidcIssuer', 'email', 'clientId', 'clientSecret'] as const;
+
+export async function readCredentials(file: string): Promise<Credential[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`cannot read credentials file ${file}`);
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    throw new Error(`credentials file ${file} is not valid JSON`);
+  }
+  if (!Array.isArray(list)) throw new Error(`credentials file ${file} must hold a JSON list`);
+  return list.map((entry, i) => {
+    for (const field of FIELDS) {
+      if (typeof entry?.[field] !== 'string') throw new Error(`credentials file ${file}: entry ${i} lacks "${field}"`);
+    }
+    return entry as Credential;
+  });
+}
+
+export async function writeCredentials(file: string, list: Credential[]): Promise<void> {
+  await writeFile(file, JSON.stringify(list, null, 2) + '\n', { mode: 0o600 });
+}
+
+/** The entries to act on: one WebID, or all of them. */
+export function selectCredentials(list: Credential[], webId: string | undefined, all: boolean): Credential[] {
+  if (all) return list;
+  if (!webId) throw new Error('give --webid WEBID or --all');
+  const found = list.filter((c) => c.webId === webId);
+  if (found.length === 0) throw new Error(`no credentials for ${webId} in the credentials file`);
+  return found;
+}

@@ -1,0 +1,20 @@
+// Where podagg keeps things in a pod. Paths are relative to the pod root.
+
+export interface PodLayout {
+  inbox: string;
+  queries: string;
+  results: string;
+  consentPolicy: string;
+  consentLog: string;
+}
+
+export function podLayout(podUrl: string): PodLayout {
+  const at = (path: string) => new URL(path, podUrl).href;
+  return {
+    inbox: at('podagg/inbox/'),
+    queries: at('podagg/queries/'),
+    results: at('podagg/results/'),
+    consentPolicy: at('podagg/consent/policy'),
+    consentLog: at('podagg/consent/log/'),
+  };
+}

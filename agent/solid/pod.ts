@@ -1,0 +1,68 @@
+// Small authenticated HTTP helpers over a pod, each failing with a sentence that names the
+// resource and the status.
+
+import { getLinkedResourceUrlAll, getResourceInfo } from '@inrupt/solid-client';
+
+export type Fetch = typeof globalThis.fetch;
+
+export class PodError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'PodError';
+    this.status = status;
+  }
+}
+
+async function expectOk(response: Response, what: string): Promise<Response> {
+  if (!response.ok) throw new PodError(response.status, `${what} answered ${response.status} ${response.statusText}`);
+  return response;
+}
+
+export async function getTurtle(fetch: Fetch, url: string): Promise<string> {
+  const response = await fetch(url, { headers: { accept: 'text/turtle' } });
+  return (await expectOk(response, `GET ${url}`)).text();
+}
+
+/** GET that returns undefined for 404. */
+export async function getTurtleIfExists(fetch: Fetch, url: string): Promise<string | undefined> {
+  const response = await fetch(url, { headers: { accept: 'text/turtle' } });
+  if (response.status === 404) return undefined;
+  return (await expectOk(response, `GET ${url}`)).text();
+}
+
+export async function putTurtle(fetch: Fetch, url: string, turtle: string): Promise<void> {
+  await expectOk(await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: turtle }), `PUT ${url}`);
+}
+
+/** POSTs into a container and returns the new resource's URL. */
+export async function postTurtle(fetch: Fetch, container: string, turtle: string, slug?: string): Promise<string> {
+  const headers: Record<string, string> = { 'content-type': 'text/turtle' };
+  if (slug) headers.slug = slug;
+  const response = await expectOk(await fetch(container, { method: 'POST', headers, body: turtle }), `POST ${container}`);
+  const location = response.headers.get('location');
+  if (!location) throw new PodError(response.status, `POST ${container} gave no Location`);
+  return new URL(location, container).href;
+}
+
+export async function patchSparql(fetch: Fetch, url: string, update: string): Promise<void> {
+  const init = { method: 'PATCH', headers: { 'content-type': 'application/sparql-update' }, body: update };
+  await expectOk(await fetch(url, init), `PATCH ${url}`);
+}
+
+/** Creates a container (and its parents) unless it exists; true when it was created. */
+export async function ensureContainer(fetch: Fetch, url: string): Promise<boolean> {
+  const head = await fetch(url, { method: 'HEAD' });
+  if (head.ok) return false;
+  if (head.status !== 404) throw new PodError(head.status, `HEAD ${url} answered ${head.status}`);
+  await putTurtle(fetch, url, '');
+  return true;
+}
+
+/** The ACL document of a resource, from its Link rel="acl" header. */
+export async function aclUrlOf(fetch: Fetch, url: string): Promise<string> {
+  const info = await getResourceInfo(url, { fetch });
+  const acl = getLinkedResourceUrlAll(info).acl?.[0];
+  if (!acl) throw new PodError(200, `${url} names no ACL document`);
+  return acl;
+}

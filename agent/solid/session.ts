@@ -1,0 +1,44 @@
+// Logging in as a WebID with client credentials. Errors are turned into one readable
+// sentence: a wrong secret, an unreachable issuer.
+
+import { Session } from '@inrupt/solid-client-authn-node';
+import type { Credential } from './credentials.ts';
+
+export interface AgentSession {
+  webId: string;
+  fetch: typeof globalThis.fetch;
+  logout(): Promise<void>;
+}
+
+export async function login(credential: Credential): Promise<AgentSession> {
+  const session = new Session();
+  try {
+    await session.login({
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+      oidcIssuer: credential.oidcIssuer,
+      tokenType: 'DPoP',
+    });
+  } catch (error) {
+    throw new Error(`cannot log in as ${credential.webId} at ${credential.oidcIssuer}: ${describe(error)}`);
+  }
+  if (!session.info.isLoggedIn || session.info.webId !== credential.webId) {
+    throw new Error(
+      `cannot log in as ${credential.webId}: the issuer ${credential.oidcIssuer} ` +
+        (session.info.webId ? `vouched for ${session.info.webId} instead` : 'refused the client credentials'),
+    );
+  }
+  return {
+    webId: credential.webId,
+    fetch: session.fetch.bind(session) as typeof globalThis.fetch,
+    logout: () => session.logout(),
+  };
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
+  if (/ECONNREFUSED|fetch failed|ENOTFOUND/.test(message + cause)) return 'the issuer is unreachable';
+  if (/invalid_client|401|unauthorized/i.test(message)) return 'the client id or secret is wrong';
+  return message.split('\n')[0];
+}

@@ -1,0 +1,38 @@
+// podagg pods up: start embedded Solid servers with N pods and write their credentials.
+
+import { startFleet } from '../server/pods.ts';
+import { writeCredentials } from '../agent/solid/credentials.ts';
+import { integer, parse, progress } from './args.ts';
+
+export const usage = `usage: podagg pods up --pods N [--port P] [--servers S] [--data DIR] [--credentials FILE]
+  Starts S embedded Community Solid Servers on ports P, P+1, … (default 3000) with N pods
+  spread over them, writes the credentials file (default ./credentials.json, or DIR/credentials.json)
+  and runs until Ctrl-C. With --data the pods live on disk in DIR and a second run reuses them.`;
+
+export async function podsUp(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    pods: { type: 'string' }, port: { type: 'string' }, servers: { type: 'string' },
+    data: { type: 'string' }, credentials: { type: 'string' },
+  }, usage);
+  if (values.help) return (console.log(usage), 0);
+  const pods = integer(values.pods, '--pods', 5);
+  const fleet = await startFleet({
+    pods,
+    port: integer(values.port, '--port', 3000),
+    servers: integer(values.servers, '--servers', 1),
+    dataDir: values.data,
+    onProgress: progress('creating pods'),
+  });
+  const file = values.credentials ?? (values.data ? `${values.data}/credentials.json` : 'credentials.json');
+  await writeCredentials(file, fleet.credentials);
+  for (const server of fleet.servers) console.log(`server     ${server.baseUrl}${server.dataDir ? `  (data in ${server.dataDir})` : '  (in memory)'}`);
+  console.log(`pods       ${fleet.credentials.length}, first ${fleet.credentials[0].podUrl}`);
+  console.log(`credentials ${file}`);
+  console.log('running; Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await fleet.stop();
+  return 0;
+}

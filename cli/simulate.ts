@@ -1,0 +1,117 @@
+// `podagg simulate`: runs the protocol core over the simulated network for one
+// configuration or a sweep (comma-separated flag values, or --grid FILE with the same
+// keys as arrays), and writes one CSV row per run.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { StrategyName } from '../query-vocab/types.ts';
+import { STRATEGIES } from '../agent/core/strategy.ts';
+import { CSV_COLUMNS, csvRow, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
+import { UsageError, parse, progress } from './args.ts';
+
+const USAGE = `usage: podagg simulate [flags]   (lists: comma-separated values are swept)
+  --strategy LIST        ${Object.keys(STRATEGIES).join(', ')} (default HighCompleteness)
+  --depth LIST           levels of aggregator groups (default 3)
+  --fanout LIST          children per group (default 8)
+  --group-size LIST      k (default 5)
+  --threshold N          Shamir t for the Threshold strategy (default a majority of k)
+  --vector-size LIST     elements of the modelled vector (default 1024)
+  --population N         default: fanout^depth / selectivity (the paper's zones)
+  --selectivity X        share of the population contributing (default 1)
+  --failure-rate LIST    share of aggregators failing per second, e.g. 0.0025 (default 0)
+  --latency SPEC         ms: C, uniform:A:B or exp:MEAN (default 33)
+  --bandwidth N          bytes per ms (default unlimited)
+  --crypto-ms X          cost of one seal or open in ms (default 10)
+  --backup-ratio X       backups per aggregator (default 0.2)
+  --seeds N              runs seeds 1..N per point (default 1); --seed S runs seed S only
+  --grid FILE            JSON object of flag names (camelCase) to arrays of values
+  --real-crypto          seal and sign for real (small populations only)
+  --out FILE             CSV destination (default stdout)`;
+
+const FLAGS = {
+  strategy: { type: 'string' },
+  depth: { type: 'string' },
+  fanout: { type: 'string' },
+  'group-size': { type: 'string' },
+  threshold: { type: 'string' },
+  'vector-size': { type: 'string' },
+  population: { type: 'string' },
+  selectivity: { type: 'string' },
+  'failure-rate': { type: 'string' },
+  latency: { type: 'string' },
+  bandwidth: { type: 'string' },
+  'crypto-ms': { type: 'string' },
+  'backup-ratio': { type: 'string' },
+  seeds: { type: 'string' },
+  seed: { type: 'string' },
+  grid: { type: 'string' },
+  'real-crypto': { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
+type Axis = Exclude<keyof ExperimentConfig, 'crypto' | 'timeouts'>;
+const NUMERIC: Axis[] = ['depth', 'fanout', 'groupSize', 'threshold', 'vectorSize', 'population', 'selectivity', 'failureRate', 'bandwidth', 'cryptoMs', 'backupRatio', 'seed'];
+
+function toValue(axis: Axis, raw: unknown): string | number {
+  if (!NUMERIC.includes(axis)) {
+    const s = String(raw);
+    if (axis === 'strategy' && !(s in STRATEGIES)) throw new UsageError(`unknown strategy "${s}"`);
+    return s;
+  }
+  const n = Number(raw);
+  if (!Number.isFinite(n) && !(axis === 'bandwidth' && n === Infinity)) throw new UsageError(`--${axis} needs numbers, not "${raw}"`);
+  return n;
+}
+
+/** Every combination of the axes' values, in a stable order. */
+function product(axes: Array<[Axis, Array<string | number>]>): Array<Record<string, string | number>> {
+  let out: Array<Record<string, string | number>> = [{}];
+  for (const [axis, values] of axes) out = out.flatMap((o) => values.map((v) => ({ ...o, [axis]: v })));
+  return out;
+}
+
+export async function simulate(args: string[]): Promise<number> {
+  const { values: v } = parse(args, FLAGS, USAGE);
+  if ((v as { help?: boolean }).help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const list = (flag: string | undefined, fallback: string) => (flag ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  const seeds = v.seed !== undefined ? [v.seed] : Array.from({ length: Number(v.seeds ?? 1) }, (_, i) => String(i + 1));
+  const axes = new Map<Axis, unknown[]>([
+    ['strategy', list(v.strategy, 'HighCompleteness')],
+    ['depth', list(v.depth, '3')],
+    ['fanout', list(v.fanout, '8')],
+    ['groupSize', list(v['group-size'], '5')],
+    ['vectorSize', list(v['vector-size'], '1024')],
+    ['selectivity', list(v.selectivity, '1')],
+    ['failureRate', list(v['failure-rate'], '0')],
+    ['latency', list(v.latency, '33')],
+    ['bandwidth', list(v.bandwidth, 'Infinity')],
+    ['cryptoMs', list(v['crypto-ms'], '10')],
+    ['backupRatio', list(v['backup-ratio'], '0.2')],
+    ['seed', seeds],
+  ]);
+  if (v.threshold !== undefined) axes.set('threshold', [v.threshold]);
+  if (v.population !== undefined) axes.set('population', [v.population]);
+  if (v.grid) {
+    const grid = JSON.parse(readFileSync(v.grid, 'utf8')) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(grid)) {
+      if (key === 'seeds') axes.set('seed', Array.from({ length: Number(value) }, (_, i) => i + 1));
+      else if (!axes.has(key as Axis) && key !== 'threshold' && key !== 'population') throw new UsageError(`grid key "${key}" is not a simulation parameter`);
+      else axes.set(key as Axis, Array.isArray(value) ? value : [value]);
+    }
+  }
+  const points = product([...axes].map(([axis, values]) => [axis, values.map((x) => toValue(axis, x))]));
+  const rows = [CSV_COLUMNS.join(',')];
+  const tick = progress('simulate');
+  for (const [i, point] of points.entries()) {
+    const cfg = { ...point, crypto: v['real-crypto'] ? 'real' : 'plain' } as unknown as ExperimentConfig;
+    if (cfg.strategy !== 'Threshold') delete cfg.threshold;
+    rows.push(csvRow(runExperiment({ ...cfg, strategy: cfg.strategy as StrategyName })));
+    tick(i + 1, points.length);
+  }
+  const csv = `${rows.join('\n')}\n`;
+  if (v.out) writeFileSync(v.out, csv);
+  else process.stdout.write(csv);
+  return 0;
+}

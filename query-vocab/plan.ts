@@ -1,0 +1,69 @@
+// The plan document: parameters, the aggregator groups in order, backups and zones.
+import type { Term } from 'n3';
+import { openDocument } from './document.ts';
+import { paramPairs, readParams } from './params.ts';
+import type { Reader } from './reader.ts';
+import { PA, RDF } from './terms.ts';
+import type { AggregationPlan, PlanGroup, PlanParams, WebId } from './types.ts';
+import { TurtleDoc, blank, int, iri, list, str } from './write.ts';
+
+export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
+  const { reader: r, node } = openDocument(turtle, baseIri, PA.AggregationPlan);
+  const params = readParams(r, node) as PlanParams;
+  const groups = r.list(node, PA.groups).map((g) => readGroup(r, node, g));
+  const backups = r.list(node, PA.backups).map((t) => r.asIri(node, PA.backups, t));
+  const zones: Record<WebId, string> = {};
+  for (const z of r.all(node, PA.zone)) {
+    const member = r.iri(z, PA.member);
+    if (member in zones) r.fault(node, PA.zone, `member <${member}> is given two zones`);
+    zones[member] = r.string(z, PA.groupId);
+  }
+  const ids = new Set(groups.map((g) => g.id));
+  for (const [member, group] of Object.entries(zones)) {
+    if (!ids.has(group)) r.fault(node, PA.zone, `member <${member}> is zoned to unknown group ${JSON.stringify(group)}`);
+  }
+  const plan: AggregationPlan = {
+    id: node.value,
+    query: r.iri(node, PA.query),
+    nonce: r.string(node, PA.nonce),
+    params,
+    groups,
+    backups,
+    zones,
+  };
+  r.throwIfAny();
+  return plan;
+}
+
+function readGroup(r: Reader, plan: Term, g: Term): PlanGroup {
+  if (g.termType === 'Literal') {
+    r.fault(plan, PA.groups, 'each group must be a [ pa:groupId … ; pa:members ( … ) ] node');
+    return { id: '', level: 0, parent: null, members: [] };
+  }
+  return {
+    id: r.string(g, PA.groupId),
+    level: r.integer(g, PA.level),
+    parent: r.string(g, PA.parentGroup, true) ?? null,
+    members: r.list(g, PA.members).map((m) => r.asIri(g, PA.members, m)),
+  };
+}
+
+export function serializePlan(p: AggregationPlan): string {
+  const s = iri(p.id);
+  const doc = new TurtleDoc()
+    .add(s, RDF.type, iri(PA.AggregationPlan))
+    .add(s, PA.query, iri(p.query))
+    .add(s, PA.nonce, str(p.nonce));
+  for (const [property, value] of paramPairs(p.params)) doc.add(s, property, value);
+  return doc
+    .add(s, PA.groups, list(p.groups.map((g) => blank(
+      [PA.groupId, str(g.id)],
+      [PA.level, int(g.level)],
+      [PA.parentGroup, g.parent === null ? undefined : str(g.parent)],
+      [PA.members, list(g.members.map(iri))],
+    ))))
+    .add(s, PA.backups, list(p.backups.map(iri)))
+    .add(s, PA.zone, ...Object.entries(p.zones).map(([member, group]) => blank([PA.member, iri(member)], [PA.groupId, str(group)])))
+    .toString();
+}
+

@@ -1,0 +1,54 @@
+// A population member's registration: WebID, inbox and the two public keys as Multikeys.
+import { DataFactory, type Term } from 'n3';
+import { openDocument } from './document.ts';
+import { decodeMultikey, encodeMultikey, type KeyType } from './multikey.ts';
+import type { Reader } from './reader.ts';
+import { LDP, PA, RDF, SEC } from './terms.ts';
+import type { Registration } from './types.ts';
+import { TurtleDoc, blank, iri, literal } from './write.ts';
+
+/** Parses a registration; its subject is the single pa:Registration in the document. */
+export function parseRegistration(turtle: string, baseIri: string): Registration {
+  const { reader: r, node } = openDocument(turtle, baseIri, PA.Registration);
+  const registration: Registration = {
+    webId: r.iri(node, PA.webId),
+    inbox: r.iri(node, LDP.inbox),
+    x25519: readKey(r, node, SEC.keyAgreementMethod, 'x25519'),
+    ed25519: readKey(r, node, SEC.assertionMethod, 'ed25519'),
+  };
+  r.throwIfAny();
+  return registration;
+}
+
+function readKey(r: Reader, node: Term, property: string, type: KeyType): Uint8Array {
+  const key = r.one(node, property);
+  const multibase = key && r.string(key, SEC.publicKeyMultibase);
+  if (!key || !multibase) return new Uint8Array(0);
+  try {
+    return decodeMultikey(type, multibase);
+  } catch (e) {
+    r.fault(key, SEC.publicKeyMultibase, (e as Error).message);
+    return new Uint8Array(0);
+  }
+}
+
+/** The key node as published (also what a WebID profile carries for the agent's keys). */
+function multikeyNode(type: KeyType, key: Uint8Array, controller: string) {
+  return blank(
+    [RDF.type, iri(SEC.Multikey)],
+    [SEC.controller, iri(controller)],
+    [SEC.publicKeyMultibase, literal(encodeMultikey(type, key), SEC.multibase)],
+  );
+}
+
+/** Serializes a registration with subject <> (the resource appended to the directory). */
+export function serializeRegistration(x: Registration): string {
+  const s = DataFactory.namedNode('');
+  return new TurtleDoc()
+    .add(s, RDF.type, iri(PA.Registration))
+    .add(s, PA.webId, iri(x.webId))
+    .add(s, LDP.inbox, iri(x.inbox))
+    .add(s, SEC.keyAgreementMethod, multikeyNode('x25519', x.x25519, x.webId))
+    .add(s, SEC.assertionMethod, multikeyNode('ed25519', x.ed25519, x.webId))
+    .toString();
+}

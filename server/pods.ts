@@ -1,0 +1,75 @@
+// A fleet of pods on one or more embedded servers: start the servers, create the
+// accounts that are missing, and remember their credentials in the data folder so a
+// second start reuses them.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createAccount, type Credential } from './accounts.ts';
+import { startSolidServer, type SolidServer } from './solid-server.ts';
+import { writeCredentials } from '../agent/solid/credentials.ts';
+
+export interface FleetOptions {
+  pods: number;
+  /** Port of the first server; server i listens on port + i. */
+  port: number;
+  servers?: number;
+  dataDir?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Fleet {
+  servers: SolidServer[];
+  credentials: Credential[];
+  stop(): Promise<void>;
+}
+
+const podName = (i: number) => `person-${String(i + 1).padStart(4, '0')}`;
+
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const count = options.servers ?? 1;
+  if (!Number.isInteger(options.pods) || options.pods < 1) throw new Error(`--pods must be a positive integer, not ${options.pods}`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--servers must be a positive integer, not ${count}`);
+  const servers: SolidServer[] = [];
+  try {
+    for (let s = 0; s < count; s++) {
+      const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
+      if (dataDir) await mkdir(dataDir, { recursive: true });
+      servers.push(await startSolidServer({ port: options.port + s, dataDir }));
+    }
+    const saved = options.dataDir ? await readSaved(options.dataDir) : [];
+    const credentials: Credential[] = [];
+    let done = 0;
+    for (let i = 0; i < options.pods; i++) {
+      const server = servers[i % count];
+      const existing = saved.find((c) => c.podUrl === new URL(`${podName(i)}/`, server.baseUrl).href);
+      credentials.push(existing ?? (await createAccount(server.baseUrl, podName(i), randomBytes(18).toString('base64url'))));
+      options.onProgress?.(++done, options.pods);
+    }
+    if (options.dataDir) await writeCredentials(savedPath(options.dataDir), mergeSaved(saved, credentials));
+    return { servers, credentials, stop: () => stopAll(servers) };
+  } catch (error) {
+    await stopAll(servers);
+    throw error;
+  }
+}
+
+async function stopAll(servers: SolidServer[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+}
+
+const savedPath = (dataDir: string) => path.join(dataDir, 'credentials.json');
+
+async function readSaved(dataDir: string): Promise<Credential[]> {
+  try {
+    return JSON.parse(await readFile(savedPath(dataDir), 'utf8')) as Credential[];
+  } catch {
+    return [];
+  }
+}
+
+function mergeSaved(saved: Credential[], fresh: Credential[]): Credential[] {
+  const byWebId = new Map(saved.map((c) => [c.webId, c]));
+  for (const c of fresh) byWebId.set(c.webId, c);
+  return [...byWebId.values()];
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { Contribution, PartialAggregate } from '../query-vocab/types.ts';
+import { ProtocolError } from '../agent/core/errors.ts';
+import { base58Decode, base58Encode, generateKeys, multibaseToPublicKey, publicKeyToMultibase } from '../agent/core/keys.ts';
+import { seededRandom } from '../agent/core/random.ts';
+import { ReplayGuard, messageKey } from '../agent/core/replay.ts';
+import { open, seal, sealMany, type SealContext } from '../agent/core/seal.ts';
+import { canonicalBytes, signMessage, verifyMessage } from '../agent/core/sign.ts';
+
+const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
+const alice = generateKeys(seededRandom('alice'));
+const bob = generateKeys(seededRandom('bob'));
+const ctx: SealContext = {
+  query: 'https://q.example/queries/1#it',
+  group: 'g.0',
+  position: 2,
+  sender: 'https://alice.example/profile/card#me',
+  recipient: 'https://bob.example/profile/card#me',
+  kind: 'share',
+};
+
+test('keys are deterministic under a seeded source and Multikey strings round-trip', () => {
+  assert.deepEqual(generateKeys(seededRandom('alice')), alice);
+  for (const kind of ['x25519', 'ed25519'] as const) {
+    const mb = publicKeyToMultibase(kind, alice[kind].publicKey);
+    assert.ok(mb.startsWith(kind === 'x25519' ? 'z6LS' : 'z6Mk'), mb); // the well-known Multikey prefixes
+    assert.deepEqual(multibaseToPublicKey(kind, mb), alice[kind].publicKey);
+  }
+  assert.throws(() => multibaseToPublicKey('x25519', publicKeyToMultibase('ed25519', alice.ed25519.publicKey)), code('bad-input'));
+  assert.throws(() => multibaseToPublicKey('x25519', 'z0OIl'), code('bad-input'));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => assert.deepEqual(base58Decode(base58Encode(b)), b)));
+  assert.equal(base58Encode(new Uint8Array([0, 0, 1])), '112');
+});
+
+test('seal/open round-trips any payload', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer(), (payload, s) => {
+      const sealed = seal(payload, bob.x25519.publicKey, ctx, seededRandom(s));
+      assert.equal(sealed.length, payload.length + 1 + 8 + 32 + 12 + 16);
+      assert.deepEqual(open(sealed, bob.x25519.secretKey, ctx), payload);
+    }),
+  );
+});
+
+test('sealMany shares one ephemeral key and each recipient opens only its own payload', () => {
+  const [a, b] = sealMany([
+    { payload: new Uint8Array([1]), recipientPublicKey: alice.x25519.publicKey, ctx: { ...ctx, position: 0 } },
+    { payload: new Uint8Array([2]), recipientPublicKey: bob.x25519.publicKey, ctx },
+  ]);
+  assert.deepEqual(a.subarray(9, 41), b.subarray(9, 41));
+  assert.deepEqual(open(a, alice.x25519.secretKey, { ...ctx, position: 0 }), new Uint8Array([1]));
+  assert.deepEqual(open(b, bob.x25519.secretKey, ctx), new Uint8Array([2]));
+  assert.throws(() => open(b, alice.x25519.secretKey, ctx), code('wrong-recipient'));
+});
+
+test('a flipped bit anywhere is rejected as tampered', () => {
+  const sealed = seal(new Uint8Array(64).fill(7), bob.x25519.publicKey, ctx, seededRandom(9));
+  fc.assert(
+    fc.property(fc.integer({ min: 9, max: sealed.length - 1 }), fc.integer({ min: 0, max: 7 }), (at, bit) => {
+      const bad = sealed.slice();
+      bad[at] ^= 1 << bit;
+      assert.throws(() => open(bad, bob.x25519.secretKey, ctx), code('tampered'));
+    }),
+  );
+});
+
+test('wrong recipient, changed associated data and malformed input each have their own code', () => {
+  const sealed = seal(new Uint8Array([1, 2, 3]), bob.x25519.publicKey, ctx);
+  assert.throws(() => open(sealed, alice.x25519.secretKey, ctx), code('wrong-recipient'));
+  for (const change of [{ query: 'other' }, { group: 'g.1' }, { position: 3 }, { sender: 'x' }, { recipient: 'y' }, { kind: 'partial' }]) {
+    assert.throws(() => open(sealed, bob.x25519.secretKey, { ...ctx, ...change }), code('tampered'), JSON.stringify(change));
+  }
+  assert.throws(() => open(sealed.subarray(0, 40), bob.x25519.secretKey, ctx), code('bad-input'));
+  const version = sealed.slice();
+  version[0] = 9;
+  assert.throws(() => open(version, bob.x25519.secretKey, ctx), code('bad-input'));
+});
+
+const unsigned: Omit<Contribution, 'signature'> = {
+  type: 'Contribution',
+  query: ctx.query,
+  sender: ctx.sender,
+  recipient: ctx.recipient,
+  sentAt: '2025-01-01T00:00:00.000Z',
+  group: 'g.0',
+  position: 2,
+  consent: 'https://alice.example/consent/log#d1',
+  sealed: new Uint8Array([1, 2, 3, 250]),
+};
+
+test('canonical bytes are sorted-key JSON with bytes as base64 and no signature', () => {
+  const text = new TextDecoder().decode(canonicalBytes({ ...unsigned, signature: new Uint8Array(64) } as Omit<Contribution, 'signature'>));
+  assert.equal(
+    text,
+    '{"consent":"https://alice.example/consent/log#d1","group":"g.0","position":2,"query":"https://q.example/queries/1#it",' +
+      '"recipient":"https://bob.example/profile/card#me","sealed":"AQID+g==","sender":"https://alice.example/profile/card#me",' +
+      '"sentAt":"2025-01-01T00:00:00.000Z","type":"Contribution"}',
+  );
+  const shuffled = Object.fromEntries(Object.entries(unsigned).reverse()) as Omit<Contribution, 'signature'>;
+  assert.deepEqual(canonicalBytes(shuffled), canonicalBytes(unsigned));
+});
+
+test('signed messages verify; a forged signature, a changed field or another key is rejected', () => {
+  const m = signMessage<Contribution>(unsigned, alice.ed25519.secretKey);
+  verifyMessage(m, alice.ed25519.publicKey);
+  assert.throws(() => verifyMessage(m, bob.ed25519.publicKey), code('bad-signature'));
+  assert.throws(() => verifyMessage({ ...m, position: 3 }, alice.ed25519.publicKey), code('bad-signature'));
+  assert.throws(() => verifyMessage({ ...m, sealed: new Uint8Array([1, 2, 3, 251]) }, alice.ed25519.publicKey), code('bad-signature'));
+  const forged = signMessage<Contribution>(unsigned, bob.ed25519.secretKey); // bob signs as alice
+  assert.throws(() => verifyMessage(forged, alice.ed25519.publicKey), code('bad-signature'));
+  assert.throws(() => verifyMessage({ ...m, signature: new Uint8Array(3) }, alice.ed25519.publicKey), code('bad-signature'));
+});
+
+test('replays are refused, conflicting duplicates are flagged, and the guard survives a snapshot', () => {
+  const m = signMessage<Contribution>(unsigned, alice.ed25519.secretKey);
+  const guard = new ReplayGuard();
+  guard.check(m);
+  assert.throws(() => guard.check(m), code('replayed'));
+  // A retransmission with a new timestamp is still the same message.
+  assert.throws(() => guard.check(signMessage<Contribution>({ ...unsigned, sentAt: '2025-01-01T00:00:09.000Z' }, alice.ed25519.secretKey)), code('replayed'));
+  const other = signMessage<Contribution>({ ...unsigned, sealed: new Uint8Array([9]) }, alice.ed25519.secretKey);
+  assert.throws(() => guard.check(other), code('duplicate-contribution'));
+  guard.check(signMessage<Contribution>({ ...unsigned, position: 3 }, alice.ed25519.secretKey)); // another slot
+  const restored = new ReplayGuard(JSON.parse(JSON.stringify(guard.snapshot())) as string[]);
+  assert.throws(() => restored.check(m), code('replayed'));
+  assert.throws(() => restored.check(other), code('duplicate-contribution'));
+
+  const partial: Omit<PartialAggregate, 'signature'> = {
+    type: 'PartialAggregate', query: ctx.query, sender: ctx.sender, recipient: ctx.recipient, sentAt: unsigned.sentAt,
+    group: 'g.0', position: 1, versionId: 'v1', counter: 0, included: 3, received: 3, sealed: new Uint8Array(1),
+  };
+  const p0 = signMessage<PartialAggregate>(partial, alice.ed25519.secretKey);
+  const p1 = signMessage<PartialAggregate>({ ...partial, counter: 1, versionId: 'v2' }, alice.ed25519.secretKey);
+  assert.notEqual(messageKey(p0), messageKey(p1)); // a corrected version is a new message
+  guard.check(p0);
+  guard.check(p1);
+});

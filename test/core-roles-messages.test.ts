@@ -1,0 +1,91 @@
+// Bad messages are rejected by the run, each with its own error code, before any role
+// counts them: forged or altered signatures, unknown senders, senders the plan gives no
+// such role, tampered payloads, mis-addressed messages, replays (also after a restart)
+// and a second, different share from the same contributor.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Contribution, Message, PartialAggregate } from '../query-vocab/types.ts';
+import type { Action } from '../agent/core/io.ts';
+import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
+import { signMessage } from '../agent/core/sign.ts';
+import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
+
+function setup() {
+  const sent: Array<{ from: string; message: Message }> = [];
+  const s = buildScenario({
+    population: 30,
+    selectivity: 1,
+    params: { depth: 2, fanout: 2, groupSize: 3, threshold: 3, strategy: 'SafeAndPrompt', backupRatio: 0.3, timeouts: { collectMs: 400, syncMs: 150, childMs: 150 } },
+    seed: 3,
+    crypto: 'real',
+    model: idealModel(),
+    onAction: (from, _t, a) => {
+      if (a.type === 'send') sent.push({ from, message: a.message });
+    },
+  });
+  s.sim.start();
+  const outcome = s.sim.run();
+  assert.equal(outcome?.type, 'publish');
+  const contribution = sent.map((x) => x.message).find((m): m is Contribution => m.type === 'Contribution' && m.sender !== m.recipient);
+  const partial = sent.map((x) => x.message).find((m): m is PartialAggregate => m.type === 'PartialAggregate' && m.group !== 'g');
+  assert.ok(contribution && partial);
+  return { s, contribution, partial };
+}
+
+function rejection(actions: Action[]): string | null {
+  const r = actions.find((a) => a.type === 'reject');
+  return r?.type === 'reject' ? r.error.code : null;
+}
+
+const fresh = (s: Scenario, w: string) => new Run(s.context(w));
+const resign = <M extends Message>(s: Scenario, m: M, changes: Partial<M>): M => {
+  const { signature: _drop, ...rest } = { ...m, ...changes };
+  const key = s.keys.get(rest.sender)?.ed25519.secretKey;
+  assert.ok(key);
+  return signMessage<M>(rest as Omit<M, 'signature'>, key);
+};
+
+test('a valid contribution is accepted once, then rejected as replayed', () => {
+  const { s, contribution: m } = setup();
+  const run = fresh(s, m.recipient);
+  assert.equal(rejection(run.handle({ type: 'message', message: m })), null);
+  assert.equal(rejection(run.handle({ type: 'message', message: m })), 'replayed');
+  // also after a restart from the persisted state
+  const restarted = new Run(run.ctx, deserialiseState(serialiseState(run.state)));
+  assert.equal(rejection(restarted.handle({ type: 'message', message: m })), 'replayed');
+});
+
+test('forged or altered signatures are rejected as bad-signature', () => {
+  const { s, contribution: m } = setup();
+  const signature = m.signature.slice();
+  signature[0] ^= 1;
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: { ...m, signature } })), 'bad-signature');
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: { ...m, consent: 'forged' } })), 'bad-signature');
+});
+
+test('an unknown sender, a sender outside the plan, a wrong recipient', () => {
+  const { s, contribution: m, partial } = setup();
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: { ...m, sender: 'urn:nobody' } })), 'unknown-sender');
+  const plan = s.context(m.recipient).plan;
+  const outsider = s.population.find((w) => plan.zones[w] !== m.group);
+  assert.ok(outsider);
+  const foreign = resign(s, { ...m, sender: outsider }, {});
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: foreign })), 'not-in-plan');
+  const stranger = s.population.find((w) => !plan.groups.some((g) => g.members.includes(w)) && !plan.backups.includes(w) && w !== s.query.querier);
+  assert.ok(stranger);
+  const fakePartial = resign(s, { ...partial, sender: stranger }, {});
+  assert.equal(rejection(fresh(s, partial.recipient).handle({ type: 'message', message: fakePartial })), 'not-in-plan');
+  const other = s.population.find((w) => w !== m.recipient) ?? '';
+  assert.equal(rejection(fresh(s, other).handle({ type: 'message', message: m })), 'wrong-recipient');
+});
+
+test('a tampered sealed share is rejected as tampered; a second, different share as duplicate-contribution', () => {
+  const { s, contribution: m } = setup();
+  const sealed = m.sealed.slice();
+  sealed[sealed.length - 1] ^= 1;
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: resign(s, m, { sealed }) })), 'tampered');
+  const run = fresh(s, m.recipient);
+  assert.equal(rejection(run.handle({ type: 'message', message: m })), null);
+  assert.equal(rejection(run.handle({ type: 'message', message: resign(s, m, { consent: `${m.consent}-2` }) })), 'duplicate-contribution');
+});

@@ -1,0 +1,210 @@
+// The roles driven end to end through the simulator's event loop: with no failures every
+// strategy returns exactly the plaintext aggregate; with failures the result is exact over
+// the contributors it reports as included; LowCost gives no result after a failure; the
+// root refuses below minContributors; a killed run restarts from its persisted state.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import type { PlanParams, StrategyName } from '../query-vocab/types.ts';
+import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
+import { STRATEGIES } from '../agent/core/strategy.ts';
+import { includedContributors } from '../agent/sim/audit.ts';
+import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
+
+const NAMES = Object.keys(STRATEGIES) as StrategyName[];
+
+function params(strategy: StrategyName, depth: number, fanout: number, k: number, t = k): PlanParams {
+  return {
+    depth,
+    fanout,
+    groupSize: k,
+    threshold: strategy === 'Threshold' ? t : k,
+    strategy,
+    backupRatio: 0.4,
+    timeouts: { collectMs: 400, syncMs: 150, childMs: 150 },
+  };
+}
+
+function aggregators(p: PlanParams): number {
+  let groups = 0;
+  for (let l = 0; l < p.depth; l++) groups += p.fanout ** l;
+  return groups * p.groupSize;
+}
+
+/** Runs the scenario and checks the result against the plaintext of its included set. */
+function runAndAudit(s: Scenario) {
+  s.sim.start();
+  const outcome = s.sim.run();
+  assert.ok(outcome, 'the querier decided');
+  if (outcome.type !== 'publish') return { outcome, included: null };
+  const querier = s.sim.runs.get(s.query.querier) as Run;
+  const included = includedContributors(s.sim.runs.values(), querier) ?? [];
+  const sum = included.reduce((acc, w) => acc + (s.values.get(w) ?? NaN), 0);
+  const [count, total] = outcome.result.values.map((v) => (v.value.kind === 'scalar' ? v.value.value : NaN));
+  assert.equal(count, included.length, 'count = included contributors');
+  assert.equal(total, sum, 'sum = plaintext sum over the included contributors');
+  assert.equal(outcome.result.contributors, included.length);
+  for (const w of included) assert.ok(s.values.has(w), `${w} contributed`);
+  assert.ok(outcome.result.completeness > 0 && outcome.result.completeness <= 1);
+  assert.equal(s.sim.rejects.length, 0, JSON.stringify(s.sim.rejects.slice(0, 2)));
+  return { outcome, included };
+}
+
+const shape = fc.record({
+  strategy: fc.constantFrom(...NAMES),
+  depth: fc.integer({ min: 1, max: 3 }),
+  fanout: fc.integer({ min: 1, max: 3 }),
+  k: fc.integer({ min: 2, max: 4 }),
+  selectivity: fc.double({ min: 0.1, max: 1, noNaN: true }),
+  extra: fc.integer({ min: 0, max: 30 }),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+});
+
+test('no failures: every strategy gives exactly the plaintext aggregate, complete', () => {
+  fc.assert(
+    fc.property(shape, ({ strategy, depth, fanout, k, selectivity, extra, seed }) => {
+      const p = params(strategy, depth, fanout, k, Math.max(1, k - 1));
+      const population = Math.ceil(aggregators(p) * (1 + p.backupRatio)) + extra + 1;
+      const s = buildScenario({ population, selectivity, params: p, seed, crypto: 'plain', model: idealModel() });
+      const { outcome, included } = runAndAudit(s);
+      if (s.values.size === 0) {
+        assert.equal(outcome.type, 'abort'); // nobody contributed: below minContributors = 1
+        return;
+      }
+      assert.equal(outcome.type, 'publish', outcome.type === 'abort' ? outcome.reason : '');
+      assert.deepEqual(included, [...s.values.keys()].sort());
+      if (outcome.type === 'publish') assert.equal(outcome.result.completeness, 1);
+    }),
+    { numRuns: 120 },
+  );
+});
+
+test('no failures, real sealing and signing: exact for each strategy', () => {
+  for (const [i, strategy] of NAMES.entries()) {
+    const s = buildScenario({ population: 40, selectivity: 0.6, params: params(strategy, 2, 2, 3, 2), seed: 100 + i, crypto: 'real', model: idealModel() });
+    const { outcome, included } = runAndAudit(s);
+    assert.equal(outcome.type, 'publish');
+    assert.equal(included?.length, s.values.size);
+  }
+});
+
+test('random aggregator failures: exact over the included contributors, completeness = included / received', () => {
+  const seen = new Map<StrategyName, { published: number; runs: number }>();
+  fc.assert(
+    fc.property(
+      shape,
+      fc.double({ min: 0.02, max: 0.3, noNaN: true }),
+      ({ strategy, depth, fanout, k, selectivity, extra, seed }, failureRate) => {
+        const p = params(strategy, Math.max(2, depth), Math.max(2, fanout), k, Math.max(1, k - 1));
+        const population = Math.ceil(aggregators(p) * (1 + p.backupRatio)) + extra + 1;
+        const s = buildScenario({ population, selectivity, params: p, seed, crypto: 'plain', model: idealModel(), failureRate });
+        const { outcome, included } = runAndAudit(s);
+        const tally = seen.get(strategy) ?? { published: 0, runs: 0 };
+        tally.runs++;
+        if (outcome.type === 'publish' && included) {
+          tally.published++;
+          const querier = s.sim.runs.get(s.query.querier) as Run;
+          const root = Object.values(querier.state.querier?.positions ?? {});
+          const received = Math.max(...root.map((a) => a.received));
+          assert.ok(received <= s.values.size, 'received counts only contributors that sent');
+          assert.ok(included.length <= received);
+          assert.equal(outcome.result.completeness, included.length / received);
+        }
+        seen.set(strategy, tally);
+      },
+    ),
+    { numRuns: 150 },
+  );
+  for (const name of ['HighCompleteness', 'SafeAndPrompt'] as const) {
+    const t = seen.get(name);
+    if (t && t.runs >= 5) assert.ok(t.published > 0, `${name} published at least once under failures`);
+  }
+});
+
+function leafMember(s: Scenario, group: string, position: number): string {
+  const plan = (s.sim.runs.get(s.query.querier) ?? new Run(contextOf(s, s.query.querier))).ctx.plan;
+  const g = plan.groups.find((x) => x.id === group);
+  assert.ok(g);
+  return g.members[position];
+}
+
+function contextOf(s: Scenario, w: string) {
+  return (s.sim as unknown as { opts: { context(w: string): Run['ctx'] } }).opts.context(w) as Run['ctx'];
+}
+
+test('LowCost: one aggregator failing before it reports gives no result', () => {
+  for (const seed of [1, 2, 3]) {
+    const p = params('LowCost', 2, 2, 3);
+    const probe = buildScenario({ population: 40, selectivity: 0.8, params: p, seed, crypto: 'plain', model: idealModel() });
+    const victim = leafMember(probe, 'g.1', 1);
+    const s = buildScenario({ population: 40, selectivity: 0.8, params: p, seed, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 1 }] });
+    s.sim.start();
+    const outcome = s.sim.run();
+    assert.equal(outcome?.type, 'abort');
+  }
+});
+
+test('SafeAndPrompt: a leaf member failing cuts its zone at every position; the rest is exact', () => {
+  const p = params('SafeAndPrompt', 2, 2, 3);
+  const probe = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel() });
+  const victim = leafMember(probe, 'g.1', 2);
+  const s = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 1 }] });
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+  const plan = (s.sim.runs.get(s.query.querier) as Run).ctx.plan;
+  const zone1 = [...s.values.keys()].filter((w) => plan.zones[w] === 'g.1');
+  assert.ok(zone1.length > 0);
+  assert.ok(zone1.every((w) => !included?.includes(w)), 'the failed leaf group is cut');
+  if (outcome.type === 'publish') assert.ok(outcome.result.completeness < 1);
+});
+
+test('HighCompleteness: a backup replaces a failed leaf member and nothing is lost', () => {
+  const p = params('HighCompleteness', 2, 2, 3);
+  const probe = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel() });
+  const victim = leafMember(probe, 'g.1', 2);
+  const s = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 1 }] });
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+  assert.deepEqual(included, [...s.values.keys()].filter((w) => w !== victim).sort());
+});
+
+test('Threshold: a group survives k − t failed members without replacement', () => {
+  const p = params('Threshold', 2, 2, 4, 2);
+  const probe = buildScenario({ population: 50, selectivity: 0.8, params: p, seed: 9, crypto: 'real', model: idealModel() });
+  const failures = [leafMember(probe, 'g.0', 1), leafMember(probe, 'g.0', 3)].map((webId) => ({ webId, at: 1 }));
+  const s = buildScenario({ population: 50, selectivity: 0.8, params: p, seed: 9, crypto: 'real', model: idealModel(), failures });
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+  const dead = new Set(failures.map((f) => f.webId));
+  assert.deepEqual(included, [...s.values.keys()].filter((w) => !dead.has(w)).sort());
+});
+
+test('the root refuses to release below minContributors', () => {
+  for (const strategy of NAMES) {
+    const s = buildScenario({ population: 30, selectivity: 0.3, params: params(strategy, 2, 2, 3, 2), seed: 11, crypto: 'plain', model: idealModel(), minContributors: 1000 });
+    s.sim.start();
+    const outcome = s.sim.run();
+    assert.equal(outcome?.type, 'abort');
+    assert.match(outcome?.type === 'abort' ? outcome.reason : '', /refused|minimum/);
+    const querier = s.sim.runs.get(s.query.querier) as Run;
+    assert.ok(Object.values(querier.state.querier?.positions ?? {}).every((a) => a.sum === null), 'no root sum was released');
+  }
+});
+
+test('a run killed mid-query restarts from its persisted state without double counting', () => {
+  const p = params('SafeAndPrompt', 2, 2, 3);
+  const s = buildScenario({ population: 40, selectivity: 0.9, params: p, seed: 21, crypto: 'real', model: idealModel() });
+  const victim = leafMember(s, 'g.0', 0);
+  s.sim.start();
+  s.sim.run(200); // contributions are in, the leaf still waits for its deadline
+  const old = s.sim.runs.get(victim) as Run;
+  assert.ok(Object.keys(old.state.slots['g.0#0'].inputs).length > 0);
+  const restarted = new Run(old.ctx, deserialiseState(serialiseState(old.state)));
+  s.sim.runs.set(victim, restarted);
+  const resumed = restarted.handle({ type: 'resume' });
+  assert.ok(resumed.some((a) => a.type === 'setTimer'), 'pending timers re-armed');
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+  assert.equal(included?.length, s.values.size);
+});
