@@ -32,6 +32,8 @@ export interface RunEvent {
   position?: number;
   accepted?: boolean;
   reason?: string;
+  /** The plan document for 'published' and 'announced'. */
+  plan?: string;
   /** The result document for 'result'. */
   result?: string;
   text: string;
