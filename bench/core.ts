@@ -2,17 +2,17 @@
 // a contributor encodes, splits and seals one vector for a group of k; an aggregator opens
 // one share and adds it. Ceilings: node:crypto AES-256-GCM over the same bytes (× k for the
 // contributor) and a bare typed-array addition of the same bytes (Uint32Array words,
-// no carry). Run alone with `node --import tsx bench/core.ts`.
+// no carry). `npm run bench -- core` writes it to BENCHMARKS.md; `node --import tsx
+// bench/core.ts` prints it.
 
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { pathToFileURL } from 'node:url';
 import type { AggregateSpec } from '../query-vocab/types.ts';
 import { compileLayout, encodeRows, type Layout, type Row } from '../agent/core/encoding.ts';
 import { generateKeys, type AgentKeys } from '../agent/core/keys.ts';
 import { secureRandom } from '../agent/core/random.ts';
 import { addInto, bytesToVec, vecView, zeros, type Vec } from '../agent/core/ring.ts';
-import { newEphemeral, open, sealMany, type SealContext } from '../agent/core/seal.ts';
+import { newEphemeral, open, sealMany, sharedSecret, type SealContext } from '../agent/core/seal.ts';
 import { splitAdditive } from '../agent/core/shares.ts';
 
 const SIZES = [1, 1024, 100_000];
@@ -116,7 +116,7 @@ export async function benchCore(): Promise<string> {
         },
         agreements: () => {
           const e = newEphemeral();
-          for (const m of keys) x25519.getSharedSecret(e.secretKey, m.x25519.publicKey);
+          for (const m of keys) sharedSecret(e.secretKey, m.x25519.publicKey);
         },
         openAdd: () => addInto(acc, bytesToVec(open(sealed[0], keys[0].x25519.secretKey, ctx[0])), 'z64'),
         ceilingAgg: () => {
@@ -131,7 +131,11 @@ export async function benchCore(): Promise<string> {
     }
   }
   return [
-    `Protocol core on ${process.version}, one core, median of ${RUNS} runs. Contributor = encode + split (additive, z64) + seal each share's bytes (vecView, no copy) to k members (one ephemeral X25519 key, k agreements, AES-256-GCM); aggregator = open one share + add it. A vector of n > 1 elements is a VectorSum of n − 1 components plus its weight. X25519 = the contributor's key agreements alone (one ephemeral key, k agreements, @noble/curves), a fixed cost per contribution that no AES ceiling includes; the ratio without it is shown where AES is not negligible beside it.`,
+    '## Protocol core: contributor and aggregator cost',
+    '',
+    'Command: `npm run bench -- core`.',
+    '',
+    `Protocol core on ${process.version}, one core, median of ${RUNS} runs. Contributor = encode + split (additive, z64) + seal each share's bytes (vecView, no copy) to k members (one ephemeral X25519 key, k agreements, AES-256-GCM); aggregator = open one share + add it. A vector of n > 1 elements is a VectorSum of n − 1 components plus its weight. X25519 = the contributor's key agreements alone (one ephemeral key generated with @noble/curves, then k agreements in node:crypto with the ephemeral key imported once through DER), a fixed cost per contribution that no AES ceiling includes; the ratio without it is shown where AES is not negligible beside it.`,
     '',
     ...lines,
   ].join('\n');

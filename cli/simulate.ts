@@ -1,12 +1,14 @@
 // `podagg simulate`: runs the protocol core over the simulated network for one
 // configuration or a sweep (comma-separated flag values, or --grid FILE with the same
-// keys as arrays), and writes one CSV row per run.
+// keys as arrays), and writes one CSV row per run. A last stderr line gives the wall
+// time, events per second and the process's peak memory (the benchmark reads it).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { StrategyName } from '../query-vocab/types.ts';
 import { STRATEGIES } from '../agent/core/strategy.ts';
 import { CSV_COLUMNS, csvRow, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
-import { UsageError, parse, progress } from './args.ts';
+import { progressBar } from '../agent/sim/progress-bar.ts';
+import { UsageError, parse } from './args.ts';
 
 const USAGE = `usage: podagg simulate [flags]   (lists: comma-separated values are swept)
   --strategy LIST        ${Object.keys(STRATEGIES).join(', ')} (default HighCompleteness)
@@ -103,13 +105,23 @@ export async function simulate(args: string[]): Promise<number> {
   }
   const points = product([...axes].map(([axis, values]) => [axis, values.map((x) => toValue(axis, x))]));
   const rows = [CSV_COLUMNS.join(',')];
-  const tick = progress('simulate');
+  const tick = points.length > 1 ? progressBar('simulate') : () => {};
+  let events = 0;
+  let wallMs = 0;
   for (const [i, point] of points.entries()) {
     const cfg = { ...point, crypto: v['real-crypto'] ? 'real' : 'plain' } as unknown as ExperimentConfig;
     if (cfg.strategy !== 'Threshold') delete cfg.threshold;
-    rows.push(csvRow(runExperiment({ ...cfg, strategy: cfg.strategy as StrategyName })));
+    const row = runExperiment({ ...cfg, strategy: cfg.strategy as StrategyName });
+    rows.push(csvRow(row));
+    events += row.events;
+    wallMs += row.wallMs;
     tick(i + 1, points.length);
   }
+  const peakMB = process.resourceUsage().maxRSS / 1024;
+  process.stderr.write(
+    `simulate: ${points.length} runs, ${events} events in ${(wallMs / 1000).toFixed(2)} s ` +
+      `(${Math.round(events / Math.max(wallMs / 1000, 1e-3))} events/s), peak RSS ${peakMB.toFixed(0)} MB\n`,
+  );
   const csv = `${rows.join('\n')}\n`;
   if (v.out) writeFileSync(v.out, csv);
   else process.stdout.write(csv);

@@ -116,7 +116,7 @@ export const FOAF = namespace('http://xmlns.com/foaf/0.1/', [
   'maker',
 ]);
 export const VCARD = namespace('http://www.w3.org/2006/vcard/ns#', [
-  'fn', 'hasEmail', 'bday', 'Individual', 'role', 'hasAddress',
+  'fn', 'hasEmail', 'bday', 'Individual', 'role', 'hasAddress', 'region',
 ]);
 export const QB = namespace('http://purl.org/linked-data/cube#', [
   'DataSet', 'Observation', 'Slice', 'dataSet', 'structure', 'DimensionProperty',

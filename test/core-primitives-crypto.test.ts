@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { base58btcDecode, base58btcEncode, decodeMultikey, encodeMultikey } from '../query-vocab/multikey.ts';
 import type { Contribution, PartialAggregate } from '../query-vocab/types.ts';
 import { ProtocolError } from '../agent/core/errors.ts';
-import { base58Decode, base58Encode, generateKeys, multibaseToPublicKey, publicKeyToMultibase } from '../agent/core/keys.ts';
+import { generateKeys } from '../agent/core/keys.ts';
 import { seededRandom } from '../agent/core/random.ts';
 import { ReplayGuard, messageKey } from '../agent/core/replay.ts';
-import { open, seal, sealMany, type SealContext } from '../agent/core/seal.ts';
+import { open, seal, sealMany, sharedSecret, type SealContext } from '../agent/core/seal.ts';
 import { canonicalBytes, signMessage, verifyMessage } from '../agent/core/sign.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
@@ -21,17 +23,58 @@ const ctx: SealContext = {
   kind: 'share',
 };
 
-test('keys are deterministic under a seeded source and Multikey strings round-trip', () => {
+test('keys are deterministic under a seeded source and their Multikey strings (query-vocab) round-trip', () => {
   assert.deepEqual(generateKeys(seededRandom('alice')), alice);
   for (const kind of ['x25519', 'ed25519'] as const) {
-    const mb = publicKeyToMultibase(kind, alice[kind].publicKey);
+    const mb = encodeMultikey(kind, alice[kind].publicKey);
     assert.ok(mb.startsWith(kind === 'x25519' ? 'z6LS' : 'z6Mk'), mb); // the well-known Multikey prefixes
-    assert.deepEqual(multibaseToPublicKey(kind, mb), alice[kind].publicKey);
+    assert.deepEqual(decodeMultikey(kind, mb), alice[kind].publicKey);
   }
-  assert.throws(() => multibaseToPublicKey('x25519', publicKeyToMultibase('ed25519', alice.ed25519.publicKey)), code('bad-input'));
-  assert.throws(() => multibaseToPublicKey('x25519', 'z0OIl'), code('bad-input'));
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => assert.deepEqual(base58Decode(base58Encode(b)), b)));
-  assert.equal(base58Encode(new Uint8Array([0, 0, 1])), '112');
+  assert.throws(() => decodeMultikey('x25519', encodeMultikey('ed25519', alice.ed25519.publicKey)), /not a x25519/);
+  assert.throws(() => decodeMultikey('x25519', 'z0OIl'), /not a base58btc digit/);
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), (b) => assert.deepEqual(base58btcDecode(base58btcEncode(b)), b)));
+  assert.equal(base58btcEncode(new Uint8Array([0, 0, 1])), '112');
+});
+
+// Low-order points of Curve25519 (u = 0, 1, an order-8 point) and p + 1, which reduces to 1.
+const LOW_ORDER = ['00', '01', 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'].map(
+  (h) => Uint8Array.from(Buffer.from(h.padEnd(64, '0'), 'hex')),
+);
+
+test('the node:crypto X25519 agreement equals @noble/curves for random keys', () => {
+  // fast-check also tries all-zero and other degenerate arrays, where both must refuse.
+  const outcome = (f: () => Uint8Array) => {
+    try {
+      return Buffer.from(f()).toString('hex');
+    } catch {
+      return 'refused';
+    }
+  };
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
+      const pk = x25519.getPublicKey(b);
+      assert.deepEqual(sharedSecret(a, pk), x25519.getSharedSecret(a, pk));
+      // Any 32 bytes as the public key, including u ≥ p and the top bit set.
+      assert.equal(outcome(() => sharedSecret(a, b)), outcome(() => x25519.getSharedSecret(a, b)));
+    }),
+    { numRuns: 300 },
+  );
+  // Imported keys are cached per array, but an array rewritten with another key is not stale.
+  const scratch = alice.x25519.secretKey.slice();
+  assert.deepEqual(sharedSecret(scratch, bob.x25519.publicKey), x25519.getSharedSecret(alice.x25519.secretKey, bob.x25519.publicKey));
+  scratch.set(bob.x25519.secretKey);
+  assert.deepEqual(sharedSecret(scratch, alice.x25519.publicKey), x25519.getSharedSecret(bob.x25519.secretKey, alice.x25519.publicKey));
+});
+
+test('a low-order X25519 key (all-zero shared secret) is rejected as bad input, sealing or opening', () => {
+  const sealed = seal(new Uint8Array([1, 2, 3]), bob.x25519.publicKey, ctx);
+  for (const point of LOW_ORDER) {
+    assert.throws(() => sharedSecret(alice.x25519.secretKey, point), code('bad-input'));
+    assert.throws(() => seal(new Uint8Array([1]), point, ctx), code('bad-input'));
+    const bad = sealed.slice();
+    bad.set(point, 9); // the ephemeral public key
+    assert.throws(() => open(bad, bob.x25519.secretKey, ctx), code('bad-input'));
+  }
 });
 
 test('seal/open round-trips any payload', () => {

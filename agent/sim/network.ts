@@ -3,7 +3,10 @@
 // crypto operations the run performed (counted through its CryptoSuite) times a cost per
 // operation; a message arrives after the latency plus its size over the bandwidth. A node
 // that failed drops what reaches it; whoever sends to it, and its plan neighbours, learn
-// of the failure after a detection delay (the transport's failure detector).
+// of the failure after a detection delay (the transport's failure detector). A member
+// that declined and holds no role is done: its run is dropped (a transport would forget
+// the query too), and what still reaches it costs a signature check, so a large
+// population of non-contributors costs almost nothing.
 
 import type { AggregationPlan, AggregationResult, Message, WebId } from '../../query-vocab/types.ts';
 import { candidates } from '../core/backup.ts';
@@ -61,13 +64,19 @@ export class Simulation {
   readonly messages: Record<string, number> = {};
   readonly rejects: Array<{ webId: WebId; code: string; message: string }> = [];
   events = 0;
+  /** Members that sent their shares: the denominator of the true completeness. */
+  contributors = 0;
   outcome: Outcome | null = null;
+  private readonly retired = new Set<WebId>();
+  private readonly roles: Set<WebId>;
   private readonly queue = new EventQueue<Item>();
   private readonly busyUntil = new Map<WebId, number>();
   private ops = { crypto: 0, sign: 0 };
   private readonly crypto: CryptoSuite;
 
   constructor(private readonly opts: SimOptions) {
+    const topo = topology(opts.plan);
+    this.roles = new Set([...topo.slotsOf.keys(), ...opts.plan.backups]);
     const base = opts.crypto;
     const ops = () => this.ops;
     this.crypto = {
@@ -129,21 +138,25 @@ export class Simulation {
       if (event.type === 'message') this.schedule(this.clock + this.opts.model.detectMs, event.message.sender, { type: 'peerFailed', webId: to });
       return;
     }
-    if (event.type === 'peerFailed' && !this.runs.has(to)) return; // not in the query yet: nothing to react
+    if (event.type === 'peerFailed' && !this.runs.has(to)) return; // not in the query (any more): nothing to react
     const busy = this.busyUntil.get(to) ?? 0;
     if (busy > this.clock) {
       this.queue.push(busy, { kind: 'event', to, event }); // one event at a time per node
       return;
     }
     this.events++;
-    this.ops = { crypto: 0, sign: 0 };
-    const actions = this.runOf(to).handle(event);
     const m = this.opts.model;
-    const cost = this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs;
-    const end = this.clock + cost;
-    this.busyUntil.set(to, end);
+    if (this.retired.has(to)) {
+      if (event.type === 'message') this.charge(to, m.signMs);
+      return;
+    }
+    this.ops = { crypto: 0, sign: 0 };
+    const run = this.runOf(to);
+    const actions = run.handle(event);
+    const end = this.charge(to, this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs);
     const stats = this.statsOf(to);
-    stats.busyMs += cost;
+    if (event.type === 'contribute' && actions.some((a) => a.type === 'send')) this.contributors++;
+    if (event.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.retire(to);
     for (const a of actions) {
       this.opts.onAction?.(to, this.clock, a);
       switch (a.type) {
@@ -177,6 +190,22 @@ export class Simulation {
           break;
       }
     }
+  }
+
+  /** Charges `cost` ms of work to w from now; returns when w is free again. */
+  private charge(w: WebId, cost: number): number {
+    const end = this.clock + cost;
+    if (cost > 0) {
+      this.busyUntil.set(w, end);
+      this.statsOf(w).busyMs += cost;
+    }
+    return end;
+  }
+
+  private retire(w: WebId): void {
+    this.runs.delete(w);
+    this.busyUntil.delete(w);
+    this.retired.add(w);
   }
 
   private schedule(at: number, to: WebId, event: Event): void {

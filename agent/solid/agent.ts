@@ -1,0 +1,343 @@
+// The Solid transport: one agent per WebID drives the protocol core over real pods. It
+// watches its inbox, hands each message to the run of its query, persists the run's state
+// before acting, and performs the actions: posting to peers' inboxes, arming timers,
+// evaluating the selection under the owner's consent policy, publishing the result.
+// Everything one agent does is serialised through one queue, so the core sees one event
+// at a time.
+
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { parsePlan, parseQuery, serializeResult } from '../../query-vocab/index.ts';
+import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/types.ts';
+import { decideConsent } from '../core/consent.ts';
+import { encodeRows } from '../core/encoding.ts';
+import type { AgentKeys } from '../core/keys.ts';
+import { Run, deserialiseState, layoutOf, type Action, type Event } from '../core/protocol.ts';
+import { secureRandom } from '../core/random.ts';
+import { verifyPlan } from '../core/sortition.ts';
+import { ConsentLog, readPolicy } from './consent-store.ts';
+import type { Credential } from './credentials.ts';
+import { evaluateSelection } from './evaluate.ts';
+import type { EventLog, RunEvent } from './events.ts';
+import { deliver, listInbox, readMessage } from './inbox.ts';
+import { podLayout } from './layout.ts';
+import { loadPopulation, type PeerCache } from './population.ts';
+import { ensureAcl } from './provision.ts';
+import { ensureContainer, getTurtle, putTurtle } from './pod.ts';
+import type { AgentSession } from './session.ts';
+
+export interface AgentOptions {
+  credential: Credential;
+  session: AgentSession;
+  keys: AgentKeys;
+  /** The process's state folder; this agent keeps its files in a subfolder. */
+  stateDir: string;
+  journal: EventLog;
+  peers: PeerCache;
+  /** Inbox polling period. */
+  pollMs?: number;
+  /** Time limit of one evaluation of a selection. */
+  evaluationLimitMs?: number;
+}
+
+interface Hosted {
+  run: Run;
+  query: AggregationQuery;
+  plan: AggregationPlan;
+  directory: Map<string, Registration>;
+}
+
+interface SavedRun {
+  query: string;
+  state: string;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+export class SolidAgent {
+  readonly webId: string;
+  private readonly dir: string;
+  private readonly runs = new Map<string, Hosted>();
+  private readonly processed = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly consentLog: ConsentLog;
+  private queue: Promise<void> = Promise.resolve();
+  private poller: NodeJS.Timeout | undefined;
+  private polling = false;
+  private stopped = false;
+
+  constructor(private readonly o: AgentOptions) {
+    this.webId = o.credential.webId;
+    this.dir = path.join(o.stateDir, 'agents', hash(this.webId));
+    mkdirSync(path.join(this.dir, 'runs'), { recursive: true, mode: 0o700 });
+    this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(this.dir, 'consent-history.json'));
+  }
+
+  /** What a registration or profile publishes of this agent's keys. */
+  get publicKeys(): { x25519: Uint8Array; ed25519: Uint8Array } {
+    return { x25519: this.o.keys.x25519.publicKey, ed25519: this.o.keys.ed25519.publicKey };
+  }
+
+  get inbox(): string {
+    return podLayout(this.o.credential.podUrl).inbox;
+  }
+
+  /** Resumes saved runs, then watches the inbox. */
+  async start(): Promise<void> {
+    for (const line of readLines(path.join(this.dir, 'processed.txt'))) this.processed.add(line);
+    for (const file of readdirSync(path.join(this.dir, 'runs'))) {
+      if (!file.endsWith('.json')) continue;
+      const saved = JSON.parse(readFileSync(path.join(this.dir, 'runs', file), 'utf8')) as SavedRun;
+      this.enqueue(async () => {
+        const hosted = await this.open(saved.query, saved.state);
+        this.step(hosted, { type: 'resume' });
+      });
+    }
+    await this.queue;
+    this.poller = setInterval(() => void this.poll(), this.o.pollMs ?? 500);
+    await this.poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poller);
+    for (const t of this.timers) clearTimeout(t);
+    await this.queue;
+  }
+
+  /** The querier's entry point: creates the run of a published query and starts it. */
+  startQuery(queryUrl: string): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.runs.has(queryUrl)) await this.open(queryUrl);
+    });
+  }
+
+  /** Reads the inbox and handles every message not yet handled. */
+  async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    try {
+      const urls = await listInbox(this.o.session.fetch, this.inbox);
+      for (const url of urls.sort()) {
+        if (!this.processed.has(url)) await this.enqueue(() => this.receive(url));
+      }
+    } catch (error) {
+      this.record({ query: '', kind: 'log', text: `inbox unreadable: ${(error as Error).message}` });
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task).catch((error: unknown) => {
+      this.record({ query: '', kind: 'log', text: `internal error: ${(error as Error).stack ?? error}` });
+    });
+    this.queue = next;
+    return next;
+  }
+
+  private markProcessed(url: string): void {
+    this.processed.add(url);
+    appendFileSync(path.join(this.dir, 'processed.txt'), url + '\n');
+  }
+
+  private async receive(url: string): Promise<void> {
+    if (this.processed.has(url) || this.stopped) return;
+    let message: Message;
+    try {
+      message = await readMessage(this.o.session.fetch, url);
+    } catch (error) {
+      this.record({ query: '', kind: 'rejected', reason: (error as Error).message, text: `rejected ${url}: ${(error as Error).message}` });
+      return this.markProcessed(url);
+    }
+    let hosted = this.runs.get(message.query);
+    if (!hosted) {
+      try {
+        hosted = await this.open(message.query);
+      } catch (error) {
+        const reason = `unknown or invalid query ${message.query}: ${(error as Error).message}`;
+        this.record({ query: message.query, kind: 'rejected', messageType: message.type, peer: message.sender, reason, text: `rejected ${message.type} from ${message.sender}: ${reason}` });
+        return this.markProcessed(url);
+      }
+    }
+    this.step(hosted, { type: 'message', message }, url);
+  }
+
+  /** Loads a query, its plan and population, checks the plan, and creates (or restores) the run. */
+  private async open(queryUrl: string, savedState?: string): Promise<Hosted> {
+    const fetch = this.o.session.fetch;
+    const docUrl = queryUrl.split('#')[0];
+    const query = parseQuery(await getTurtle(fetch, docUrl), docUrl);
+    if (query.id !== queryUrl) throw new Error(`the document holds query ${query.id}, not ${queryUrl}`);
+    if (!query.plan || !query.nonce) throw new Error('the query names no plan or nonce');
+    const plan = parsePlan(await getTurtle(fetch, query.plan.split('#')[0]), query.plan.split('#')[0]);
+    if (plan.query !== query.id || plan.nonce !== query.nonce) throw new Error(`plan ${plan.id} is not the plan of ${query.id}`);
+    const snapshot = await loadPopulation(fetch, query.population, this.o.peers);
+    const zoned = Object.keys(plan.zones);
+    const strangers = zoned.filter((w) => !snapshot.members.has(w));
+    if (strangers.length) throw new Error(`the plan zones ${strangers.length} WebIDs that are not registered, e.g. ${strangers[0]}`);
+    verifyPlan(plan, zoned);
+    const directory = new Map([...snapshot.members].filter(([w]) => zoned.includes(w)));
+    if (!directory.has(query.querier)) directory.set(query.querier, await this.o.peers.peer(query.querier));
+    const run = new Run(
+      {
+        self: this.webId,
+        keys: this.o.keys,
+        directory,
+        query,
+        plan,
+        now: Date.now,
+        random: secureRandom,
+        resultId: `${podLayout(this.o.credential.podUrl).results}${hash(query.id)}#result`,
+      },
+      savedState ? deserialiseState(savedState) : undefined,
+    );
+    const hosted: Hosted = { run, query, plan, directory };
+    this.runs.set(query.id, hosted);
+    if (!savedState) {
+      this.record({ query: query.id, kind: 'announced', plan: plan.id, text: `joined run of "${query.title}"` });
+      this.step(hosted, { type: 'start' });
+    }
+    return hosted;
+  }
+
+  /** One event through the core: persist the new state, then act. */
+  private step(hosted: Hosted, event: Event, inboxUrl?: string): void {
+    const actions = hosted.run.handle(event);
+    this.save(hosted);
+    if (inboxUrl) this.markProcessed(inboxUrl);
+    if (event.type === 'message' && !actions.some((a) => a.type === 'reject')) {
+      const m = event.message;
+      this.record({ query: hosted.query.id, kind: 'received', messageType: m.type, peer: m.sender, ...slotOf(m), text: `received ${m.type} from ${m.sender}` });
+    }
+    for (const action of actions) this.perform(hosted, action);
+  }
+
+  private save(hosted: Hosted): void {
+    const file = path.join(this.dir, 'runs', `${hash(hosted.query.id)}.json`);
+    const saved: SavedRun = { query: hosted.query.id, state: hosted.run.serialise() };
+    // Write then rename: a crash leaves the old state or the new one, never half of one.
+    writeFileSync(`${file}.tmp`, JSON.stringify(saved), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private perform(hosted: Hosted, action: Action): void {
+    const query = hosted.query.id;
+    switch (action.type) {
+      case 'send':
+        void this.send(hosted, action.to, action.message);
+        return;
+      case 'setTimer': {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          void this.enqueue(async () => this.step(hosted, { type: 'timer', name: action.name }));
+        }, action.delayMs);
+        this.timers.add(timer);
+        return;
+      }
+      case 'publish':
+        void this.enqueue(() => this.publish(hosted, action.result));
+        return;
+      case 'abort':
+        this.record({ query, kind: 'abort', reason: action.reason, text: `run ended without a result: ${action.reason}` });
+        return;
+      case 'reject': {
+        const m = action.message;
+        const reason = `${action.error.code}: ${action.error.message}`;
+        this.record({ query, kind: 'rejected', messageType: m.type, peer: m.sender, reason, text: `rejected ${m.type} from ${m.sender}: ${reason}` });
+        return;
+      }
+      case 'log':
+        if (action.level !== 'debug') this.record({ query, kind: 'log', text: action.text });
+        return;
+      case 'evaluate':
+        void this.evaluate(hosted);
+        return;
+    }
+  }
+
+  private async send(hosted: Hosted, to: string, message: Message): Promise<void> {
+    const peer = hosted.directory.get(to);
+    const event = { query: hosted.query.id, messageType: message.type, peer: to, ...slotOf(message) };
+    try {
+      if (!peer) throw new Error(`${to} is not in the run's directory`);
+      await deliver(this.o.session.fetch, peer.inbox, message);
+      this.record({ ...event, kind: 'sent', text: `sent ${message.type} to ${to}` });
+    } catch (error) {
+      this.record({ ...event, kind: 'failed', text: `could not deliver ${message.type} to ${to}: ${(error as Error).message}` });
+      await this.enqueue(async () => this.step(hosted, { type: 'peerFailed', webId: to }));
+    }
+  }
+
+  /** Consent first, recorded in the pod; only then the selection, under its time limit. */
+  private async evaluate(hosted: Hosted): Promise<void> {
+    const { query, plan } = hosted;
+    const fetch = this.o.session.fetch;
+    let event: Event;
+    try {
+      const policy = await readPolicy(fetch, this.o.credential.podUrl);
+      const verdict = policy
+        ? decideConsent(policy, query, plan, await this.consentLog.history(), Date.now())
+        : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
+      const decision = await this.consentLog.append({ owner: this.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at: new Date().toISOString() });
+      this.record({ query: query.id, kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text: `consent ${verdict.accepted ? 'given' : 'refused'}: ${verdict.reason}` });
+      if (!verdict.accepted || !policy) {
+        event = { type: 'decline', reason: verdict.reason };
+      } else {
+        const rows = await evaluateSelection({
+          fetch,
+          selection: query.selection,
+          aggregates: query.aggregates,
+          dataScope: policy.dataScope,
+          timeLimitMs: this.o.evaluationLimitMs ?? 20_000,
+        });
+        if (rows.length === 0) throw new NoRows();
+        const vector = encodeRows(layoutOf({ query, plan }), rows);
+        this.record({ query: query.id, kind: 'contributed', text: `contributing ${rows.length} rows` });
+        event = { type: 'contribute', vector, consent: decision };
+      }
+    } catch (error) {
+      const reason = error instanceof NoRows ? error.message : `evaluation failed: ${(error as Error).message}`;
+      this.record({ query: query.id, kind: 'log', text: reason });
+      event = { type: 'decline', reason };
+    }
+    await this.enqueue(async () => this.step(hosted, event));
+  }
+
+  private async publish(hosted: Hosted, result: AggregationResult): Promise<void> {
+    const fetch = this.o.session.fetch;
+    const { results } = podLayout(this.o.credential.podUrl);
+    await ensureContainer(fetch, results);
+    await ensureAcl(fetch, results, [
+      { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: true },
+      { name: 'public', everyone: true, modes: ['Read'], inherit: true },
+    ]);
+    const url = result.id.split('#')[0];
+    await putTurtle(fetch, url, serializeResult(result));
+    this.record({ query: hosted.query.id, kind: 'result', result: result.id, text: `published result ${result.id} (${result.contributors} contributors, ${(100 * result.completeness).toFixed(1)} % complete)` });
+  }
+
+  private record(event: Omit<RunEvent, 'at' | 'webId'>): void {
+    this.o.journal.record({ webId: this.webId, ...event });
+  }
+}
+
+/** The selection matched nothing: the agent has nothing to contribute. */
+class NoRows extends Error {
+  constructor() {
+    super('no matching data: the selection found no rows in the data scope');
+  }
+}
+
+function slotOf(m: Message): Pick<RunEvent, 'group' | 'position'> {
+  return 'group' in m ? { group: m.group, position: m.position } : {};
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,68 @@
+// The owner's consent policy and consent log in the pod, both owner-only. The log is
+// mirrored locally so the rate limit does not re-read the whole log for every query.
+
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { containerMembers } from '../../query-vocab/container.ts';
+import { parseConsentDecision, parseConsentPolicy, serializeConsentDecision, serializeConsentPolicy } from '../../query-vocab/index.ts';
+import type { ConsentDecision, ConsentPolicy } from '../../query-vocab/types.ts';
+import type { AclRule } from '../../query-vocab/acl.ts';
+import { podLayout } from './layout.ts';
+import { ensureAcl } from './provision.ts';
+import { ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';
+
+const ownerOnly = (owner: string): AclRule[] => [{ name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true }];
+
+export async function writePolicy(fetch: Fetch, podUrl: string, policy: ConsentPolicy): Promise<string> {
+  const { consentPolicy } = podLayout(podUrl);
+  const folder = new URL('./', consentPolicy).href;
+  await ensureContainer(fetch, folder);
+  await ensureAcl(fetch, folder, ownerOnly(policy.owner));
+  await putTurtle(fetch, consentPolicy, serializeConsentPolicy({ ...policy, id: consentPolicy }));
+  return consentPolicy;
+}
+
+export async function readPolicy(fetch: Fetch, podUrl: string): Promise<ConsentPolicy | undefined> {
+  const { consentPolicy } = podLayout(podUrl);
+  const turtle = await getTurtleIfExists(fetch, consentPolicy);
+  return turtle === undefined ? undefined : parseConsentPolicy(turtle, consentPolicy);
+}
+
+export class ConsentLog {
+  private decisions: ConsentDecision[] | undefined;
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly podUrl: string,
+    private readonly mirrorFile: string,
+  ) {}
+
+  async history(): Promise<ConsentDecision[]> {
+    if (!this.decisions) {
+      const text = await readFile(this.mirrorFile, 'utf8').catch(() => '[]');
+      this.decisions = JSON.parse(text) as ConsentDecision[];
+    }
+    return this.decisions;
+  }
+
+  /** Appends a decision to the pod's log (and the mirror) and returns its URL. */
+  async append(decision: Omit<ConsentDecision, 'id'>): Promise<string> {
+    const { consentLog } = podLayout(this.podUrl);
+    await ensureContainer(this.fetch, consentLog);
+    // Subject <>: the decision is the resource the POST creates.
+    const url = await postTurtle(this.fetch, consentLog, serializeConsentDecision({ ...decision, id: '' }));
+    const history = await this.history();
+    history.push({ ...decision, id: url });
+    await mkdir(path.dirname(this.mirrorFile), { recursive: true });
+    await writeFile(this.mirrorFile, JSON.stringify(history, null, 1));
+    return url;
+  }
+}
+
+export async function readConsentLog(fetch: Fetch, podUrl: string): Promise<ConsentDecision[]> {
+  const { consentLog } = podLayout(podUrl);
+  const listing = await getTurtleIfExists(fetch, consentLog);
+  if (listing === undefined) return [];
+  const urls = containerMembers(listing, consentLog);
+  const out = await Promise.all(urls.map(async (u) => parseConsentDecision((await getTurtleIfExists(fetch, u)) ?? '', u)));
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}

@@ -1,0 +1,83 @@
+// Runs the agents of several WebIDs in one process (for `agent run --all`, the demo and
+// the tests): one login, one provisioning and one SolidAgent each, sharing the journal
+// and the cache of peers' profiles.
+
+import type { Credential } from './credentials.ts';
+import { SolidAgent } from './agent.ts';
+import { EventLog } from './events.ts';
+import { PeerCache } from './population.ts';
+import { provision } from './provision.ts';
+import { login, type AgentSession } from './session.ts';
+
+export interface HostOptions {
+  stateDir: string;
+  pollMs?: number;
+  evaluationLimitMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface HostedAgent {
+  credential: Credential;
+  session: AgentSession;
+  agent: SolidAgent;
+}
+
+export class AgentHost {
+  readonly journal: EventLog;
+  readonly peers = new PeerCache(globalThis.fetch);
+  readonly agents = new Map<string, HostedAgent>();
+
+  constructor(private readonly options: HostOptions) {
+    this.journal = new EventLog(options.stateDir);
+  }
+
+  /** Logs in and provisions each WebID, then starts its agent. */
+  async add(credentials: Credential[]): Promise<void> {
+    let done = 0;
+    const queue = [...credentials];
+    // A few at a time: each login and provisioning is a handful of requests.
+    const worker = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        await this.addOne(c);
+        this.options.onProgress?.(++done, credentials.length);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+  }
+
+  private async addOne(credential: Credential): Promise<void> {
+    if (this.agents.has(credential.webId)) return;
+    const session = await login(credential);
+    const { keys } = await provision(session, credential, this.options.stateDir);
+    const agent = new SolidAgent({
+      credential,
+      session,
+      keys,
+      stateDir: this.options.stateDir,
+      journal: this.journal,
+      peers: this.peers,
+      pollMs: this.options.pollMs,
+      evaluationLimitMs: this.options.evaluationLimitMs,
+    });
+    this.agents.set(credential.webId, { credential, session, agent });
+    await agent.start();
+  }
+
+  get(webId: string): HostedAgent {
+    const hosted = this.agents.get(webId);
+    if (!hosted) throw new Error(`no agent runs for ${webId} in this process`);
+    return hosted;
+  }
+
+  /** Stops one agent abruptly, as a crash would: its state folder stays as it was. */
+  async kill(webId: string): Promise<void> {
+    const hosted = this.get(webId);
+    await hosted.agent.stop();
+    this.agents.delete(webId);
+    await hosted.session.logout().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.agents.keys()].map((w) => this.kill(w)));
+  }
+}

@@ -1,0 +1,89 @@
+// The querier's side of publishing: validate the query, draw the nonce, plan from the
+// population snapshot (the planner proposes what the query does not fix), and write the
+// query and plan documents, readable by anyone, into the querier's pod.
+
+import { randomBytes } from 'node:crypto';
+import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
+import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/types.ts';
+import { compileLayout } from '../core/encoding.ts';
+import { proposePlan } from '../core/planner.ts';
+import { buildPlan } from '../core/sortition.ts';
+import { podLayout } from './layout.ts';
+import { loadPopulation, type PeerCache } from './population.ts';
+import { ensureAcl } from './provision.ts';
+import { ensureContainer, putTurtle } from './pod.ts';
+import type { AgentSession } from './session.ts';
+
+export interface PublishOptions {
+  session: AgentSession;
+  podUrl: string;
+  /** The query as hand-written Turtle; its querier becomes the publishing WebID. */
+  turtle: string;
+  /** Overrides the query's population directory. */
+  population?: string;
+  peers: PeerCache;
+  /** Fields that replace the document's, e.g. a smaller minContributors for a small demo. */
+  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity'>>;
+  /** Floors under the planner's timeouts: HTTP, polling and SPARQL are slower than the model's network. */
+  minTimeouts?: Partial<Timeouts>;
+}
+
+export interface Published {
+  query: AggregationQuery;
+  plan: AggregationPlan;
+  explanation: string;
+}
+
+/** Over Solid a hop is an HTTP request plus half a polling period. */
+const SOLID_SITUATION = { latencyMs: 300, cryptoMs: 2, failureRate: 0 };
+export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 15_000, syncMs: 4_000, childMs: 6_000 };
+
+export async function publishQuery(o: PublishOptions): Promise<Published> {
+  const { queries } = podLayout(o.podUrl);
+  const slug = `q-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const queryUrl = `${queries}${slug}`;
+  const planUrl = `${queries}${slug}-plan`;
+  const parsed = parseQuery(o.turtle, queryUrl);
+  const query: AggregationQuery = {
+    ...parsed,
+    ...o.overrides,
+    querier: o.session.webId,
+    population: o.population ?? parsed.population,
+    nonce: randomBytes(16).toString('hex'),
+    plan: planUrl,
+  };
+  const problems = checkQuery(query);
+  if (problems.length) throw new Error(`the query is not valid:\n${problems.join('\n')}`);
+  const snapshot = await loadPopulation(o.session.fetch, query.population, o.peers);
+  const population = [...snapshot.members.keys()].sort();
+  if (population.length < query.minContributors) {
+    throw new Error(`the population ${query.population} has ${population.length} members, fewer than the query's minContributors (${query.minContributors})`);
+  }
+  const layout = compileLayout(query.aggregates, population.length, query.fixedParams?.strategy === 'Threshold' ? 'p61' : 'z64');
+  const proposal = proposePlan({
+    ...SOLID_SITUATION,
+    population: population.length,
+    selectivity: query.expectedSelectivity,
+    vectorLength: layout.length,
+    // Without synchronisation the k leaf members must see the same contributors by their
+    // deadline; over HTTP with polling, jitter near the deadline splits them and LowCost
+    // then gives no result. So over Solid the default is a strategy whose leaves sync.
+    fixed: { strategy: 'SafeAndPrompt', ...query.fixedParams },
+  });
+  const floors = { ...SOLID_MIN_TIMEOUTS, ...o.minTimeouts };
+  const t = proposal.params.timeouts;
+  const params = {
+    ...proposal.params,
+    timeouts: { collectMs: Math.max(t.collectMs, floors.collectMs), syncMs: Math.max(t.syncMs, floors.syncMs), childMs: Math.max(t.childMs, floors.childMs) },
+    ...query.fixedParams,
+  };
+  const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params });
+  await ensureContainer(o.session.fetch, queries);
+  await ensureAcl(o.session.fetch, queries, [
+    { name: 'owner', agents: [o.session.webId], modes: ['Read', 'Write', 'Control'], inherit: true },
+    { name: 'public', everyone: true, modes: ['Read'], inherit: true },
+  ]);
+  await putTurtle(o.session.fetch, planUrl, serializePlan(plan));
+  await putTurtle(o.session.fetch, queryUrl, serializeQuery(query));
+  return { query, plan, explanation: proposal.explanation };
+}

@@ -1,0 +1,78 @@
+// Synthetic personal data for the examples, from a seed: each person has an age and a
+// region, thirty days of step counts, and a month of bank operations with categories.
+// The same generator gives the Turtle written into the pods and, for the plain answers,
+// the documents themselves.
+
+import { DataFactory } from 'n3';
+import { EX, FOAF, RDF, VCARD, XSD } from '../query-vocab/terms.ts';
+import { TurtleDoc, iri, literal, num, str } from '../query-vocab/write.ts';
+
+export interface Person {
+  age: number;
+  region: string;
+  steps: number[];
+  operations: Array<{ day: number; amount: number; category: string; debit: boolean }>;
+}
+
+export interface PersonDocuments {
+  /** Path inside the pod → Turtle. */
+  [path: string]: string;
+}
+
+export const REGIONS = ['north', 'south', 'east', 'west'];
+export const CATEGORIES = ['groceries', 'rent', 'transport', 'leisure', 'health', 'other'];
+export const MONTH = '2026-10';
+
+/** mulberry32: small, fast and good enough for synthetic data. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function generatePerson(seed: number, index: number): Person {
+  const rnd = seeded(seed * 100_003 + index);
+  const age = 20 + Math.floor(rnd() * 66);
+  const base = 3000 + rnd() * 9000 - Math.max(0, age - 60) * 80;
+  const steps = Array.from({ length: 30 }, () => Math.max(0, Math.round(base + (rnd() - 0.5) * 6000)));
+  const operations: Person['operations'] = [];
+  const count = 10 + Math.floor(rnd() * 30);
+  for (let i = 0; i < count; i++) {
+    const category = CATEGORIES[Math.floor(rnd() * CATEGORIES.length)];
+    const scale = category === 'rent' ? 900 : category === 'groceries' ? 60 : 40;
+    operations.push({ day: 1 + Math.floor(rnd() * 28), amount: Math.round(scale * (0.2 + rnd() * 1.6) * 100) / 100, category, debit: rnd() > 0.1 });
+  }
+  return { age, region: REGIONS[Math.floor(rnd() * REGIONS.length)], steps, operations };
+}
+
+const date = (day: number) => literal(`${MONTH}-${String(day).padStart(2, '0')}`, XSD.date);
+
+/** The person's documents, keyed by their path under the pod's data/ folder. */
+export function personDocuments(person: Person, base: string): PersonDocuments {
+  const at = (path: string, fragment: string) => DataFactory.namedNode(`${base}${path}#${fragment}`);
+  const profile = new TurtleDoc()
+    .add(at('data/person', 'me'), RDF.type, iri(FOAF.Person))
+    .add(at('data/person', 'me'), FOAF.age, num(person.age))
+    .add(at('data/person', 'me'), VCARD.region, str(person.region));
+  const activity = new TurtleDoc();
+  person.steps.forEach((steps, i) => {
+    const day = at('data/activity', `day-${i + 1}`);
+    activity.add(day, RDF.type, iri(EX.DailyActivity)).add(day, EX.steps, num(steps)).add(day, EX.date, date(i + 1));
+  });
+  const bank = new TurtleDoc();
+  person.operations.forEach((op, i) => {
+    const node = at('data/bank', `op-${i + 1}`);
+    bank
+      .add(node, RDF.type, iri(EX.BankOperation))
+      .add(node, EX.date, date(op.day))
+      .add(node, EX.amount, literal(op.amount.toFixed(2), XSD.decimal))
+      .add(node, EX.direction, iri(op.debit ? EX.Debit : EX.Credit))
+      .add(node, EX.category, str(op.category));
+  });
+  return { 'data/person': profile.toString(), 'data/activity': activity.toString(), 'data/bank': bank.toString() };
+}

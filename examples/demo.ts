@@ -1,0 +1,166 @@
+// The main job on the embedded default: pods with synthetic data, one agent per WebID,
+// a population, consent policies (a share of owners refuse), and the example queries
+// published and answered, each result checked against the plain answer.
+
+import { readFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseQuery, parseResult } from '../query-vocab/index.ts';
+import { DPV } from '../query-vocab/terms.ts';
+import type { AggregationResult, ConsentPolicy } from '../query-vocab/types.ts';
+import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
+import type { RunEvent } from '../agent/solid/events.ts';
+import { AgentHost } from '../agent/solid/host.ts';
+import { podLayout } from '../agent/solid/layout.ts';
+import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
+import { writePolicy } from '../agent/solid/consent-store.ts';
+import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
+import { publishQuery } from '../agent/solid/publish.ts';
+import { startFleet, type Fleet } from '../server/pods.ts';
+import { generatePerson, personDocuments } from './data.ts';
+import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
+
+export interface DemoOptions {
+  pods: number;
+  port?: number;
+  servers?: number;
+  dataDir?: string;
+  stateDir?: string;
+  seed?: number;
+  /** Share of owners whose policy refuses research purposes. */
+  refusing?: number;
+  /** How long leaves wait for their zone. */
+  collectMs?: number;
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export interface DemoOutcome {
+  name: string;
+  title: string;
+  query: string;
+  plan: string;
+  explanation: string;
+  result?: string;
+  published?: AggregationResult;
+  abort?: string;
+  plain: PlainAnswer;
+  /** The result's values and contributor count equal the plain answer's. */
+  exact: boolean;
+  seconds: number;
+}
+
+export interface Demo {
+  fleet: Fleet;
+  host: AgentHost;
+  stateDir: string;
+  credentialsFile: string;
+  credentials: Credential[];
+  querier: Credential;
+  population: string;
+  publish(name: string): Promise<DemoOutcome>;
+  stop(): Promise<void>;
+}
+
+export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
+const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries');
+const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.AcademicResearch];
+
+export async function startDemo(o: DemoOptions): Promise<Demo> {
+  const seed = o.seed ?? 7;
+  const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
+  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
+  const host = new AgentHost({ stateDir });
+  try {
+    const credentialsFile = path.join(stateDir, 'credentials.json');
+    await writeCredentials(credentialsFile, fleet.credentials);
+    await host.add(fleet.credentials);
+    const querier = fleet.credentials[0];
+    const population = new URL('podagg/population/', querier.podUrl).href;
+    await createPopulation(host.get(querier.webId).session.fetch, population, querier.webId);
+    const people: PlainPerson[] = [];
+    let done = 0;
+    for (const [i, c] of fleet.credentials.entries()) {
+      const { session, agent } = host.get(c.webId);
+      const documents = personDocuments(generatePerson(seed, i), c.podUrl);
+      for (const [p, turtle] of Object.entries(documents)) await putTurtle(session.fetch, new URL(p, c.podUrl).href, turtle);
+      const policy = demoPolicy(c, i, o.pods, o.refusing ?? 0.2);
+      await writePolicy(session.fetch, c.podUrl, policy);
+      const keys = agent.publicKeys;
+      await joinPopulation(session.fetch, population, { webId: c.webId, inbox: podLayout(c.podUrl).inbox, ...keys }, host.peers);
+      people.push({ base: c.podUrl, documents, policy });
+      o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
+    }
+    const publish = (name: string) => runExample(host, querier, population, people, name, o.collectMs);
+    return {
+      fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, publish,
+      stop: async () => {
+        await host.stop();
+        await fleet.stop();
+      },
+    };
+  } catch (error) {
+    await host.stop();
+    await fleet.stop();
+    throw error;
+  }
+}
+
+/** Every owner accepts research by anyone on their data/ folder, but the first `refusing` share. */
+export function demoPolicy(c: Credential, index: number, total: number, refusing: number): ConsentPolicy {
+  const refuses = index > 0 && index <= Math.round(refusing * total);
+  return {
+    id: podLayout(c.podUrl).consentPolicy,
+    owner: c.webId,
+    purposes: refuses ? [DPV.ServiceOptimisation] : RESEARCH,
+    queriers: [],
+    anyQuerier: true,
+    dataScope: [new URL('data/', c.podUrl).href],
+    minGroupSize: 2,
+    minContributors: 2,
+    maxQueriesPerDay: 100,
+  };
+}
+
+async function runExample(host: AgentHost, querier: Credential, population: string, people: PlainPerson[], name: string, collectMs?: number): Promise<DemoOutcome> {
+  const started = Date.now();
+  const text = await readFile(path.join(QUERIES, `${name}.ttl`), 'utf8').catch(() => {
+    throw new Error(`no example query "${name}"; examples are ${EXAMPLES.join(', ')}`);
+  });
+  // The examples are written for large populations: the demo lowers minContributors to fit its own.
+  const declared = parseQuery(text, querier.podUrl).minContributors;
+  const { session, agent } = host.get(querier.webId);
+  const published = await publishQuery({
+    session, podUrl: querier.podUrl, turtle: text, population, peers: host.peers,
+    overrides: { minContributors: Math.min(declared, 3) },
+    minTimeouts: collectMs ? { collectMs } : undefined,
+  });
+  const { query, plan } = published;
+  const ended = waitForEnd(host, querier.webId, query.id);
+  await agent.startQuery(query.id);
+  const end = await ended;
+  const plain = await plainAnswer(query, plan, people);
+  const outcome: DemoOutcome = {
+    name, title: query.title, query: query.id, plan: plan.id, explanation: published.explanation, plain,
+    exact: false, seconds: (Date.now() - started) / 1000,
+  };
+  if (end.kind === 'abort') return { ...outcome, abort: end.reason };
+  const url = end.result!.split('#')[0];
+  const result = parseResult(await getTurtle(session.fetch, url), url);
+  const exact = result.contributors === plain.contributors && JSON.stringify(result.values.map((v) => v.value)) === JSON.stringify(plain.values.map((v) => v.value));
+  return { ...outcome, result: end.result, published: result, exact };
+}
+
+/** The querier's 'result' or 'abort' event for a query. */
+export function waitForEnd(host: AgentHost, querier: string, query: string): Promise<RunEvent> {
+  return new Promise((resolve) => {
+    const listener = (e: RunEvent) => {
+      if (e.query === query && e.webId === querier && (e.kind === 'result' || e.kind === 'abort')) {
+        host.journal.off('event', listener);
+        resolve(e);
+      }
+    };
+    host.journal.on('event', listener);
+  });
+}

@@ -1,0 +1,47 @@
+// A result document's values, each drawn to fit: a scalar as a number with its
+// contributor count and completeness; histograms, grouped values and vectors as bars.
+
+import { barChart } from './charts.js';
+import { h, number, percent } from './dom.js';
+
+const MAX_BARS = 64;
+
+function describe(spec, value) {
+  const variable = spec?.variable ? ` of ${spec.variable}` : '';
+  const by = spec?.groupBy ? ` by ${spec.groupBy.variable}` : '';
+  return `${value.kind}${variable}${by}`;
+}
+
+function drawValue(title, value, result) {
+  switch (value.kind) {
+    case 'scalar':
+      return h('div', { class: 'scalar chart', 'data-kind': 'scalar' },
+        h('span', { class: 'value', 'aria-label': title }, number(value.value, 6)),
+        h('span', {}, `${result.contributors} contributors`),
+        h('span', {}, `${percent(result.completeness)} complete`));
+    case 'histogram':
+      return barChart(title, value.bins.map((b, i) => `${number(b.lower)}–${number(b.upper)}${i === value.bins.length - 1 ? '' : ')'}`), value.counts);
+    case 'vector': {
+      const shown = value.values.slice(0, MAX_BARS);
+      const more = value.values.length > MAX_BARS ? ` (first ${MAX_BARS} of ${value.values.length})` : '';
+      return barChart(title + more, shown.map((_, i) => String(i)), shown);
+    }
+    case 'grouped':
+      if (value.values.every((v) => v.kind === 'scalar')) return barChart(title, value.keys, value.values.map((v) => v.value));
+      return h('div', {}, value.keys.map((key, i) => drawValue(`${title}: ${key}`, value.values[i], result)));
+    default:
+      return h('p', {}, `a ${value.kind} value`);
+  }
+}
+
+export function resultSection(result, aggregates) {
+  return h('section', { 'aria-labelledby': 'result-h', id: 'result' },
+    h('h2', { id: 'result-h' }, 'Result'),
+    h('p', {}, `${result.contributors} contributors, ${percent(result.completeness)} complete, strategy ${result.strategy}. `,
+      h('a', { href: result.id }, 'Result document')),
+    result.values.map((rv) => {
+      const spec = aggregates?.find((a) => a.id === rv.aggregate);
+      const title = describe(spec, { kind: rv.kind });
+      return h('div', { class: 'result-value', 'data-aggregate': rv.kind }, h('h3', {}, title), drawValue(title, rv.value, result));
+    }));
+}
