@@ -138,7 +138,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   });
   const { query, plan } = published;
   const ended = waitForEnd(host, querier.webId, query.id);
-  await agent.startQuery(query.id);
+  await agent.startQuery(query.id, plan.id);
   const end = await ended;
   const plain = await plainAnswer(query, plan, people);
   const outcome: DemoOutcome = {

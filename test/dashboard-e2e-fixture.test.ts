@@ -62,7 +62,7 @@ test("Enter on a tree node opens that agent's page with its consent decision", a
   assert.match((await page.locator('#consent-log').textContent()) ?? '', /refused.*not accepted by the policy/);
   await page.screenshot({ path: join(SHOTS, 'agent-refused.png'), fullPage: true });
   await page.goto(`${dash.url}#/agents/${encodeURIComponent(fx.alice)}`);
-  await page.locator('#consent-log').waitFor();
+  await page.locator('main p.mono', { hasText: fx.alice }).waitFor();
   assert.match((await page.locator('#consent-log').textContent()) ?? '', /joined/);
   assert.match((await page.locator('main').textContent()) ?? '', /max queries per day/);
 });
@@ -89,8 +89,7 @@ test('unknown runs and WebIDs get a clear message', async () => {
   await page.getByRole('heading', { name: 'Not found' }).waitFor();
   assert.match((await page.locator('main').textContent()) ?? '', /no run "0000000000000000" in the journal/);
   await page.goto(`${dash.url}#/agents/${encodeURIComponent('https://nobody.example/profile/card#me')}`);
-  await page.getByRole('heading', { name: 'Not found' }).waitFor();
-  assert.match((await page.locator('main').textContent()) ?? '', /no agent with WebID/);
+  await page.getByText(/no agent with WebID/).waitFor();
 });
 
 test('a narrow screen has no sideways page scroll', async () => {

@@ -107,9 +107,11 @@ export class SolidAgent {
   }
 
   /** The querier's entry point: creates the run of a published query and starts it. */
-  startQuery(queryUrl: string): Promise<void> {
+  startQuery(queryUrl: string, planUrl: string): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.runs.has(queryUrl)) await this.open(queryUrl);
+      if (this.runs.has(queryUrl)) return;
+      this.record({ query: queryUrl, kind: 'published', plan: planUrl, text: `published query ${queryUrl}` });
+      await this.open(queryUrl);
     });
   }
 

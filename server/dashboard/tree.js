@@ -9,6 +9,7 @@ const CONTRIBUTOR = 14;
 const PER_ROW = 12; // contributors per row under a leaf
 const LEVEL = 96;
 const GAP = 18;
+const ZOOM = 1.5; // drawn larger than its units on wide screens; CSS shrinks it to fit narrow ones
 
 export function legend() {
   const item = (state, text) => h('li', {}, h('span', { class: `state-${state}`, 'aria-hidden': 'true' }), text);
@@ -43,11 +44,12 @@ export function treeSvg(tree) {
   for (const root of children.get(null) ?? []) total += layout(root, total);
   const depth = Math.max(0, ...tree.groups.map((g) => g.level));
   const rows = Math.max(1, ...tree.groups.map((g) => Math.ceil(g.contributors.length / PER_ROW)));
-  const width = Math.max(total, 160);
-  const height = 60 + (depth + 1) * LEVEL + rows * CONTRIBUTOR + 30;
-  const groupY = (level) => 60 + level * LEVEL + 20;
+  const width = Math.max(total, 300);
+  const groupY = (level) => 80 + level * LEVEL;
+  const height = groupY(depth) + 44 + rows * CONTRIBUTOR + 6;
   const parts = [];
-  const qx = width / 2;
+  const root = (children.get(null) ?? [])[0];
+  const qx = root ? place.get(root.id).x : width / 2;
   for (const g of tree.groups) {
     const { x } = place.get(g.id);
     const y = groupY(g.level);
@@ -72,8 +74,8 @@ export function treeSvg(tree) {
     });
   }
   parts.push(node(tree.querier.state, 11, qx, 30, `querier ${shortName(tree.querier.webId)}: ${tree.querier.state}`, tree.querier.webId, 'querier'));
-  parts.push(s('text', { x: qx + 16, y: 34 }, `querier ${shortName(tree.querier.webId)}`));
+  parts.push(s('text', { x: qx + 16, y: 34 }, shortName(tree.querier.webId)));
   return h('div', { class: 'tree' }, s('svg', {
-    viewBox: `0 0 ${width} ${height}`, width, role: 'group', 'aria-label': 'Aggregation tree; Tab moves between nodes, Enter opens the agent',
+    viewBox: `0 0 ${width} ${height}`, width: Math.round(width * ZOOM), role: 'group', 'aria-label': 'Aggregation tree; Tab moves between nodes, Enter opens the agent',
   }, parts));
 }

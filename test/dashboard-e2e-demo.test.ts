@@ -1,0 +1,63 @@
+// The dashboard in headless Chromium over a real demo: 12 pods, one agent each, the
+// mean-steps query published while the run page is open. The tree's nodes turn done and
+// the result chart appears without a reload; a refusing owner's page shows the refusal.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
+import { startDashboard, type Dashboard } from '../server/dashboard.ts';
+import { SHOTS, launchChromium } from './dashboard-browser.ts';
+import { freePorts } from './helpers/ports.ts';
+
+let demo: Demo;
+let dash: Dashboard;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  demo = await startDemo({ pods: 12, port: await freePorts(1) });
+  dash = await startDashboard({ port: 0, stateDir: demo.stateDir, credentialsFile: demo.credentialsFile });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await dash?.stop();
+  await demo?.stop();
+});
+
+test('a demo query: the run page fills up live and shows the result', { timeout: 120_000 }, async () => {
+  await page.goto(dash.url);
+  const outcome: Promise<DemoOutcome> = demo.publish('mean-steps');
+  const link = page.getByRole('link', { name: 'Mean daily steps of people over 50' });
+  await link.waitFor({ timeout: 60_000 });
+  await link.click();
+  await page.locator('[data-key="querier"]').waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(SHOTS, 'demo-run-live.png'), fullPage: true });
+  const done = await outcome;
+  assert.ok(done.result, `the demo run ended without a result: ${done.abort}`);
+  await page.locator('[data-key="querier"][data-state="done"]').waitFor({ timeout: 30_000 });
+  await page.locator('#result .scalar .value').first().waitFor({ timeout: 30_000 });
+  const states = await page.locator('[data-key^="g"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
+  assert.ok(states.length > 0);
+  for (const state of states) assert.ok(state === 'sent' || state === 'replaced', `a group member is ${state}`);
+  assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`${done.published!.contributors} contributors`));
+  await page.screenshot({ path: join(SHOTS, 'demo-run-done.png'), fullPage: true });
+});
+
+test("a refusing owner's page shows the refusal, a consenting owner's the join", async () => {
+  // demoPolicy: the owners right after the querier refuse research purposes.
+  const [, refusing, , , , joining] = demo.credentials;
+  await page.goto(`${dash.url}#/agents/${encodeURIComponent(refusing.webId)}`);
+  await page.locator('main p.mono', { hasText: refusing.webId }).waitFor();
+  await page.locator('#consent-log').waitFor();
+  assert.match((await page.locator('#consent-log').textContent()) ?? '', /refused/);
+  await page.screenshot({ path: join(SHOTS, 'demo-agent-refused.png'), fullPage: true });
+  await page.goto(`${dash.url}#/agents/${encodeURIComponent(joining.webId)}`);
+  await page.locator('main p.mono', { hasText: joining.webId }).waitFor();
+  await page.locator('#consent-log').waitFor();
+  assert.match((await page.locator('#consent-log').textContent()) ?? '', /joined/);
+});
