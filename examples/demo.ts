@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseQuery, parseResult } from '../query-vocab/index.ts';
 import { DPV } from '../query-vocab/terms.ts';
-import type { AggregationResult, ConsentPolicy } from '../query-vocab/types.ts';
+import type { AggregationResult, ConsentPolicy, StrategyName } from '../query-vocab/types.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { AgentHost } from '../agent/solid/host.ts';
@@ -59,8 +59,16 @@ export interface Demo {
   credentials: Credential[];
   querier: Credential;
   population: string;
-  publish(name: string): Promise<DemoOutcome>;
+  /** Each person's documents and policy, for plain answers. */
+  people: PlainPerson[];
+  /** Publishes an example by name, or a query file by path, and waits for its end. */
+  publish(name: string, options?: PublishChoice): Promise<DemoOutcome>;
   stop(): Promise<void>;
+}
+
+export interface PublishChoice {
+  strategy?: StrategyName;
+  collectMs?: number;
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
@@ -92,9 +100,10 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       people.push({ base: c.podUrl, documents, policy });
       o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
     }
-    const publish = (name: string) => runExample(host, querier, population, people, name, o.collectMs);
+    const publish = (name: string, choice: PublishChoice = {}) =>
+      runExample(host, querier, population, people, name, { collectMs: o.collectMs, ...choice });
     return {
-      fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, publish,
+      fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, people, publish,
       stop: async () => {
         await host.stop();
         await fleet.stop();
@@ -123,18 +132,22 @@ export function demoPolicy(c: Credential, index: number, total: number, refusing
   };
 }
 
-async function runExample(host: AgentHost, querier: Credential, population: string, people: PlainPerson[], name: string, collectMs?: number): Promise<DemoOutcome> {
+async function runExample(host: AgentHost, querier: Credential, population: string, people: PlainPerson[], name: string, choice: PublishChoice): Promise<DemoOutcome> {
   const started = Date.now();
-  const text = await readFile(path.join(QUERIES, `${name}.ttl`), 'utf8').catch(() => {
+  const file = name.endsWith('.ttl') ? name : path.join(QUERIES, `${name}.ttl`);
+  const text = await readFile(file, 'utf8').catch(() => {
     throw new Error(`no example query "${name}"; examples are ${EXAMPLES.join(', ')}`);
   });
   // The examples are written for large populations: the demo lowers minContributors to fit its own.
-  const declared = parseQuery(text, querier.podUrl).minContributors;
+  const declared = parseQuery(text, querier.podUrl);
   const { session, agent } = host.get(querier.webId);
   const published = await publishQuery({
     session, podUrl: querier.podUrl, turtle: text, population, peers: host.peers,
-    overrides: { minContributors: Math.min(declared, 3) },
-    minTimeouts: collectMs ? { collectMs } : undefined,
+    overrides: {
+      minContributors: Math.min(declared.minContributors, 3),
+      fixedParams: choice.strategy ? { ...declared.fixedParams, strategy: choice.strategy } : declared.fixedParams,
+    },
+    minTimeouts: choice.collectMs ? { collectMs: choice.collectMs } : undefined,
   });
   const { query, plan } = published;
   const ended = waitForEnd(host, querier.webId, query.id);

@@ -9,7 +9,7 @@ import type { AggregationPlan, AggregationQuery, ConsentPolicy, ResultValue } fr
 import { decideConsent } from '../agent/core/consent.ts';
 import { decode, encodeRows } from '../agent/core/encoding.ts';
 import { layoutOf } from '../agent/core/protocol.ts';
-import { addInto, zeros } from '../agent/core/ring.ts';
+import { addInto, zeros, type Vec } from '../agent/core/ring.ts';
 import { toRow } from '../agent/solid/evaluate.ts';
 import type { PersonDocuments } from './data.ts';
 
@@ -26,10 +26,10 @@ export interface PlainAnswer {
 
 const engine = new QueryEngine();
 
-export async function plainAnswer(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<PlainAnswer> {
+/** Each consenting, matching person's encoded contribution: what its agent would share. */
+export async function plainContributions(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<Map<string, Vec>> {
   const layout = layoutOf({ query, plan });
-  const sum = zeros(layout.length);
-  let contributors = 0;
+  const out = new Map<string, Vec>();
   for (const person of people) {
     if (!decideConsent(person.policy, query, plan, [], Date.now()).accepted) continue;
     const store = new Store();
@@ -37,9 +37,15 @@ export async function plainAnswer(query: AggregationQuery, plan: AggregationPlan
       store.addQuads(new Parser({ baseIRI: person.base + path }).parse(turtle));
     }
     const bindings = await (await engine.queryBindings(query.selection, { sources: [store] })).toArray();
-    if (bindings.length === 0) continue;
-    addInto(sum, encodeRows(layout, bindings.map(toRow)), 'z64');
-    contributors++;
+    if (bindings.length > 0) out.set(person.policy.owner, encodeRows(layout, bindings.map(toRow)));
   }
-  return { values: decode(layout, sum), contributors };
+  return out;
+}
+
+export async function plainAnswer(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<PlainAnswer> {
+  const layout = layoutOf({ query, plan });
+  const sum = zeros(layout.length);
+  const contributions = await plainContributions(query, plan, people);
+  for (const vector of contributions.values()) addInto(sum, vector, 'z64');
+  return { values: decode(layout, sum), contributors: contributions.size };
 }

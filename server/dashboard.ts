@@ -2,6 +2,7 @@
 // the static browser app (server/dashboard/) at /.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { apiRouter } from './api.ts';
@@ -42,7 +43,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   const { port } = server.address() as AddressInfo;

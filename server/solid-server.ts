@@ -4,14 +4,13 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AppRunner, type App } from '@solid/community-server';
 
 export interface SolidServerOptions {
   port: number;
   /** Folder for the file backend; absent means in memory. */
   dataDir?: string;
-  /** CSS logging level: error, warn, info, verbose, debug, silly. */
-  logLevel?: string;
 }
 
 export interface SolidServer {
@@ -26,7 +25,8 @@ const cssRoot = path.dirname(require.resolve('@solid/community-server/package.js
 
 export async function startSolidServer(options: SolidServerOptions): Promise<SolidServer> {
   const baseUrl = `http://localhost:${options.port}/`;
-  const config = path.join(cssRoot, 'config', options.dataDir ? 'file.json' : 'default.json');
+  // CSS's own default configs with logging off: its error log names expected refusals.
+  const config = fileURLToPath(new URL(`css/${options.dataDir ? 'file' : 'default'}.json`, import.meta.url));
   const app: App = await new AppRunner().create({
     config,
     loaderProperties: {
@@ -40,7 +40,6 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
     shorthand: {
       port: options.port,
       baseUrl,
-      loggingLevel: options.logLevel ?? 'error',
       ...(options.dataDir ? { rootFilePath: path.resolve(options.dataDir) } : {}),
     },
   });

@@ -159,7 +159,8 @@ test('signed messages verify; a forged signature, a changed field or another key
 test('replays are refused, conflicting duplicates are flagged, and the guard survives a snapshot', () => {
   const m = signMessage<Contribution>(unsigned, alice.ed25519.secretKey);
   const guard = new ReplayGuard();
-  guard.check(m);
+  guard.check(m); // checks only: the run records a message once it is accepted
+  guard.record(m);
   assert.throws(() => guard.check(m), code('replayed'));
   // A retransmission with a new timestamp is still the same message.
   assert.throws(() => guard.check(signMessage<Contribution>({ ...unsigned, sentAt: '2025-01-01T00:00:09.000Z' }, alice.ed25519.secretKey)), code('replayed'));

@@ -1,7 +1,8 @@
 // Every incoming message is checked before any role sees it, cheapest first: it is for
 // this query and this agent, its sender is registered and signed it, the plan gives the
 // sender the role the message claims, and it is not a replay. Each failure has its own
-// error code. Sealed payloads are opened later, by the role that reads them.
+// error code. Sealed payloads are opened later, by the role that reads them; only then
+// does the caller record the message in the replay guard (see ReplayGuard.record).
 
 import type { Confirmation, Message } from '../../query-vocab/types.ts';
 import { candidacies } from './backup.ts';

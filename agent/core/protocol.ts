@@ -102,6 +102,7 @@ export class Run {
     try {
       admit(env, this.guard, m);
       route(env, m);
+      if (m.type !== 'Confirmation') this.guard.record(m);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       env.actions.push({ type: 'reject', message: m, error });

@@ -34,16 +34,21 @@ export class ReplayGuard {
     }
   }
 
-  /** Records m, or throws 'replayed' (same content seen) or 'duplicate-contribution'. */
+  /** Throws 'replayed' (same content seen) or 'duplicate-contribution'; records nothing. */
   check(m: Message): void {
-    const key = messageKey(m);
-    const digest = contentDigest(m);
-    const previous = this.seen.get(key);
-    if (previous === digest) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
-    if (previous !== undefined) {
-      throw new ProtocolError('duplicate-contribution', `${m.sender} sent a different ${m.type} for the same slot`);
-    }
-    this.seen.set(key, digest);
+    const previous = this.seen.get(messageKey(m));
+    if (previous === undefined) return;
+    if (previous === contentDigest(m)) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
+    throw new ProtocolError('duplicate-contribution', `${m.sender} sent a different ${m.type} for the same slot`);
+  }
+
+  /**
+   * Remembers m. Called once m was accepted, its payload opened: a message that failed to
+   * open (sealed to another key, tampered) had no effect and must not take the slot of the
+   * sender's genuine message, which would then be refused as a duplicate.
+   */
+  record(m: Message): void {
+    this.seen.set(messageKey(m), contentDigest(m));
   }
 
   snapshot(): string[] {

@@ -23,7 +23,7 @@ export interface PublishOptions {
   population?: string;
   peers: PeerCache;
   /** Fields that replace the document's, e.g. a smaller minContributors for a small demo. */
-  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity'>>;
+  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams'>>;
   /** Floors under the planner's timeouts: HTTP, polling and SPARQL are slower than the model's network. */
   minTimeouts?: Partial<Timeouts>;
 }
@@ -36,7 +36,7 @@ export interface Published {
 
 /** Over Solid a hop is an HTTP request plus half a polling period. */
 const SOLID_SITUATION = { latencyMs: 300, cryptoMs: 2, failureRate: 0 };
-export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 15_000, syncMs: 4_000, childMs: 6_000 };
+export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 25_000, syncMs: 4_000, childMs: 6_000 };
 
 export async function publishQuery(o: PublishOptions): Promise<Published> {
   const { queries } = podLayout(o.podUrl);

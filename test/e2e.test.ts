@@ -1,0 +1,142 @@
+// End to end over a real Community Solid Server (file backend) with 20 pods and 20 real
+// agents: every strategy gives exactly the plain answer for every aggregate kind, the
+// result covers exactly the consenting matching pods, an agent killed and restarted
+// mid-run loses and double-counts nothing, killed aggregators give the behaviour of
+// their strategy, and nothing on disk holds a contribution in the clear.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseQuery, parsePlan, parseMessage } from '../query-vocab/index.ts';
+import { vecToBytes } from '../agent/core/ring.ts';
+import { readConsentLog } from '../agent/solid/consent-store.ts';
+import type { RunEvent } from '../agent/solid/events.ts';
+import { getTurtle } from '../agent/solid/pod.ts';
+import { startDemo, type Demo } from '../examples/demo.ts';
+import { plainContributions } from '../examples/plain.ts';
+import { freePorts } from './helpers/ports.ts';
+
+const ALL = path.join(import.meta.dirname, 'fixtures', 'all-aggregates.ttl');
+const PODS = 20;
+let demo: Demo;
+let dataDir: string;
+
+before(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
+  demo = await startDemo({ pods: PODS, port: await freePorts(), dataDir, collectMs: 12_000 });
+});
+after(async () => demo?.stop());
+
+test('every strategy gives exactly the plain answer for every aggregate kind', async () => {
+  const strategies = ['LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold'] as const;
+  const outcomes = await Promise.all(strategies.map((strategy) => demo.publish(ALL, { strategy })));
+  for (const [i, o] of outcomes.entries()) {
+    assert.equal(o.abort, undefined, `${strategies[i]} aborted: ${o.abort}`);
+    assert.equal(o.published?.strategy, strategies[i]);
+    assert.ok(o.plain.contributors >= 10, `only ${o.plain.contributors} contributors`);
+    assert.deepEqual(o.published?.values.map((v) => v.value), o.plain.values.map((v) => v.value), strategies[i]);
+    assert.equal(o.published?.contributors, o.plain.contributors);
+    assert.equal(o.published?.completeness, 1);
+    assert.deepEqual(o.published?.values.map((v) => v.kind), ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum']);
+  }
+});
+
+test('the result covers exactly the consenting, matching pods; refusals name their rule', async () => {
+  const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
+  assert.ok(o.exact, `result ${JSON.stringify(o.published?.values)} differs from plain ${JSON.stringify(o.plain.values)}`);
+  // The plain answer applies the same policies: fewer than all pods, more than none.
+  assert.ok(o.plain.contributors > 0 && o.plain.contributors < PODS - 4, `${o.plain.contributors} contributors`);
+  const refuser = demo.credentials[1];
+  const log = await readConsentLog(demo.host.get(refuser.webId).session.fetch, refuser.podUrl);
+  const decision = log.find((d) => d.query === o.query);
+  assert.equal(decision?.accepted, false);
+  assert.match(decision!.reason, /^purpose rule/);
+});
+
+test('an aggregator killed and restarted mid-run loses nothing and counts nothing twice', async () => {
+  let victim: string | undefined;
+  const restarted = new Promise<void>((resolve) => {
+    const seen = new Map<string, number>();
+    const listener = (e: RunEvent) => {
+      if (victim || e.kind !== 'received' || e.messageType !== 'Contribution' || e.webId === demo.querier.webId) return;
+      const n = (seen.get(e.webId) ?? 0) + 1;
+      seen.set(e.webId, n);
+      if (n < 2) return;
+      victim = e.webId;
+      demo.host.journal.off('event', listener);
+      const credential = demo.host.get(victim).credential;
+      void demo.host.kill(victim).then(() => demo.host.add([credential])).then(resolve);
+    };
+    demo.host.journal.on('event', listener);
+  });
+  const o = await demo.publish(ALL, { strategy: 'SafeAndPrompt' });
+  await restarted;
+  assert.ok(victim, 'no aggregator received two contributions');
+  assert.equal(o.abort, undefined, `aborted: ${o.abort}`);
+  assert.ok(o.exact, 'the result differs from the plain answer');
+  assert.equal(o.published?.completeness, 1);
+});
+
+test('a killed aggregator: LowCost reports no result, Threshold still gives the exact result', async () => {
+  const killed = new Set<string>();
+  const kills: Promise<void>[] = [];
+  const byQuery = new Set<string>();
+  const listener = (e: RunEvent) => {
+    if (e.kind !== 'received' || e.messageType !== 'Contribution' || e.webId === demo.querier.webId || byQuery.has(e.query)) return;
+    byQuery.add(e.query);
+    if (killed.has(e.webId)) return;
+    killed.add(e.webId);
+    kills.push(demo.host.kill(e.webId));
+  };
+  demo.host.journal.on('event', listener);
+  const [lowCost, threshold] = await Promise.all([
+    demo.publish(ALL, { strategy: 'LowCost' }),
+    demo.publish(ALL, { strategy: 'Threshold' }),
+  ]);
+  demo.host.journal.off('event', listener);
+  await Promise.all(kills);
+  assert.ok(killed.size >= 1);
+  assert.equal(lowCost.published, undefined, 'LowCost published despite a dead aggregator');
+  assert.match(lowCost.abort ?? '', /partial aggregates|version|fail/i);
+  assert.equal(threshold.abort, undefined, `Threshold aborted: ${threshold.abort}`);
+  const plan = parsePlan(await getTurtle(globalThis.fetch, threshold.plan), threshold.plan);
+  assert.ok(plan.params.threshold < plan.params.groupSize);
+  // Exact over the contributors it includes, and completeness says how many.
+  assert.equal(threshold.published!.contributors / threshold.plain.contributors <= 1, true);
+  if (threshold.published!.contributors === threshold.plain.contributors) assert.ok(threshold.exact);
+  assert.equal(threshold.published!.completeness <= 1 && threshold.published!.completeness > 0, true);
+});
+
+test('nothing the server stores holds a contribution or a share in the clear', async () => {
+  const o = await demo.publish(ALL, { strategy: 'HighCompleteness' });
+  assert.ok(o.exact);
+  const querier = demo.querier.webId;
+  const query = parseQuery(await getTurtle(globalThis.fetch, o.query), o.query);
+  const plan = parsePlan(await getTurtle(globalThis.fetch, o.plan), o.plan);
+  const contributions = await plainContributions(query, plan, demo.people);
+  const secrets = [...contributions.values()].flatMap((v) => {
+    const bytes = Buffer.from(vecToBytes(v));
+    return [bytes.toString('base64'), bytes.toString('hex')];
+  });
+  const files = walk(dataDir);
+  assert.ok(files.length > 100, `only ${files.length} files stored`);
+  let messages = 0;
+  for (const file of files) {
+    const text = readFileSync(file, 'latin1');
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${file} holds a contribution in the clear`);
+    if (!file.includes(`${path.sep}inbox${path.sep}`) || file.endsWith('.meta') || file.endsWith('.acl')) continue;
+    const message = parseMessage(readFileSync(file, 'utf8'), 'urn:podagg:test');
+    messages++;
+    if (message.type === 'Contribution') assert.notEqual(message.recipient, querier, 'a share went to the querier');
+  }
+  assert.ok(messages > PODS, `only ${messages} inbox messages found`);
+});
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? walk(full) : [full];
+  });
+}
