@@ -7,6 +7,8 @@ import type { Credential } from './credentials.ts';
 export interface AgentSession {
   webId: string;
   fetch: typeof globalThis.fetch;
+  /** HTTP requests made through `fetch` so far (for the benchmarks). */
+  readonly requests: number;
   logout(): Promise<void>;
 }
 
@@ -28,9 +30,17 @@ export async function login(credential: Credential): Promise<AgentSession> {
         (session.info.webId ? `vouched for ${session.info.webId} instead` : 'refused the client credentials'),
     );
   }
+  let requests = 0;
+  const fetch: typeof globalThis.fetch = (input, init) => {
+    requests++;
+    return session.fetch(input as never, init);
+  };
   return {
     webId: credential.webId,
-    fetch: session.fetch.bind(session) as typeof globalThis.fetch,
+    fetch,
+    get requests() {
+      return requests;
+    },
     logout: () => session.logout(),
   };
 }
