@@ -104,7 +104,7 @@ export const SEC = namespace('https://w3id.org/security#', [
 ]);
 export const SOLID = namespace('http://www.w3.org/ns/solid/terms#', [
   'oidcIssuer', 'storage', 'publicTypeIndex', 'privateTypeIndex', 'TypeIndex', 'TypeRegistration',
-  'forClass', 'instance', 'instanceContainer', 'account',
+  'forClass', 'instance', 'instanceContainer', 'account', 'updatesViaStreamingHttp2023', 'storageDescription',
 ]);
 export const PIM = namespace('http://www.w3.org/ns/pim/space#', ['storage', 'preferencesFile', 'Storage']);
 export const ACL = namespace('http://www.w3.org/ns/auth/acl#', [

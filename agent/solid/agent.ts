@@ -20,7 +20,7 @@ import { ConsentLog, readPolicy } from './consent-store.ts';
 import type { Credential } from './credentials.ts';
 import { evaluateSelection } from './evaluate.ts';
 import type { EventLog, RunEvent } from './events.ts';
-import { deliver, listInbox, readMessage } from './inbox.ts';
+import { deliver, listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
 import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
@@ -35,7 +35,7 @@ export interface AgentOptions {
   stateDir: string;
   journal: EventLog;
   peers: PeerCache;
-  /** Inbox polling period. */
+  /** Inbox polling period when the server offers no notification channel. */
   pollMs?: number;
   /** Time limit of one evaluation of a selection. */
   evaluationLimitMs?: number;
@@ -63,8 +63,9 @@ export class SolidAgent {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
   private queue: Promise<void> = Promise.resolve();
-  private poller: NodeJS.Timeout | undefined;
+  private watch: InboxWatch | undefined;
   private polling = false;
+  private again = false;
   private stopped = false;
 
   constructor(private readonly o: AgentOptions) {
@@ -95,13 +96,14 @@ export class SolidAgent {
       });
     }
     await this.queue;
-    this.poller = setInterval(() => void this.poll(), this.o.pollMs ?? 500);
+    this.watch = await watchInbox(this.o.session.fetch, this.inbox, () => void this.poll(), 5_000, this.o.pollMs ?? 500);
+    this.record({ query: '', kind: 'log', text: `watching inbox ${this.inbox} (${this.watch.mode})` });
     await this.poll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.poller);
+    this.watch?.stop();
     for (const t of this.timers) clearTimeout(t);
     await this.queue;
   }
@@ -115,10 +117,15 @@ export class SolidAgent {
     });
   }
 
-  /** Reads the inbox and handles every message not yet handled. */
+  /** Reads the inbox and handles every message not yet handled; a call during a read queues one more read. */
   async poll(): Promise<void> {
-    if (this.polling || this.stopped) return;
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
     this.polling = true;
+    this.again = false;
     try {
       const urls = await listInbox(this.o.session.fetch, this.inbox);
       for (const url of urls.sort()) {
@@ -129,6 +136,7 @@ export class SolidAgent {
     } finally {
       this.polling = false;
     }
+    if (this.again) await this.poll();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {

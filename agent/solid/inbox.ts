@@ -1,7 +1,9 @@
 // The agent's inbox: list what arrived, read one message under a size limit (checked
 // before parsing), and post messages into peers' inboxes with retries.
 
+import { getLinkedResourceUrlAll, getResourceInfo } from '@inrupt/solid-client';
 import { containerMembers } from '../../query-vocab/container.ts';
+import { SOLID } from '../../query-vocab/terms.ts';
 import { MAX_MESSAGE_BYTES, parseMessage, serializeMessage } from '../../query-vocab/index.ts';
 import type { Message } from '../../query-vocab/types.ts';
 import { PodError, getTurtle, postTurtle, type Fetch } from './pod.ts';
@@ -60,4 +62,47 @@ export async function deliver(fetch: Fetch, inbox: string, message: Message, att
     }
   }
   throw last;
+}
+
+export interface InboxWatch {
+  /** How the agent learns of new messages: 'streaming' (Solid notifications) or 'polling'. */
+  readonly mode: 'streaming' | 'polling';
+  stop(): void;
+}
+
+/**
+ * Calls `onChange` whenever the inbox may have changed: on every notification of the
+ * server's streaming HTTP channel (Solid Notifications, advertised in the inbox's Link
+ * header) and, as a safety net, every `pollMs`. Without a channel, polling every
+ * `fallbackMs` alone. A dropped stream is reopened after a pause.
+ */
+export async function watchInbox(fetch: Fetch, inbox: string, onChange: () => void, pollMs: number, fallbackMs: number): Promise<InboxWatch> {
+  const info = await getResourceInfo(inbox, { fetch });
+  const channel = getLinkedResourceUrlAll(info)[SOLID.updatesViaStreamingHttp2023]?.[0];
+  const abort = new AbortController();
+  let stopped = false;
+  const open = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        const response = await fetch(channel!, { signal: abort.signal, headers: { accept: 'text/turtle' } });
+        if (!response.ok || !response.body) throw new Error(`notification channel answered ${response.status}`);
+        onChange();
+        const reader = response.body.getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) if (next.value.length) onChange();
+      } catch {
+        // the stream dropped or could not open: polling covers the gap until it is back
+      }
+      if (!stopped) await sleep(1000);
+    }
+  };
+  if (channel) void open();
+  const timer = setInterval(onChange, channel ? pollMs : fallbackMs);
+  return {
+    mode: channel ? 'streaming' : 'polling',
+    stop: () => {
+      stopped = true;
+      abort.abort();
+      clearInterval(timer);
+    },
+  };
 }

@@ -55,7 +55,13 @@ export async function ensureContainer(fetch: Fetch, url: string): Promise<boolea
   const head = await fetch(url, { method: 'HEAD' });
   if (head.ok) return false;
   if (head.status !== 404) throw new PodError(head.status, `HEAD ${url} answered ${head.status}`);
-  await putTurtle(fetch, url, '');
+  try {
+    await putTurtle(fetch, url, '');
+  } catch (error) {
+    // Another request created it in the meantime.
+    if (error instanceof PodError && error.status === 409) return false;
+    throw error;
+  }
   return true;
 }
 
