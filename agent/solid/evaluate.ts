@@ -1,9 +1,10 @@
 // Local evaluation: the query's SELECT over the resources of the owner's data scope, with
 // the owner's authenticated fetch, under a time limit. Only the scope's documents are
-// given to Comunica as sources, and the selection was checked to name no other.
+// loaded, and the selection was checked to name no other.
 
 import { QueryEngine } from '@comunica/query-sparql';
 import type { Bindings } from '@comunica/types';
+import { Parser, Store } from 'n3';
 import { containerMembers } from '../../query-vocab/container.ts';
 import { checkSelection } from '../../query-vocab/index.ts';
 import { XSD } from '../../query-vocab/terms.ts';
@@ -23,6 +24,7 @@ export interface EvaluateOptions {
 }
 
 const MAX_DOCUMENTS = 500;
+const MAX_TRIPLES = 1_000_000;
 const NUMERIC = new Set([XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger, XSD.positiveInteger]);
 
 let engine: QueryEngine | undefined;
@@ -49,16 +51,22 @@ export async function scopeDocuments(fetch: Fetch, scope: string[]): Promise<str
   return [...documents];
 }
 
+/**
+ * Runs the selection over the scope's documents. They are read with the owner's fetch
+ * into one in-memory store first, so Comunica touches nothing but the scope and spends no
+ * requests discovering source types.
+ */
 export async function evaluateSelection(options: EvaluateOptions): Promise<Row[]> {
   const problems = checkSelection(options.selection, options.aggregates, options.dataScope);
   if (problems.length) throw new Error(`the selection is refused: ${problems.join('; ')}`);
-  const sources = await scopeDocuments(options.fetch, options.dataScope);
-  if (sources.length === 0) return [];
+  const store = new Store();
+  for (const url of await scopeDocuments(options.fetch, options.dataScope)) {
+    store.addQuads(new Parser({ baseIRI: url }).parse(await getTurtle(options.fetch, url)));
+    if (store.size > MAX_TRIPLES) throw new Error(`the data scope holds more than ${MAX_TRIPLES} triples`);
+  }
+  if (store.size === 0) return [];
   const maxRows = options.maxRows ?? 100_000;
-  const stream = await sharedEngine().queryBindings(options.selection, {
-    sources: sources as [string, ...string[]],
-    fetch: options.fetch,
-  });
+  const stream = await sharedEngine().queryBindings(options.selection, { sources: [store] });
   return new Promise<Row[]>((resolve, reject) => {
     const rows: Row[] = [];
     const timer = setTimeout(() => {

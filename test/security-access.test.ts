@@ -1,0 +1,246 @@
+// Access control against the real server, after a real run: for every kind of resource
+// podagg writes, what anonymous, another participant and the owner may do (read, write,
+// append, delete), over plain HTTP with each one's own session. The design:
+//   query, plan, result, profile: anyone reads, only the owner writes;
+//   consent policy and consent log: the owner only;
+//   inbox: the owner does everything, an authenticated agent only appends (it cannot list,
+//     read, overwrite or delete, not even what it posted), anonymous nothing;
+//   population: authenticated agents read and append, only the owner changes or deletes;
+//   ACL documents: the owner only. Private keys are in no pod.
+// A refused anonymous request answers 401, a refused authenticated one 403.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { containerMembers } from '../query-vocab/container.ts';
+import { RDFS, base58btcEncode } from '../query-vocab/index.ts';
+import type { Credential } from '../agent/solid/credentials.ts';
+import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
+import { podLayout } from '../agent/solid/layout.ts';
+import { aclUrlOf, getTurtle, type Fetch } from '../agent/solid/pod.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
+import { freePorts } from './helpers/ports.ts';
+
+let demo: Demo;
+let outcome: DemoOutcome;
+/** The owner of the consent, inbox and profile cases, and the participant who tries them. */
+let member: Credential;
+let other: Credential;
+
+before(async () => {
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 3000 });
+  outcome = await demo.publish('mean-steps');
+  assert.ok(outcome.result, `the run published a result (${outcome.abort ?? ''})`);
+  // A member that consented (it has a consent log) and is not the querier.
+  member = demo.credentials[5];
+  other = demo.credentials[6];
+});
+
+after(async () => {
+  await demo?.stop();
+});
+
+type Who = 'anonymous' | 'participant' | 'owner';
+const anonymous: Fetch = globalThis.fetch;
+const as = (c: Credential): Fetch => demo.host.get(c.webId).session.fetch;
+const doc = (iri: string) => iri.split('#')[0];
+const junk = () => `<#x> <${RDFS.comment}> "${randomBytes(4).toString('hex')}" .`;
+const insert = () => `INSERT DATA { ${junk()} }`;
+
+const GET = (f: Fetch, url: string) => f(url, { headers: { accept: 'text/turtle' } });
+const PUT = (f: Fetch, url: string, body = junk()) => f(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body });
+const POST = (f: Fetch, url: string, body = junk()) => f(url, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body });
+const PATCH = (f: Fetch, url: string) => f(url, { method: 'PATCH', headers: { 'content-type': 'application/sparql-update' }, body: insert() });
+const DELETE = (f: Fetch, url: string) => f(url, { method: 'DELETE' });
+
+/** Asserts a request was refused the way the server refuses this caller. */
+async function refused(who: Who, what: string, response: Promise<Response>): Promise<void> {
+  const r = await response;
+  await r.body?.cancel();
+  // A refusal to someone who may read is 403 whatever the caller; anonymous otherwise gets 401.
+  assert.ok(r.status === 401 || r.status === 403, `${who}: ${what} answered ${r.status}, expected a refusal`);
+  if (who === 'anonymous') assert.equal(r.status, 401, `anonymous: ${what}`);
+  else assert.equal(r.status, 403, `${who}: ${what}`);
+}
+
+async function allowed(who: Who, what: string, response: Promise<Response>): Promise<Response> {
+  const r = await response;
+  assert.ok(r.ok, `${who}: ${what} answered ${r.status}, expected success`);
+  return r;
+}
+
+/** Owner-writable documents: the owner rewrites it as it was, and deletes a sibling it made. */
+async function ownerWrites(owner: Fetch, url: string): Promise<void> {
+  const original = await (await allowed('owner', `GET ${url}`, GET(owner, url))).text();
+  await allowed('owner', `PUT ${url}`, PUT(owner, url, original));
+  const sibling = new URL(`scratch-${randomBytes(4).toString('hex')}`, url).href;
+  await allowed('owner', `PUT ${sibling}`, PUT(owner, sibling));
+  await allowed('owner', `DELETE ${sibling}`, DELETE(owner, sibling));
+}
+
+/** Public documents: anyone reads, nobody but the owner writes, appends or deletes. */
+async function publicReadOwnerWrite(url: string, owner: Fetch, participant: Fetch): Promise<void> {
+  for (const [who, f] of [['anonymous', anonymous], ['participant', participant]] as const) {
+    await allowed(who, `GET ${url}`, GET(f, url));
+    await refused(who, `PUT ${url}`, PUT(f, url));
+    await refused(who, `PATCH ${url}`, PATCH(f, url));
+    await refused(who, `DELETE ${url}`, DELETE(f, url));
+  }
+  await ownerWrites(owner, url);
+}
+
+/** Owner-only documents: nobody else may even read. */
+async function ownerOnly(url: string, owner: Fetch, participant: Fetch): Promise<void> {
+  for (const [who, f] of [['anonymous', anonymous], ['participant', participant]] as const) {
+    await refused(who, `GET ${url}`, GET(f, url));
+    await refused(who, `PUT ${url}`, PUT(f, url));
+    await refused(who, `PATCH ${url}`, PATCH(f, url));
+    await refused(who, `DELETE ${url}`, DELETE(f, url));
+  }
+}
+
+/** The ACL document of a container: only the owner reads or changes it. */
+async function aclOwnerOnly(container: string, owner: Fetch, participant: Fetch): Promise<void> {
+  const acl = await aclUrlOf(owner, container);
+  await ownerOnly(acl, owner, participant);
+  await allowed('owner', `GET ${acl}`, GET(owner, acl));
+}
+
+test('query and plan: public read, owner-only write', async () => {
+  const owner = as(demo.querier);
+  for (const url of [doc(outcome.query), doc(outcome.plan)]) await publicReadOwnerWrite(url, owner, as(other));
+  await aclOwnerOnly(podLayout(demo.querier.podUrl).queries, owner, as(other));
+});
+
+test('result: public read, owner-only write', async () => {
+  assert.ok(outcome.result);
+  const owner = as(demo.querier);
+  await publicReadOwnerWrite(doc(outcome.result), owner, as(other));
+  await aclOwnerOnly(podLayout(demo.querier.podUrl).results, owner, as(other));
+});
+
+test('consent policy: the owner only', async () => {
+  const owner = as(member);
+  const url = podLayout(member.podUrl).consentPolicy;
+  await ownerOnly(url, owner, as(other));
+  await ownerWrites(owner, url);
+  await aclOwnerOnly(new URL('./', url).href, owner, as(other));
+});
+
+test('consent log and its entries: the owner only', async () => {
+  const owner = as(member);
+  const log = podLayout(member.podUrl).consentLog;
+  const entries = containerMembers(await getTurtle(owner, log), log);
+  assert.ok(entries.length > 0, 'the member recorded a decision');
+  for (const [who, f] of [['anonymous', anonymous], ['participant', as(other)]] as const) {
+    await refused(who, `GET ${log}`, GET(f, log));
+    await refused(who, `POST ${log}`, POST(f, log));
+  }
+  await ownerOnly(entries[0], owner, as(other));
+  await allowed('owner', `GET ${entries[0]}`, GET(owner, entries[0]));
+  const mine = (await allowed('owner', `POST ${log}`, POST(owner, log))).headers.get('location');
+  assert.ok(mine);
+  await allowed('owner', `DELETE ${mine}`, DELETE(owner, new URL(mine, log).href));
+});
+
+test('inbox: authenticated agents append only; they cannot list, read, overwrite or delete', async () => {
+  const owner = as(member);
+  const participant = as(other);
+  const inbox = podLayout(member.podUrl).inbox;
+  await refused('anonymous', `GET ${inbox}`, GET(anonymous, inbox));
+  await refused('anonymous', `POST ${inbox}`, POST(anonymous, inbox));
+  await refused('participant', `GET ${inbox}`, GET(participant, inbox));
+  await refused('participant', `DELETE ${inbox}`, DELETE(participant, inbox));
+  await refused('participant', `PUT ${inbox}new`, PUT(participant, `${inbox}new-${randomBytes(4).toString('hex')}`));
+  const patched = await PATCH(participant, inbox);
+  assert.ok(!patched.ok, `participant: PATCH ${inbox} answered ${patched.status}`);
+  // The participant's own message: posted, then out of its reach.
+  const location = (await allowed('participant', `POST ${inbox}`, POST(participant, inbox))).headers.get('location');
+  assert.ok(location);
+  const message = new URL(location, inbox).href;
+  await ownerOnly(message, owner, participant);
+  // A message the run left there (a peer's genuine message) is just as closed.
+  const listing = containerMembers(await getTurtle(owner, inbox), inbox);
+  const genuine = listing.find((u) => u !== message);
+  assert.ok(genuine, 'the run left messages in the inbox');
+  await ownerOnly(genuine, owner, participant);
+  await allowed('owner', `GET ${message}`, GET(owner, message));
+  await allowed('owner', `DELETE ${message}`, DELETE(owner, message));
+  await aclOwnerOnly(inbox, owner, participant);
+});
+
+test('profile (public keys, inbox): public read, owner-only write', async () => {
+  const owner = as(member);
+  const profile = doc(member.webId);
+  for (const [who, f] of [['anonymous', anonymous], ['participant', as(other)]] as const) {
+    await allowed(who, `GET ${profile}`, GET(f, profile));
+    await refused(who, `PUT ${profile}`, PUT(f, profile));
+    await refused(who, `PATCH ${profile}`, PATCH(f, profile));
+    await refused(who, `DELETE ${profile}`, DELETE(f, profile));
+  }
+  const original = await (await allowed('owner', `GET ${profile}`, GET(owner, profile))).text();
+  await allowed('owner', `PUT ${profile}`, PUT(owner, profile, original));
+});
+
+test('population: authenticated read and append; only the owner changes or deletes entries', async () => {
+  const owner = as(demo.querier);
+  const participant = as(other);
+  const population = demo.population;
+  await refused('anonymous', `GET ${population}`, GET(anonymous, population));
+  await refused('anonymous', `POST ${population}`, POST(anonymous, population));
+  const listing = containerMembers(await (await allowed('participant', `GET ${population}`, GET(participant, population))).text(), population);
+  assert.equal(listing.length, demo.credentials.length);
+  const someone = listing[0];
+  await refused('anonymous', `GET ${someone}`, GET(anonymous, someone));
+  await allowed('participant', `GET ${someone}`, GET(participant, someone));
+  for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
+    await refused('participant', `${what} ${someone}`, request(participant, someone));
+  }
+  await refused('participant', `DELETE ${population}`, DELETE(participant, population));
+  await refused('participant', `PUT ${population}new`, PUT(participant, `${population}new-${randomBytes(4).toString('hex')}`));
+  // An entry the participant appended is no longer its own to change.
+  const location = (await allowed('participant', `POST ${population}`, POST(participant, population))).headers.get('location');
+  assert.ok(location);
+  const entry = new URL(location, population).href;
+  await allowed('participant', `GET ${entry}`, GET(participant, entry));
+  for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
+    await refused('participant', `${what} ${entry}`, request(participant, entry));
+  }
+  await allowed('owner', `DELETE ${entry}`, DELETE(owner, entry));
+  await aclOwnerOnly(population, owner, participant);
+});
+
+/** Every resource of a pod, read as its owner. */
+async function crawl(f: Fetch, container: string, out: Array<{ url: string; body: string }> = []): Promise<typeof out> {
+  const members = containerMembers(await getTurtle(f, container), container);
+  for (const url of members) {
+    if (url.endsWith('/')) await crawl(f, url, out);
+    else out.push({ url, body: await (await f(url)).text() });
+  }
+  return out;
+}
+
+test('private keys are in no pod, only in local key files of mode 0600', async () => {
+  const secrets: Array<{ owner: string; text: string }> = [];
+  for (const c of demo.credentials) {
+    const file = keyFilePath(demo.stateDir, c.webId);
+    assert.equal(statSync(file).mode & 0o777, 0o600, `${file} mode`);
+    assert.equal(statSync(path.dirname(file)).mode & 0o077, 0, `${path.dirname(file)} mode`);
+    const { keys } = await loadOrCreateKeys(file, c.webId);
+    for (const secret of [keys.x25519.secretKey, keys.ed25519.secretKey]) {
+      const b = Buffer.from(secret);
+      for (const text of [b.toString('base64'), b.toString('base64url'), b.toString('hex'), base58btcEncode(secret)]) secrets.push({ owner: c.webId, text });
+    }
+  }
+  let resources = 0;
+  for (const c of demo.credentials) {
+    for (const { url, body } of await crawl(as(c), c.podUrl)) {
+      resources++;
+      const leaked = secrets.find((s) => body.includes(s.text));
+      assert.equal(leaked, undefined, `${url} holds a private key of ${leaked?.owner}`);
+    }
+  }
+  assert.ok(resources > 10 * demo.credentials.length, `crawled ${resources} resources`);
+});
