@@ -18,9 +18,13 @@ export async function agentInit(args: string[]): Promise<number> {
   const chosen = selectCredentials(await readCredentials(values.credentials), values.webid, values.all ?? false);
   for (const credential of chosen) {
     const session = await login(credential);
-    const report = await provision(session, credential, values.state ?? '.podagg');
-    console.log(`${credential.webId}: ${report.changes.length ? report.changes.join(', ') : 'already provisioned'}`);
-    await session.logout();
+    try {
+      const report = await provision(session, credential, values.state ?? '.podagg');
+      console.log(`${credential.webId}: ${report.changes.length ? report.changes.join(', ') : 'already provisioned'}`);
+    } finally {
+      // Also on failure: the session's refresh timer would keep the command from exiting.
+      await session.logout();
+    }
   }
   return 0;
 }

@@ -9,7 +9,7 @@ import { freePorts } from './helpers/ports.ts';
 let demo: Demo;
 
 before(async () => {
-  demo = await startDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: 20_000 });
+  demo = await startDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: 25_000 });
 });
 after(async () => demo?.stop());
 

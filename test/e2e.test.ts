@@ -25,7 +25,7 @@ let dataDir: string;
 
 before(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
-  demo = await startDemo({ pods: PODS, port: await freePorts(), dataDir, collectMs: 20_000 });
+  demo = await startDemo({ pods: PODS, port: await freePorts(), dataDir, collectMs: 25_000 });
 });
 after(async () => demo?.stop());
 

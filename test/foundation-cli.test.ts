@@ -1,7 +1,7 @@
 // Foundation through the podagg command, run as a child process: `pods up` on an existing
 // data folder comes back with the same pods, and `agent init` fails on bad input with one
 // clear line.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -67,9 +67,11 @@ async function agentInit(name: string, credential: Credential): Promise<CliResul
   return runCli(['agent', 'init', '--credentials', file, '--webid', credential.webId, '--state', join(root, `state-${name}`)]);
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** One line on stderr, starting with `podagg:`, matching `pattern`; a non-zero exit; no stack trace. */
 function assertOneLineError(result: CliResult, pattern: RegExp): void {
-  assert.notEqual(result.code, 0);
+  assert.ok(result.code !== null && result.code !== 0, `exit code ${result.code}, signal ${result.signal}`);
   assert.doesNotMatch(result.stderr, /^ {4}at /m, 'a stack trace on stderr');
   const lines = result.stderr.split('\n').filter((l) => l.trim());
   assert.equal(lines.length, 1, `not one line on stderr:\n${result.stderr}`);
@@ -77,31 +79,34 @@ function assertOneLineError(result: CliResult, pattern: RegExp): void {
   assert.match(lines[0], pattern);
 }
 
-test('agent init with a wrong client secret: one clear error line', async () => {
-  const [credential] = fleet.credentials;
-  const result = await agentInit('wrong-secret', { ...credential, clientSecret: `${credential.clientSecret}x` });
-  assertOneLineError(result, /cannot log in as \S+ at \S+: the client id or secret is wrong$/);
-});
+// Each case is a child process waiting mostly on its own start-up: run them side by side.
+describe('agent init on bad input', { concurrency: true }, () => {
+  test('agent init with a wrong client secret: one clear error line', async () => {
+    const [credential] = fleet.credentials;
+    const result = await agentInit('wrong-secret', { ...credential, clientSecret: `${credential.clientSecret}x` });
+    assertOneLineError(result, /cannot log in as \S+ at \S+: the client id or secret is wrong$/);
+  });
 
-test('agent init with an unreachable issuer: one clear error line', async () => {
-  const [credential] = fleet.credentials;
-  // A free port: nothing listens there.
-  const result = await agentInit('unreachable', { ...credential, oidcIssuer: loopbackUrl(await freePorts(1)) });
-  assertOneLineError(result, /cannot log in as \S+ at \S+: the issuer is unreachable$/);
-});
+  test('agent init with an unreachable issuer: one clear error line', async () => {
+    const [credential] = fleet.credentials;
+    // A free port: nothing listens there.
+    const result = await agentInit('unreachable', { ...credential, oidcIssuer: loopbackUrl(await freePorts(1)) });
+    assertOneLineError(result, /cannot log in as \S+ at \S+: the issuer is unreachable$/);
+  });
 
-test('agent init for a WebID without a profile: one clear error line', async () => {
-  const [, credential] = fleet.credentials;
-  // The entry names a WebID whose profile does not exist; its client credentials are real.
-  const webId = new URL('no-such-person/profile/card#me', fleet.servers[0].baseUrl).href;
-  const result = await agentInit('no-profile', { ...credential, webId });
-  assertOneLineError(result, /cannot log in as \S+/);
-});
+  test('agent init for a WebID without a profile: one clear error line', async () => {
+    const [, credential] = fleet.credentials;
+    // The entry names a WebID whose profile does not exist; its client credentials are real.
+    const webId = new URL('no-such-person/profile/card#me', fleet.servers[0].baseUrl).href;
+    const result = await agentInit('no-profile', { ...credential, webId });
+    assertOneLineError(result, new RegExp(`cannot log in as ${escape(webId)}: the issuer \\S+ vouched for ${escape(credential.webId)} instead$`));
+  });
 
-test('agent init with a WebID missing from the credentials file: one clear error line', async () => {
-  const file = join(root, 'credentials.json');
-  await writeFile(file, JSON.stringify(fleet.credentials));
-  const webId = new URL('nobody/profile/card#me', fleet.servers[0].baseUrl).href;
-  const result = await runCli(['agent', 'init', '--credentials', file, '--webid', webId, '--state', join(root, 'state-missing')]);
-  assertOneLineError(result, /^podagg: no credentials for \S+ in the credentials file$/);
+  test('agent init with a WebID missing from the credentials file: one clear error line', async () => {
+    const file = join(root, 'credentials.json');
+    await writeFile(file, JSON.stringify(fleet.credentials));
+    const webId = new URL('nobody/profile/card#me', fleet.servers[0].baseUrl).href;
+    const result = await runCli(['agent', 'init', '--credentials', file, '--webid', webId, '--state', join(root, 'state-missing')]);
+    assertOneLineError(result, /^podagg: no credentials for \S+ in the credentials file$/);
+  });
 });

@@ -43,6 +43,15 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
   let deadline = start + readyAfterMs(env.params, height);
   // A backup arrives late: give the re-sent inputs at least a sync period to come in.
   if (rank > 0) deadline = Math.max(deadline, now + env.params.timeouts.syncMs);
+  // Confirmations this agent already received for the group hold for the new slot too.
+  const peers: SlotState['peers'] = {};
+  for (const other of Object.values(env.state.slots)) {
+    if (other.group !== group) continue;
+    for (const [p, c] of Object.entries(other.peers)) {
+      const prev = peers[p];
+      if (Number(p) !== position && (!prev || prev.sentAt < c.sentAt)) peers[p] = c;
+    }
+  }
   const slot: SlotState = {
     group,
     position,
@@ -53,7 +62,7 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
     syncExpired: false,
     phase: 'collecting',
     inputs: {},
-    peers: {},
+    peers,
     confirmed: null,
     emitted: null,
     emissions: 0,
@@ -104,12 +113,21 @@ export function onConfirmation(env: Env, slot: SlotState, m: Confirmation): void
 export function slotPeerFailed(env: Env, slot: SlotState, w: WebId): void {
   const group = env.topo.groups.get(slot.group);
   if (!group) return;
+  const takers = new Set<WebId>();
+  const informed = new Set<WebId>();
   for (let p = 0; p < group.members.length; p++) {
-    if (p === slot.position || !heldBefore(env.topo, { group: slot.group, position: p }, w, env.isFailed)) continue;
+    if (p === slot.position) continue;
     const next = env.holder({ group: slot.group, position: p });
+    if (!heldBefore(env.topo, { group: slot.group, position: p }, w, env.isFailed)) {
+      if (next) informed.add(next);
+      continue;
+    }
     env.log('info', `${label(slot)}: peer ${p} (${w}) failed${next ? `, backup ${next} takes over` : ', not replaced'}`);
-    if (next && slot.confirmed) sendConfirmation(env, slot, next, slot.confirmed);
+    if (next) takers.add(next);
   }
+  // A backup that already holds another position got our confirmation then; re-sending it
+  // within the same millisecond would be rejected as a replay.
+  if (slot.confirmed) for (const to of takers) if (!informed.has(to)) sendConfirmation(env, slot, to, slot.confirmed);
   const emitted = slot.emitted;
   if (emitted && emitted.to === w && group.parent !== null) {
     emitted.to = env.holder({ group: group.parent, position: slot.position });
@@ -202,11 +220,21 @@ function sameEntries(a: string[], b: string[] | null): boolean {
 
 function confirm(env: Env, slot: SlotState, entries: string[]): void {
   slot.confirmed = entries;
+  for (const to of peerHolders(env, slot)) sendConfirmation(env, slot, to, entries);
+}
+
+/**
+ * The agents holding the group's other positions, each once: a backup may hold two
+ * positions, and it applies one confirmation to all its slots (a second copy with the
+ * same send time would be rejected as a replay).
+ */
+function peerHolders(env: Env, slot: SlotState): Set<WebId> {
+  const out = new Set<WebId>();
   for (let p = 0; p < env.params.groupSize; p++) {
-    if (p === slot.position) continue;
-    const to = env.holder({ group: slot.group, position: p });
-    if (to) sendConfirmation(env, slot, to, entries);
+    const to = p === slot.position ? null : env.holder({ group: slot.group, position: p });
+    if (to) out.add(to);
   }
+  return out;
 }
 
 function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[]): void {

@@ -96,7 +96,13 @@ export class SolidAgent {
       });
     }
     await this.queue;
-    this.watch = await watchInbox(this.o.session.fetch, this.inbox, () => void this.poll(), 5_000, this.o.pollMs ?? 500);
+    this.watch = await watchInbox(
+      this.o.session.fetch,
+      this.inbox,
+      { onMessages: (urls) => urls.filter((u) => !this.processed.has(u)).forEach((u) => void this.enqueue(() => this.receive(u))), onPoll: () => void this.poll() },
+      10_000,
+      this.o.pollMs ?? 500,
+    );
     this.record({ query: '', kind: 'log', text: `watching inbox ${this.inbox} (${this.watch.mode})` });
     await this.poll();
   }

@@ -71,32 +71,49 @@ export interface InboxWatch {
 }
 
 /**
- * Calls `onChange` whenever the inbox may have changed: on every notification of the
- * server's streaming HTTP channel (Solid Notifications, advertised in the inbox's Link
- * header) and, as a safety net, every `pollMs`. Without a channel, polling every
- * `fallbackMs` alone. A dropped stream is reopened after a pause.
+ * Tells the agent of new messages. With the server's streaming HTTP channel (Solid
+ * Notifications, advertised in the inbox's Link header) each notification names the new
+ * resource, which goes to `onMessages` without listing the inbox; a full listing
+ * (`onPoll`) runs every `pollMs` as a safety net, or every `fallbackMs` when the server
+ * offers no channel. A dropped stream is reopened after a pause.
  */
-export async function watchInbox(fetch: Fetch, inbox: string, onChange: () => void, pollMs: number, fallbackMs: number): Promise<InboxWatch> {
+export async function watchInbox(
+  fetch: Fetch,
+  inbox: string,
+  handlers: { onMessages(urls: string[]): void; onPoll(): void },
+  pollMs: number,
+  fallbackMs: number,
+): Promise<InboxWatch> {
   const info = await getResourceInfo(inbox, { fetch });
   const channel = getLinkedResourceUrlAll(info)[SOLID.updatesViaStreamingHttp2023]?.[0];
   const abort = new AbortController();
   let stopped = false;
   const open = async (): Promise<void> => {
+    const decoder = new TextDecoder();
     while (!stopped) {
       try {
         const response = await fetch(channel!, { signal: abort.signal, headers: { accept: 'text/turtle' } });
         if (!response.ok || !response.body) throw new Error(`notification channel answered ${response.status}`);
-        onChange();
+        handlers.onPoll();
         const reader = response.body.getReader();
-        for (let next = await reader.read(); !next.done; next = await reader.read()) if (next.value.length) onChange();
+        let buffered = '';
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          buffered += decoder.decode(next.value, { stream: true });
+          const urls = membersNamed(buffered, inbox);
+          // Keep the tail: a resource name may be cut between two chunks.
+          buffered = buffered.slice(-200);
+          // A notification that names no member still says something changed.
+          if (urls.length) handlers.onMessages(urls);
+          else handlers.onPoll();
+        }
       } catch {
-        // the stream dropped or could not open: polling covers the gap until it is back
+        // the stream dropped or could not open: the listing covers the gap until it is back
       }
       if (!stopped) await sleep(1000);
     }
   };
   if (channel) void open();
-  const timer = setInterval(onChange, channel ? pollMs : fallbackMs);
+  const timer = setInterval(() => handlers.onPoll(), channel ? pollMs : fallbackMs);
   return {
     mode: channel ? 'streaming' : 'polling',
     stop: () => {
@@ -105,4 +122,16 @@ export async function watchInbox(fetch: Fetch, inbox: string, onChange: () => vo
       clearInterval(timer);
     },
   };
+}
+
+/** The inbox members a notification names (the inbox itself excluded). */
+function membersNamed(text: string, inbox: string): string[] {
+  const out = new Set<string>();
+  for (let at = text.indexOf(inbox); at >= 0; at = text.indexOf(inbox, at + 1)) {
+    const tail = text.slice(at + inbox.length);
+    const rest = /^[^\s"'<>]+/.exec(tail)?.[0];
+    // A name running to the end of the text may be cut: the next chunk completes it.
+    if (rest && rest.length < tail.length && !rest.includes('/')) out.add(inbox + rest);
+  }
+  return [...out];
 }

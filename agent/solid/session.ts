@@ -25,9 +25,12 @@ export async function login(credential: Credential): Promise<AgentSession> {
     throw new Error(`cannot log in as ${credential.webId} at ${credential.oidcIssuer}: ${describe(error)}`);
   }
   if (!session.info.isLoggedIn || session.info.webId !== credential.webId) {
+    const vouched = session.info.webId;
+    // A live session keeps a token-refresh timer that would keep the process running.
+    await session.logout();
     throw new Error(
       `cannot log in as ${credential.webId}: the issuer ${credential.oidcIssuer} ` +
-        (session.info.webId ? `vouched for ${session.info.webId} instead` : 'refused the client credentials'),
+        (vouched ? `vouched for ${vouched} instead` : 'refused the client credentials'),
     );
   }
   let requests = 0;

@@ -66,12 +66,18 @@ export function startCli(args: string[]): CliProcess {
   };
 }
 
-/** Runs a podagg command to completion. */
-export async function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+/** Runs a podagg command to completion; rejects if it is still running after `timeoutMs`. */
+export async function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
   const cli = startCli(args);
-  const timer = setTimeout(() => cli.child.kill('SIGKILL'), timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cli.child.kill('SIGKILL');
+      reject(new Error(`podagg ${args.join(' ')} still running after ${timeoutMs} ms\nstderr: ${cli.output().stderr}`));
+    }, timeoutMs);
+  });
   try {
-    return await cli.exited;
+    return await Promise.race([cli.exited, timeout]);
   } finally {
     clearTimeout(timer);
   }
