@@ -37,7 +37,7 @@ let member: Credential;
 let other: Credential;
 
 before(async () => {
-  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 8000 });
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 12_000 });
   outcome = await demo.publish('mean-steps');
   assert.ok(outcome.result, `the run published a result (${outcome.abort ?? ''})`);
   // A member that consented (it has a consent log) and is not the querier.

@@ -92,7 +92,7 @@ function withoutPredicates(m: Message, predicates: string[]): string {
 }
 
 before(async () => {
-  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 12_000 });
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 20_000 });
   demo.host.journal.on('event', (e) => events.push(e));
   const { credentials, querier } = demo;
   const fetchOf = (w: string) => demo.host.get(w).session.fetch;

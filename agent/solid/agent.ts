@@ -24,7 +24,7 @@ import { deliver, listInbox, readMessage, watchInbox, type InboxWatch } from './
 import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
-import { ensureContainer, getTurtle, putTurtle } from './pod.ts';
+import { PodError, ensureContainer, getTurtle, putTurtle } from './pod.ts';
 import type { AgentSession } from './session.ts';
 
 export interface AgentOptions {
@@ -60,6 +60,7 @@ export class SolidAgent {
   private readonly dir: string;
   private readonly runs = new Map<string, Hosted>();
   private readonly processed = new Set<string>();
+  private readonly badQueries = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
   private queue: Promise<void> = Promise.resolve();
@@ -170,8 +171,12 @@ export class SolidAgent {
     let hosted = this.runs.get(message.query);
     if (!hosted) {
       try {
+        // A query that failed to open once is not fetched again for every message naming it.
+        const known = this.badQueries.get(message.query);
+        if (known) throw new Error(known);
         hosted = await this.open(message.query);
       } catch (error) {
+        if (isPermanent(error)) this.badQueries.set(message.query, (error as Error).message);
         const reason = `unknown or invalid query ${message.query}: ${(error as Error).message}`;
         this.record({ query: message.query, kind: 'rejected', messageType: message.type, peer: message.sender, reason, text: `rejected ${message.type} from ${message.sender}: ${reason}` });
         return this.markProcessed(url);
@@ -182,14 +187,15 @@ export class SolidAgent {
 
   /** Loads a query, its plan and population, checks the plan, and creates (or restores) the run. */
   private async open(queryUrl: string, savedState?: string): Promise<Hosted> {
-    const fetch = this.o.session.fetch;
+    // Query and plan are public: read them without the owner's credentials, so a message
+    // naming some IRI cannot make the agent fetch it as its owner.
     const docUrl = queryUrl.split('#')[0];
-    const query = parseQuery(await getTurtle(fetch, docUrl), docUrl);
+    const query = parseQuery(await getTurtle(globalThis.fetch, docUrl), docUrl);
     if (query.id !== queryUrl) throw new Error(`the document holds query ${query.id}, not ${queryUrl}`);
     if (!query.plan || !query.nonce) throw new Error('the query names no plan or nonce');
-    const plan = parsePlan(await getTurtle(fetch, query.plan.split('#')[0]), query.plan.split('#')[0]);
+    const plan = parsePlan(await getTurtle(globalThis.fetch, query.plan.split('#')[0]), query.plan.split('#')[0]);
     if (plan.query !== query.id || plan.nonce !== query.nonce) throw new Error(`plan ${plan.id} is not the plan of ${query.id}`);
-    const snapshot = await loadPopulation(fetch, query.population, this.o.peers);
+    const snapshot = await loadPopulation(this.o.session.fetch, query.population, this.o.peers);
     const zoned = Object.keys(plan.zones);
     const strangers = zoned.filter((w) => !snapshot.members.has(w));
     if (strangers.length) throw new Error(`the plan zones ${strangers.length} WebIDs that are not registered, e.g. ${strangers[0]}`);
@@ -348,6 +354,12 @@ class NoRows extends Error {
 
 function slotOf(m: Message): Pick<RunEvent, 'group' | 'position'> {
   return 'group' in m ? { group: m.group, position: m.position } : {};
+}
+
+/** A refusal that asking again would not change: not a network error, not a 5xx. */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof PodError) return error.status < 500;
+  return !(error instanceof TypeError);
 }
 
 function readLines(file: string): string[] {
