@@ -1,34 +1,25 @@
 // The podagg command line: one table of commands, each in its own module.
 
 import { UsageError } from './args.ts';
-import { agentInit } from './agent-init.ts';
-import { agentRun } from './agent-run.ts';
-import { consentSet } from './consent.ts';
-import { demo } from './demo.ts';
-import { podsUp } from './pods.ts';
-import { populationCreate, populationJoin } from './population.ts';
-import { queryCheck } from './query-check.ts';
-import { queryPublish, queryStatus } from './query.ts';
-import { serve } from './serve.ts';
-import { simulate } from './simulate.ts';
-import { sparql } from './sparql.ts';
 
 type Command = (args: string[]) => Promise<number>;
 
+// Each command's module is loaded only when it runs: the embedded server alone takes seconds to import.
+
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  demo: { run: demo, summary: 'the main job: pods, agents, example queries, results beside plain answers' },
-  'pods up': { run: podsUp, summary: 'start embedded Solid servers with N pods and write their credentials' },
-  'agent init': { run: agentInit, summary: 'generate keys, create the inbox and publish keys in the profile' },
-  'agent run': { run: agentRun, summary: 'run agents: consent, contribute, aggregate, publish results' },
-  'population create': { run: populationCreate, summary: 'create a population directory (append-only for members)' },
-  'population join': { run: populationJoin, summary: "append agents' registrations to a population" },
-  'consent set': { run: consentSet, summary: "write an owner's consent policy into their pod" },
-  'query check': { run: queryCheck, summary: 'validate a query file offline (shapes and SPARQL checks)' },
-  'query publish': { run: queryPublish, summary: 'publish a query, run it and print the result' },
-  'query status': { run: queryStatus, summary: 'show where a run stands' },
-  sparql: { run: sparql, summary: 'run SPARQL over result documents' },
-  simulate: { run: simulate, summary: 'run the protocol core over a simulated network' },
-  serve: { run: serve, summary: 'serve the dashboard and its JSON API' },
+  demo: { run: async (a) => (await import('./demo.ts')).demo(a), summary: 'the main job: pods, agents, example queries, results beside plain answers' },
+  'pods up': { run: async (a) => (await import('./pods.ts')).podsUp(a), summary: 'start embedded Solid servers with N pods and write their credentials' },
+  'agent init': { run: async (a) => (await import('./agent-init.ts')).agentInit(a), summary: 'generate keys, create the inbox and publish keys in the profile' },
+  'agent run': { run: async (a) => (await import('./agent-run.ts')).agentRun(a), summary: 'run agents: consent, contribute, aggregate, publish results' },
+  'population create': { run: async (a) => (await import('./population.ts')).populationCreate(a), summary: 'create a population directory (append-only for members)' },
+  'population join': { run: async (a) => (await import('./population.ts')).populationJoin(a), summary: "append agents' registrations to a population" },
+  'consent set': { run: async (a) => (await import('./consent.ts')).consentSet(a), summary: "write an owner's consent policy into their pod" },
+  'query check': { run: async (a) => (await import('./query-check.ts')).queryCheck(a), summary: 'validate a query file offline (shapes and SPARQL checks)' },
+  'query publish': { run: async (a) => (await import('./query.ts')).queryPublish(a), summary: 'publish a query, run it and print the result' },
+  'query status': { run: async (a) => (await import('./query.ts')).queryStatus(a), summary: 'show where a run stands' },
+  sparql: { run: async (a) => (await import('./sparql.ts')).sparql(a), summary: 'run SPARQL over result documents' },
+  simulate: { run: async (a) => (await import('./simulate.ts')).simulate(a), summary: 'run the protocol core over a simulated network' },
+  serve: { run: async (a) => (await import('./serve.ts')).serve(a), summary: 'serve the dashboard and its JSON API' },
 };
 
 export const HELP = `podagg: privacy-preserving aggregate queries over Solid pods

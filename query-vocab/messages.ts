@@ -7,7 +7,7 @@ import { Graph } from './graph.ts';
 import type { Reader } from './reader.ts';
 import { AS, PA, RDF } from './terms.ts';
 import type { Announcement, Confirmation, Contribution, Message, PartialAggregate } from './types.ts';
-import { TurtleDoc, bytes, dateTime, int, iri, str } from './write.ts';
+import { TurtleDoc, bool, bytes, dateTime, int, iri, str } from './write.ts';
 
 /** Messages larger than this are refused unread (8 MiB). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -74,7 +74,8 @@ function readBody(r: Reader, node: Term, type: Message['type'], base: Base): Mes
       return {
         type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position),
         versionId: r.string(node, PA.versionId), counter: r.integer(node, PA.counter),
-        included: r.integer(node, PA.included), received: r.integer(node, PA.received), sealed: r.bytes(node, PA.sealed),
+        included: r.integer(node, PA.included), received: r.integer(node, PA.received),
+        ...(r.one(node, PA.final, true) ? { final: r.boolean(node, PA.final) } : {}), sealed: r.bytes(node, PA.sealed),
       };
   }
 }
@@ -101,7 +102,7 @@ export function serializeMessage(m: Message): string {
     case 'PartialAggregate':
       doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.versionId, str(m.versionId))
         .add(s, PA.counter, int(m.counter)).add(s, PA.included, int(m.included)).add(s, PA.received, int(m.received))
-        .add(s, PA.sealed, bytes(m.sealed));
+        .add(s, PA.final, m.final === undefined ? undefined : bool(m.final)).add(s, PA.sealed, bytes(m.sealed));
       break;
   }
   return doc.add(s, PA.signature, bytes(m.signature)).toString();

@@ -32,7 +32,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   // messages
   'Message', 'Announcement', 'Contribution', 'Confirmation', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',
-  'included', 'received',
+  'included', 'received', 'final',
   // results
   'AggregationResult', 'ResultValue', 'AggregateValue', 'ScalarValue', 'VectorValue',
   'HistogramValue', 'GroupedValue',

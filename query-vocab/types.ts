@@ -184,6 +184,8 @@ export interface PartialAggregate extends MessageBase {
   /** Contributors included in this sum, and those that sent shares into the subtree. */
   included: number;
   received: number;
+  /** true: the sender will send no other version unless another aggregator fails. */
+  final?: boolean;
   sealed: Uint8Array;
 }
 

@@ -80,7 +80,19 @@ function assertOneLineError(result: CliResult, pattern: RegExp): void {
 }
 
 // Each case is a child process waiting mostly on its own start-up: run them side by side.
-describe('agent init on bad input', { concurrency: true }, () => {
+describe('agent init', { concurrency: true }, () => {
+  test('agent init --all provisions every entry, and a second run changes nothing', async () => {
+    const file = join(root, 'all.json');
+    await writeFile(file, JSON.stringify(fleet.credentials));
+    const args = ['agent', 'init', '--credentials', file, '--all', '--state', join(root, 'state-all')];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(first.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: generated keys, created inbox, set inbox ACL, updated profile`));
+    const second = await runCli(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(second.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: already provisioned`));
+  });
+
   test('agent init with a wrong client secret: one clear error line', async () => {
     const [credential] = fleet.credentials;
     const result = await agentInit('wrong-secret', { ...credential, clientSecret: `${credential.clientSecret}x` });

@@ -89,7 +89,7 @@ export function onContribution(env: Env, slot: SlotState, m: Contribution, share
     env.log('info', `${label(slot)}: late share from ${m.sender} ignored (${slot.phase})`);
     return;
   }
-  slot.inputs[m.sender] = { version: '', counter: 0, included: 1, received: 1, sum: share };
+  slot.inputs[m.sender] = { version: '', counter: 0, included: 1, received: 1, final: true, sum: share };
   progress(env, slot);
 }
 
@@ -100,12 +100,12 @@ export function onPartial(env: Env, slot: SlotState, m: PartialAggregate, sum: V
   }
   const prev = slot.inputs[m.group];
   if (prev && prev.counter >= m.counter) return; // an older version overtaken by a newer one
-  slot.inputs[m.group] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, sum };
+  slot.inputs[m.group] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
   progress(env, slot);
 }
 
 export function onConfirmation(env: Env, slot: SlotState, m: Confirmation): void {
-  slot.peers[String(m.position)] = { entries: [...m.contributors], sentAt: m.sentAt };
+  slot.peers[String(m.position)] = { entries: [...m.contributors], sentAt: m.sentAt, from: m.sender };
   progress(env, slot);
 }
 
@@ -190,6 +190,39 @@ function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | nul
   return agreed.every((e) => mine.has(e)) ? agreed : null;
 }
 
+/**
+ * Whether this slot's agreed sum can no longer change unless another aggregator fails: a
+ * slot that stops never re-sends; one that stays needs its inputs closed (leaf: the whole
+ * zone in or the deadline passed; inner: every child's sum at this position final, or its
+ * position lost for good) and, from each peer position's current holder, a confirmation
+ * holding every entry of ours that can still reach it. Additive agreement is then our
+ * whole entry set less what is lost at some position, and peers' sets only change by
+ * inputs that are final too. The querier stops waiting for corrections on final versions.
+ */
+function settled(env: Env, slot: SlotState): boolean {
+  if (env.strategy.standby === 'stop') return true;
+  if (!inputsClosed(env, slot)) return false;
+  if (syncAt(env.strategy, slot.leaf) === 'none') return true;
+  const own = ownEntries(slot);
+  for (let p = 0; p < env.params.groupSize; p++) {
+    const holder = p === slot.position ? null : env.holder({ group: slot.group, position: p });
+    if (holder === null) continue;
+    const peer = slot.peers[String(p)];
+    if (peer?.from !== holder) return false; // a backup that took over has not confirmed yet
+    const has = new Set(peer.entries);
+    const reachable = (e: string) => slot.leaf || env.holder({ group: entryKey(e), position: p }) !== null;
+    if (own.some((e) => !has.has(e) && reachable(e))) return false;
+  }
+  return true;
+}
+
+function inputsClosed(env: Env, slot: SlotState): boolean {
+  if (slot.leaf) return slot.readyForced || allInputsIn(env, slot);
+  return (env.topo.children.get(slot.group) ?? []).every(
+    (c) => slot.inputs[c]?.final || env.holder({ group: c, position: slot.position }) === null,
+  );
+}
+
 function progress(env: Env, slot: SlotState): void {
   const mode = syncAt(env.strategy, slot.leaf);
   if (slot.phase === 'collecting') {
@@ -250,7 +283,8 @@ function emitAgreed(env: Env, slot: SlotState): void {
     return;
   }
   const version = versionId(agreed);
-  if (slot.emitted?.version === version) return;
+  const final = settled(env, slot);
+  if (slot.emitted?.version === version && slot.emitted.final === final) return;
   const sum = zeros(layoutOf(env.ctx).length);
   let included = 0;
   for (const e of agreed) {
@@ -266,9 +300,9 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const refused = root && included < env.ctx.query.minContributors;
   const to = root ? env.ctx.query.querier : group?.parent ? env.holder({ group: group.parent, position: slot.position }) : null;
   slot.versions[version] = agreed;
-  slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, sum: refused ? null : sum, to };
+  slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to };
   if (to) sendEmission(env, slot, to);
-  const what = `version ${version.slice(0, 8)} (${included} of ${received} contributors)`;
+  const what = `${final ? 'final ' : ''}version ${version.slice(0, 8)} (${included} of ${received} contributors)`;
   if (refused) {
     env.log('warn', `${label(slot)}: refuses to release ${what}: below the minimum of ${env.ctx.query.minContributors}`);
   } else {
@@ -288,6 +322,7 @@ function sendEmission(env: Env, slot: SlotState, to: WebId): void {
     counter: e.counter,
     included: e.included,
     received: e.received,
+    ...(e.final ? { final: true } : {}),
     sealed,
   });
 }

@@ -2,7 +2,8 @@
 // group's partial aggregates, and reconstruct as soon as k of them (t for Shamir) carry
 // the same version id: equal version ids mean the shares cover the same contributors, so
 // the reconstruction is exact over them. Strategies that stay may still improve a partial
-// result, so the querier waits for a complete version or its deadline before publishing.
+// result, so the querier waits for a complete version, a final one (every root position
+// says no correction can come) or its deadline before publishing.
 
 import type { PartialAggregate, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
@@ -29,7 +30,7 @@ export function onRootPartial(env: Env, m: PartialAggregate, sum: Vec | null): v
   if (!q || q.outcome !== 'pending') return;
   const prev = q.positions[String(m.position)];
   if (prev && prev.counter >= m.counter) return;
-  q.positions[String(m.position)] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, sum };
+  q.positions[String(m.position)] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
   env.log('info', `querier: root position ${m.position} sent version ${m.versionId.slice(0, 8)} (${m.included} contributors)`);
   decide(env, false);
 }
@@ -66,8 +67,11 @@ function decide(env: Env, atDeadline: boolean): void {
   const usable = agreed.filter((l) => l.every(([, a]) => a.sum !== null)).sort((a, b) => b[0][1].included - a[0][1].included);
   const received = Math.max(0, ...Object.values(q.positions).map((a) => a.received));
   const best = usable[0];
+  // Strategies that stay may still correct a partial result: wait until it is complete or
+  // its root positions say no correction can come (e.g. a zone lost at an unreplaced leaf).
   const waitForBetter = env.strategy.standby === 'stay' && !atDeadline;
-  if (best && (!waitForBetter || best[0][1].included >= received)) return publish(env, best, received);
+  const settled = best !== undefined && (best[0][1].included >= received || best.every(([, a]) => a.final));
+  if (best && (!waitForBetter || settled)) return publish(env, best, received);
   if (agreed.length > 0 && !best && (!waitForBetter || atDeadline)) {
     const n = agreed[0][0][1].included;
     return abort(env, `the root group refused to release an aggregate of ${n} contributors (minimum ${env.ctx.query.minContributors})`, 'too-few-contributors');

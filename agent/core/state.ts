@@ -16,6 +16,8 @@ export interface InputState {
   counter: number;
   included: number;
   received: number;
+  /** The sender says no other version will follow (a share is always final). */
+  final: boolean;
   sum: Vec;
 }
 
@@ -24,6 +26,8 @@ export interface Emission {
   counter: number;
   included: number;
   received: number;
+  /** No other version will follow unless another aggregator fails. */
+  final: boolean;
   /** null: the root refused to release a sum of too few contributors. */
   sum: Vec | null;
   /** Where it went: the parent position's holder, or the querier. */
@@ -46,8 +50,8 @@ export interface SlotState {
   syncExpired: boolean;
   phase: SlotPhase;
   inputs: Record<string, InputState>;
-  /** Latest confirmation per peer position. */
-  peers: Record<string, { entries: string[]; sentAt: string }>;
+  /** Latest confirmation per peer position, and which holder sent it. */
+  peers: Record<string, { entries: string[]; sentAt: string; from: WebId }>;
   /** The entries of this slot's last confirmation. */
   confirmed: string[] | null;
   emitted: Emission | null;
@@ -69,6 +73,7 @@ export interface RootAggregate {
   counter: number;
   included: number;
   received: number;
+  final: boolean;
   sum: Vec | null;
 }
 

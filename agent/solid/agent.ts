@@ -61,6 +61,8 @@ export class SolidAgent {
   private readonly runs = new Map<string, Hosted>();
   private readonly processed = new Set<string>();
   private readonly badQueries = new Map<string, string>();
+  private readonly fetching = new Set<string>();
+  private readonly reads = new Semaphore(8);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
   private queue: Promise<void> = Promise.resolve();
@@ -100,7 +102,7 @@ export class SolidAgent {
     this.watch = await watchInbox(
       this.o.session.fetch,
       this.inbox,
-      { onMessages: (urls) => urls.filter((u) => !this.processed.has(u)).forEach((u) => void this.enqueue(() => this.receive(u))), onPoll: () => void this.poll() },
+      { onMessages: (urls) => urls.forEach((u) => void this.fetchMessage(u)), onPoll: () => void this.poll() },
       10_000,
       this.o.pollMs ?? 500,
     );
@@ -135,9 +137,7 @@ export class SolidAgent {
     this.again = false;
     try {
       const urls = await listInbox(this.o.session.fetch, this.inbox);
-      for (const url of urls.sort()) {
-        if (!this.processed.has(url)) await this.enqueue(() => this.receive(url));
-      }
+      await Promise.all(urls.sort().map((url) => this.fetchMessage(url)));
     } catch (error) {
       this.record({ query: '', kind: 'log', text: `inbox unreadable: ${(error as Error).message}` });
     } finally {
@@ -159,15 +159,36 @@ export class SolidAgent {
     appendFileSync(path.join(this.dir, 'processed.txt'), url + '\n');
   }
 
-  private async receive(url: string): Promise<void> {
-    if (this.processed.has(url) || this.stopped) return;
-    let message: Message;
+  /**
+   * Reads a message concurrently with other reads (they are I/O), then queues its
+   * handling: the core still sees one event at a time.
+   */
+  private async fetchMessage(url: string): Promise<void> {
+    if (this.processed.has(url) || this.fetching.has(url) || this.stopped) return;
+    this.fetching.add(url);
     try {
-      message = await readMessage(this.o.session.fetch, url);
-    } catch (error) {
-      this.record({ query: '', kind: 'rejected', reason: (error as Error).message, text: `rejected ${url}: ${(error as Error).message}` });
+      await this.reads.acquire();
+      let read: Message | Error;
+      try {
+        read = await readMessage(this.o.session.fetch, url);
+      } catch (error) {
+        read = error as Error;
+      } finally {
+        this.reads.release();
+      }
+      await this.enqueue(() => this.receive(url, read));
+    } finally {
+      this.fetching.delete(url);
+    }
+  }
+
+  private async receive(url: string, read: Message | Error): Promise<void> {
+    if (this.processed.has(url) || this.stopped) return;
+    if (read instanceof Error) {
+      this.record({ query: '', kind: 'rejected', reason: read.message, text: `rejected ${url}: ${read.message}` });
       return this.markProcessed(url);
     }
+    const message = read;
     let hosted = this.runs.get(message.query);
     if (!hosted) {
       try {
@@ -354,6 +375,27 @@ class NoRows extends Error {
 
 function slotOf(m: Message): Pick<RunEvent, 'group' | 'position'> {
   return 'group' in m ? { group: m.group, position: m.position } : {};
+}
+
+/** At most `size` holders at once; the others wait in order. */
+class Semaphore {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
 
 /** A refusal that asking again would not change: not a network error, not a 5xx. */
