@@ -181,13 +181,37 @@ function peersSettled(env: Env, slot: SlotState): boolean {
 /** The entries to sum, or null when this position lacks some agreed entry (Shamir). */
 function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | null {
   if (syncAt(env.strategy, slot.leaf) === 'none') return own;
-  const peerSets = Object.values(slot.peers).map((p) => new Set(p.entries));
-  if (env.strategy.sharing === 'additive') return own.filter((e) => peerSets.every((s) => s.has(e)));
-  const counts = new Map<string, number>(own.map((e) => [e, 1]));
-  for (const s of peerSets) for (const e of s) counts.set(e, (counts.get(e) ?? 0) + 1);
-  const agreed = [...counts].filter(([, n]) => n >= env.params.threshold).map(([e]) => e).sort();
+  if (env.strategy.sharing === 'additive') {
+    const peerSets = Object.values(slot.peers).map((p) => new Set(p.entries));
+    return own.filter((e) => peerSets.every((s) => s.has(e)));
+  }
+  const agreed = shamirAgreed(env, slot, own);
   const mine = new Set(own);
   return agreed.every((e) => mine.has(e)) ? agreed : null;
+}
+
+/**
+ * Shamir: the entries that at least t positions able to send all hold. Entries each held
+ * by t positions may still have no t holders in common (e.g. three children each lost at
+ * a different position); a position lacking one then abstains, and since its parent
+ * position then lacks this group, the loss climbs to the root, where three such positions
+ * leave fewer than t. So the entries held by the fewest positions are dropped until t
+ * positions hold all the rest: the group loses those entries, never its t partial sums.
+ * Every position computes this from the same confirmations, so they drop the same entries.
+ */
+function shamirAgreed(env: Env, slot: SlotState, own: string[]): string[] {
+  const holdings = [new Set(own)];
+  for (const [p, c] of Object.entries(slot.peers)) {
+    // A failed position's old confirmation would count a holder that will never send.
+    if (c.from === env.holder({ group: slot.group, position: Number(p) })) holdings.push(new Set(c.entries));
+  }
+  const t = env.params.threshold;
+  const counts = new Map<string, number>();
+  for (const h of holdings) for (const e of h) counts.set(e, (counts.get(e) ?? 0) + 1);
+  // Fewest holders first, ties by entry, so every position drops in the same order.
+  const agreed = [...counts].filter(([, n]) => n >= t).sort(([a, n], [b, m]) => n - m || (a < b ? -1 : a > b ? 1 : 0)).map(([e]) => e);
+  while (agreed.length > 0 && holdings.filter((h) => agreed.every((e) => h.has(e))).length < t) agreed.shift();
+  return agreed.sort();
 }
 
 /**
@@ -234,7 +258,9 @@ function progress(env: Env, slot: SlotState): void {
     if (mode !== 'none') confirm(env, slot, ownEntries(slot));
     if (mode !== 'blocking') return emitAgreed(env, slot);
     slot.phase = 'syncing';
-    env.timerAt(slotTimerName('sync', slot), env.now() + env.params.timeouts.syncMs);
+    // Peers may collect until the same deadline: a slot whose inputs came in early waits
+    // for them at least that long, not just a sync period from now.
+    env.timerAt(slotTimerName('sync', slot), Math.max(env.now(), slot.deadline) + env.params.timeouts.syncMs);
   }
   if (slot.phase === 'syncing') {
     if (slot.syncExpired || peersSettled(env, slot)) emitAgreed(env, slot);
@@ -275,12 +301,17 @@ function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[
 }
 
 function emitAgreed(env: Env, slot: SlotState): void {
-  const agreed = agreedEntries(env, slot, ownEntries(slot));
+  let agreed = agreedEntries(env, slot, ownEntries(slot));
   const wasEmitted = slot.phase === 'emitted';
   slot.phase = 'emitted';
+  const group = env.topo.groups.get(slot.group);
+  const root = group?.parent === null;
   if (agreed === null) {
     if (!wasEmitted) env.log('warn', `${label(slot)}: lacks shares its peers agreed on, abstains`);
-    return;
+    if (root) return; // the querier treats an empty root version as a refusal
+    // Say so at once with an empty version, so the parent position does not wait for this
+    // input until its deadline while its peers, who have it, stop waiting for its confirmation.
+    agreed = [];
   }
   const version = versionId(agreed);
   const final = settled(env, slot);
@@ -295,8 +326,6 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const received = slot.leaf
     ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
     : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
-  const group = env.topo.groups.get(slot.group);
-  const root = group?.parent === null;
   const refused = root && included < env.ctx.query.minContributors;
   const to = root ? env.ctx.query.querier : group?.parent ? env.holder({ group: group.parent, position: slot.position }) : null;
   slot.versions[version] = agreed;
