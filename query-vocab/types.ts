@@ -184,7 +184,7 @@ export interface PartialAggregate extends MessageBase {
   /** Contributors included in this sum, and those that sent shares into the subtree. */
   included: number;
   received: number;
-  /** true: the sender will send no other version unless another aggregator fails. */
+  /** true: no better version will follow from the sender unless an aggregator fails. */
   final?: boolean;
   sealed: Uint8Array;
 }

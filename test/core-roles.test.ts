@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
-import { STRATEGIES } from '../agent/core/strategy.ts';
+import { STRATEGIES, querierAfterMs } from '../agent/core/strategy.ts';
 import { includedContributors } from '../agent/sim/audit.ts';
 import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
 
@@ -207,4 +207,42 @@ test('a run killed mid-query restarts from its persisted state without double co
   const { outcome, included } = runAndAudit(s);
   assert.equal(outcome.type, 'publish');
   assert.equal(included?.length, s.values.size);
+});
+
+test('a backup holding two positions of one group gets each confirmation once (no replay rejects)', () => {
+  // A failure sequence found by the property above: agent 32 ends up holding g#1 and g#3.
+  const p = params('HighCompleteness', 2, 3, 4);
+  const population = Math.ceil(aggregators(p) * (1 + p.backupRatio)) + 27 + 1;
+  const s = buildScenario({ population, selectivity: 0.14725638530217114, params: p, seed: 64314251, crypto: 'plain', model: idealModel(), failureRate: 0.20096685777863732 });
+  const { outcome } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+});
+
+test('Hybrid: a zone lost at an unreplaced leaf position does not hold the querier to its deadline', () => {
+  const p = params('Hybrid', 2, 2, 3);
+  const probe = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel() });
+  const victim = leafMember(probe, 'g.1', 2);
+  const s = buildScenario({ population: 40, selectivity: 0.8, params: p, seed: 5, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 1 }] });
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish');
+  if (outcome.type !== 'publish') return;
+  assert.ok(outcome.result.completeness < 1, 'the zone of g.1 is cut');
+  assert.ok(outcome.at < querierAfterMs(p) / 2, `published at ${outcome.at} ms, the deadline is ${querierAfterMs(p)} ms`);
+  const plan = (s.sim.runs.get(s.query.querier) as Run).ctx.plan;
+  assert.ok(included?.every((w) => plan.zones[w] !== 'g.1'));
+});
+
+test('Threshold: failures at t different positions of different groups still give t root partials', () => {
+  const p = params('Threshold', 2, 3, 5, 3);
+  const probe = buildScenario({ population: 80, selectivity: 0.8, params: p, seed: 9, crypto: 'plain', model: idealModel() });
+  // Each leaf loses a different position: no t root positions hold all three leaves.
+  const failures = ['g.0', 'g.1', 'g.2'].map((g, i) => ({ webId: leafMember(probe, g, i), at: 1 }));
+  const s = buildScenario({ population: 80, selectivity: 0.8, params: p, seed: 9, crypto: 'plain', model: idealModel(), failures });
+  const { outcome, included } = runAndAudit(s);
+  assert.equal(outcome.type, 'publish', outcome.type === 'abort' ? outcome.reason : '');
+  if (outcome.type !== 'publish') return;
+  const plan = (s.sim.runs.get(s.query.querier) as Run).ctx.plan;
+  const zones = new Set(included?.map((w) => plan.zones[w]));
+  assert.equal(zones.size, 2, 'one leaf is dropped, the two others are kept');
+  assert.ok(outcome.result.completeness < 1);
 });

@@ -28,8 +28,12 @@ before(async () => {
 after(async () => demo?.stop());
 
 test('every strategy gives exactly the plain answer for every aggregate kind', async () => {
-  const strategies = ['LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold'] as const;
-  const outcomes = await Promise.all(strategies.map((strategy) => demo.publish(ALL, { strategy })));
+  const strategies = ['LowCost', 'SafeAndPrompt', 'Hybrid', 'HighCompleteness', 'Threshold'] as const;
+  // Two or three runs at a time: every agent and the server share one process here.
+  const outcomes = [
+    ...(await Promise.all(strategies.slice(0, 3).map((strategy) => demo.publish(ALL, { strategy })))),
+    ...(await Promise.all(strategies.slice(3).map((strategy) => demo.publish(ALL, { strategy })))),
+  ];
   for (const [i, o] of outcomes.entries()) {
     assert.equal(o.abort, undefined, `${strategies[i]} aborted: ${o.abort}`);
     assert.equal(o.published?.strategy, strategies[i]);

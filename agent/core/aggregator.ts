@@ -2,16 +2,17 @@
 // (contributors' shares at a leaf, children's partial sums above) until every expected
 // input arrived or its deadline passed; confirms its entry set to the group's other
 // positions when the strategy synchronises; agrees on the entries every position holds
-// (all k for additive shares, any t for Shamir), sums exactly those, and sends the sum,
-// sealed, with the version id naming them, to the same position of the parent group (or
-// to the querier from the root). Agreeing before summing is what keeps the k share trees
-// consistent: a subtree missing at one position is cut at every position.
+// (all k for additive shares, t in common for Shamir), sums exactly those, and sends the
+// sum, sealed, with the version id naming them and whether it is final, to the same
+// position of the parent group (or to the querier from the root). Agreeing before summing
+// is what keeps the k share trees consistent: a subtree missing at one position is cut at
+// every position.
 
 import type { Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
 import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
-import { slotKey, type SlotState } from './state.ts';
+import { slotKey, type InputState, type SlotState } from './state.ts';
 import { readyAfterMs, syncAt } from './strategy.ts';
 import { isLeaf } from './topology.ts';
 import { childEntry, entryKey, versionId } from './version.ts';
@@ -215,13 +216,14 @@ function shamirAgreed(env: Env, slot: SlotState, own: string[]): string[] {
 }
 
 /**
- * Whether this slot's agreed sum can no longer change unless another aggregator fails: a
- * slot that stops never re-sends; one that stays needs its inputs closed (leaf: the whole
- * zone in or the deadline passed; inner: every child's sum at this position final, or its
- * position lost for good) and, from each peer position's current holder, a confirmation
- * holding every entry of ours that can still reach it. Additive agreement is then our
- * whole entry set less what is lost at some position, and peers' sets only change by
- * inputs that are final too. The querier stops waiting for corrections on final versions.
+ * Whether this slot's sum can no longer improve unless an aggregator fails or a share
+ * comes in late: a slot that stops never re-sends; one that stays needs its inputs closed
+ * (leaf: the whole zone in or the deadline passed; inner: every child's sum at this
+ * position final or complete, or its position lost for good) and, from each peer
+ * position's current holder, a confirmation holding every entry of ours that can still
+ * reach it, so additive agreement already keeps all it ever can. A position's flag alone
+ * can be undone by a peer's transient version; when every position of the group is final
+ * on one version, none is left to come, which is what the querier waits for.
  */
 function settled(env: Env, slot: SlotState): boolean {
   if (env.strategy.standby === 'stop') return true;
@@ -243,9 +245,11 @@ function settled(env: Env, slot: SlotState): boolean {
 function inputsClosed(env: Env, slot: SlotState): boolean {
   if (slot.leaf) return slot.readyForced || allInputsIn(env, slot);
   return (env.topo.children.get(slot.group) ?? []).every(
-    (c) => slot.inputs[c]?.final || env.holder({ group: c, position: slot.position }) === null,
+    (c) => closedInput(slot.inputs[c]) || env.holder({ group: c, position: slot.position }) === null,
   );
 }
+
+const closedInput = (i: InputState | undefined): boolean => i !== undefined && (i.final || (!process.env.X2 && i.included >= i.received));
 
 function progress(env: Env, slot: SlotState): void {
   const mode = syncAt(env.strategy, slot.leaf);
@@ -308,24 +312,22 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const root = group?.parent === null;
   if (agreed === null) {
     if (!wasEmitted) env.log('warn', `${label(slot)}: lacks shares its peers agreed on, abstains`);
-    if (root) return; // the querier treats an empty root version as a refusal
+    if (root) return; // an empty root version would read as a (refused) result
     // Say so at once with an empty version, so the parent position does not wait for this
     // input until its deadline while its peers, who have it, stop waiting for its confirmation.
     agreed = [];
   }
   const version = versionId(agreed);
-  const final = settled(env, slot);
-  if (slot.emitted?.version === version && slot.emitted.final === final) return;
-  const sum = zeros(layoutOf(env.ctx).length);
-  let included = 0;
-  for (const e of agreed) {
-    const input = slot.inputs[slot.leaf ? e : entryKey(e)];
-    addInto(sum, input.sum, env.ring);
-    included += input.included;
-  }
+  const inputs = agreed.map((e) => slot.inputs[slot.leaf ? e : entryKey(e)]);
+  const included = inputs.reduce((n, i) => n + i.included, 0);
   const received = slot.leaf
     ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
     : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
+  const final = settled(env, slot);
+  // A complete sum cannot improve whatever the flag says: no re-send just to set it.
+  if (slot.emitted?.version === version && (slot.emitted.final === final || (!process.env.X1 && included >= received))) return;
+  const sum = zeros(layoutOf(env.ctx).length);
+  for (const input of inputs) addInto(sum, input.sum, env.ring);
   const refused = root && included < env.ctx.query.minContributors;
   const to = root ? env.ctx.query.querier : group?.parent ? env.holder({ group: group.parent, position: slot.position }) : null;
   slot.versions[version] = agreed;

@@ -3,7 +3,7 @@
 // the same version id: equal version ids mean the shares cover the same contributors, so
 // the reconstruction is exact over them. Strategies that stay may still improve a partial
 // result, so the querier waits for a complete version, a final one (every root position
-// says no correction can come) or its deadline before publishing.
+// says no better version can come) or its deadline before publishing.
 
 import type { PartialAggregate, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
@@ -68,7 +68,7 @@ function decide(env: Env, atDeadline: boolean): void {
   const received = Math.max(0, ...Object.values(q.positions).map((a) => a.received));
   const best = usable[0];
   // Strategies that stay may still correct a partial result: wait until it is complete or
-  // its root positions say no correction can come (e.g. a zone lost at an unreplaced leaf).
+  // its root positions say nothing better can come (e.g. a zone lost at an unreplaced leaf).
   const waitForBetter = env.strategy.standby === 'stay' && !atDeadline;
   const settled = best !== undefined && (best[0][1].included >= received || best.every(([, a]) => a.final));
   if (best && (!waitForBetter || settled)) return publish(env, best, received);

@@ -16,7 +16,7 @@ export interface InputState {
   counter: number;
   included: number;
   received: number;
-  /** The sender says no other version will follow (a share is always final). */
+  /** The sender says no better version will follow (a share is always final). */
   final: boolean;
   sum: Vec;
 }
@@ -26,7 +26,7 @@ export interface Emission {
   counter: number;
   included: number;
   received: number;
-  /** No other version will follow unless another aggregator fails. */
+  /** No better version will follow unless an aggregator fails (see aggregator.ts settled). */
   final: boolean;
   /** null: the root refused to release a sum of too few contributors. */
   sum: Vec | null;
