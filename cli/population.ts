@@ -6,6 +6,7 @@ import { podLayout } from '../agent/solid/layout.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
+import { signRegistration } from '../agent/core/registration.ts';
 import { parse } from './args.ts';
 
 export const createUsage = `usage: podagg population create URL --credentials FILE --webid WEBID
@@ -43,9 +44,8 @@ export async function populationJoin(args: string[]): Promise<number> {
     try {
       await provision(session, credential, stateDir);
       const { keys } = await loadOrCreateKeys(keyFilePath(stateDir, credential.webId), credential.webId);
-      const outcome = await joinPopulation(session.fetch, positionals[0], {
-        webId: credential.webId, inbox: podLayout(credential.podUrl).inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey,
-      });
+      const me = { webId: credential.webId, inbox: podLayout(credential.podUrl).inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey };
+      const outcome = await joinPopulation(session.fetch, positionals[0], signRegistration(me, positionals[0], keys.ed25519.secretKey));
       console.log(`${credential.webId}: ${outcome}`);
     } finally {
       await session.logout();

@@ -5,7 +5,7 @@ import { decodeMultikey, encodeMultikey, type KeyType } from './multikey.ts';
 import type { Reader } from './reader.ts';
 import { LDP, PA, RDF, SEC } from './terms.ts';
 import type { Registration } from './types.ts';
-import { TurtleDoc, blank, iri, literal } from './write.ts';
+import { TurtleDoc, blank, bytes, iri, literal } from './write.ts';
 
 /** Parses a registration; its subject is the single pa:Registration in the document. */
 export function parseRegistration(turtle: string, baseIri: string): Registration {
@@ -16,6 +16,7 @@ export function parseRegistration(turtle: string, baseIri: string): Registration
     x25519: readKey(r, node, SEC.keyAgreementMethod, 'x25519'),
     ed25519: readKey(r, node, SEC.assertionMethod, 'ed25519'),
   };
+  if (r.one(node, PA.signature, true)) registration.signature = r.bytes(node, PA.signature);
   r.throwIfAny();
   return registration;
 }
@@ -50,5 +51,6 @@ export function serializeRegistration(x: Registration): string {
     .add(s, LDP.inbox, iri(x.inbox))
     .add(s, SEC.keyAgreementMethod, multikeyNode('x25519', x.x25519, x.webId))
     .add(s, SEC.assertionMethod, multikeyNode('ed25519', x.ed25519, x.webId))
+    .add(s, PA.signature, x.signature && bytes(x.signature))
     .toString();
 }

@@ -225,4 +225,6 @@ export interface Registration {
   /** Raw 32-byte public keys. */
   x25519: Uint8Array;
   ed25519: Uint8Array;
+  /** The registrant's Ed25519 signature binding all of the above to one population. */
+  signature?: Uint8Array;
 }

@@ -223,7 +223,7 @@ test('population: authenticated read and append; only the owner changes or delet
 // of the profile), so any authenticated agent can append one in the name of someone who
 // never joined, and loadPopulation believes it. The fix needs a registrant's signature in
 // the registration vocabulary.
-test('nobody can register someone else in the population', { todo: 'registrations are not signed by the registrant' }, async () => {
+test('nobody can register someone else in the population', async () => {
   const owner = as(demo.querier);
   const bystanderCred = await createAccount(new URL('/', demo.querier.podUrl).href, 'bystander', 'bystander-password-1');
   const bystander = await login(bystanderCred);

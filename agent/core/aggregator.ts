@@ -249,7 +249,7 @@ function inputsClosed(env: Env, slot: SlotState): boolean {
   );
 }
 
-const closedInput = (i: InputState | undefined): boolean => i !== undefined && (i.final || (!process.env.X2 && i.included >= i.received));
+const closedInput = (i: InputState | undefined): boolean => i !== undefined && (i.final || i.included >= i.received);
 
 function progress(env: Env, slot: SlotState): void {
   const mode = syncAt(env.strategy, slot.leaf);
@@ -324,8 +324,9 @@ function emitAgreed(env: Env, slot: SlotState): void {
     ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
     : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
   const final = settled(env, slot);
-  // A complete sum cannot improve whatever the flag says: no re-send just to set it.
-  if (slot.emitted?.version === version && (slot.emitted.final === final || (!process.env.X1 && included >= received))) return;
+  // A complete sum cannot improve, so its parent needs no re-send just to set the flag (the
+  // querier does: it compares with the most any root position received).
+  if (slot.emitted?.version === version && (slot.emitted.final === final || (!root && included >= received))) return;
   const sum = zeros(layoutOf(env.ctx).length);
   for (const input of inputs) addInto(sum, input.sum, env.ring);
   const refused = root && included < env.ctx.query.minContributors;

@@ -12,6 +12,7 @@ import { parsePlan, parseQuery, serializeResult } from '../../query-vocab/index.
 import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/types.ts';
 import { decideConsent } from '../core/consent.ts';
 import { encodeRows } from '../core/encoding.ts';
+import { signRegistration } from '../core/registration.ts';
 import type { AgentKeys } from '../core/keys.ts';
 import { Run, deserialiseState, layoutOf, type Action, type Event } from '../core/protocol.ts';
 import { secureRandom } from '../core/random.ts';
@@ -78,9 +79,10 @@ export class SolidAgent {
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(this.dir, 'consent-history.json'));
   }
 
-  /** What a registration or profile publishes of this agent's keys. */
-  get publicKeys(): { x25519: Uint8Array; ed25519: Uint8Array } {
-    return { x25519: this.o.keys.x25519.publicKey, ed25519: this.o.keys.ed25519.publicKey };
+  /** This agent's registration for a population, signed with its own key. */
+  registration(population: string): Registration {
+    const keys = { x25519: this.o.keys.x25519.publicKey, ed25519: this.o.keys.ed25519.publicKey };
+    return signRegistration({ webId: this.webId, inbox: this.inbox, ...keys }, population, this.o.keys.ed25519.secretKey);
   }
 
   get inbox(): string {

@@ -5,6 +5,7 @@
 import { containerMembers } from '../../query-vocab/container.ts';
 import { parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
 import type { Registration } from '../../query-vocab/types.ts';
+import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
 import { readPeer } from './peer.ts';
 import { ensureContainer, getTurtle, postTurtle, type Fetch } from './pod.ts';
@@ -26,6 +27,7 @@ export async function createPopulation(fetch: Fetch, url: string, owner: string)
   return created;
 }
 
+/** Appends `me`, which must be signed by its registrant (signRegistration) for this population. */
 export async function joinPopulation(fetch: Fetch, population: string, me: Registration, cache = new PeerCache(fetch)): Promise<'joined' | 'already a member'> {
   const snapshot = await loadPopulation(fetch, population, cache);
   if (snapshot.members.has(me.webId)) return 'already a member';
@@ -77,6 +79,7 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
         if (!same(profile.x25519, reg.x25519) || !same(profile.ed25519, reg.ed25519) || profile.inbox !== reg.inbox) {
           throw new Error(`its keys or inbox differ from the profile of ${reg.webId}`);
         }
+        verifyRegistration(reg, population);
         if (members.has(reg.webId)) throw new Error(`${reg.webId} is registered twice`);
         members.set(reg.webId, reg);
       } catch (error) {
