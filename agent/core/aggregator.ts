@@ -195,8 +195,8 @@ function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | nul
  * Shamir: the entries that at least t positions able to send all hold. Entries each held
  * by t positions may still have no t holders in common (e.g. three children each lost at
  * a different position); a position lacking one then abstains, and since its parent
- * position then lacks this group, the loss climbs to the root, where three such positions
- * leave fewer than t. So the entries held by the fewest positions are dropped until t
+ * position then lacks this group, the loss climbs to the root, where k − t + 1 such
+ * positions leave fewer than t. So the entries held by the fewest positions are dropped until t
  * positions hold all the rest: the group loses those entries, never its t partial sums.
  * Every position computes this from the same confirmations, so they drop the same entries.
  */
@@ -242,14 +242,15 @@ function settled(env: Env, slot: SlotState): boolean {
   return true;
 }
 
+/** A child's sum that says it is final, or that is complete, cannot improve. */
+const closedInput = (i: InputState | undefined): boolean => i !== undefined && (i.final || i.included >= i.received);
+
 function inputsClosed(env: Env, slot: SlotState): boolean {
   if (slot.leaf) return slot.readyForced || allInputsIn(env, slot);
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => closedInput(slot.inputs[c]) || env.holder({ group: c, position: slot.position }) === null,
   );
 }
-
-const closedInput = (i: InputState | undefined): boolean => i !== undefined && (i.final || i.included >= i.received);
 
 function progress(env: Env, slot: SlotState): void {
   const mode = syncAt(env.strategy, slot.leaf);

@@ -5,10 +5,10 @@
 // Everything one agent does is serialised through one queue, so the core sees one event
 // at a time.
 
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { parsePlan, parseQuery, serializeResult } from '../../query-vocab/index.ts';
+import { parsePlan, parseQuery, serializeMessage, serializeResult } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/types.ts';
 import { decideConsent } from '../core/consent.ts';
 import { encodeRows } from '../core/encoding.ts';
@@ -54,6 +54,15 @@ interface SavedRun {
   state: string;
 }
 
+/** A message the core asked to send, kept on disk until its inbox took it. */
+interface OutboxEntry {
+  query: string;
+  to: string;
+  inbox: string;
+  type: Message['type'];
+  turtle: string;
+}
+
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 export class SolidAgent {
@@ -76,6 +85,7 @@ export class SolidAgent {
     this.webId = o.credential.webId;
     this.dir = path.join(o.stateDir, 'agents', hash(this.webId));
     mkdirSync(path.join(this.dir, 'runs'), { recursive: true, mode: 0o700 });
+    mkdirSync(path.join(this.dir, 'outbox'), { recursive: true, mode: 0o700 });
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(this.dir, 'consent-history.json'));
   }
 
@@ -98,9 +108,16 @@ export class SolidAgent {
       this.enqueue(async () => {
         const hosted = await this.open(saved.query, saved.state);
         this.step(hosted, { type: 'resume' });
+        // Killed between asking for an evaluation and contributing: evaluate again.
+        const { evaluated, contributor, declined } = hosted.run.state;
+        if (evaluated && !contributor && declined === null) void this.evaluate(hosted);
       });
     }
     await this.queue;
+    for (const file of readdirSync(path.join(this.dir, 'outbox'))) {
+      const entry = JSON.parse(readFileSync(path.join(this.dir, 'outbox', file), 'utf8')) as OutboxEntry;
+      void this.send(this.runs.get(entry.query), path.join(this.dir, 'outbox', file));
+    }
     this.watch = await watchInbox(
       this.o.session.fetch,
       this.inbox,
@@ -149,7 +166,8 @@ export class SolidAgent {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(task).catch((error: unknown) => {
+    // A stopped agent does nothing more, as if its process had died.
+    const next = this.queue.then(() => (this.stopped ? undefined : task())).catch((error: unknown) => {
       this.record({ query: '', kind: 'log', text: `internal error: ${(error as Error).stack ?? error}` });
     });
     this.queue = next;
@@ -249,14 +267,29 @@ export class SolidAgent {
 
   /** One event through the core: persist the new state, then act. */
   private step(hosted: Hosted, event: Event, inboxUrl?: string): void {
+    if (this.stopped) return;
     const actions = hosted.run.handle(event);
+    // State and outbox reach the disk before anything is acted on: a crash after this
+    // point re-sends the outbox on restart (receivers drop the copies as replays).
+    const outbox = actions.flatMap((a) => (a.type === 'send' ? [this.park(hosted, a.to, a.message)] : []));
     this.save(hosted);
     if (inboxUrl) this.markProcessed(inboxUrl);
     if (event.type === 'message' && !actions.some((a) => a.type === 'reject')) {
       const m = event.message;
       this.record({ query: hosted.query.id, kind: 'received', messageType: m.type, peer: m.sender, ...slotOf(m), text: `received ${m.type} from ${m.sender}` });
     }
-    for (const action of actions) this.perform(hosted, action);
+    for (const action of actions) if (action.type !== 'send') this.perform(hosted, action);
+    for (const file of outbox) void this.send(hosted, file);
+  }
+
+  /** Writes a send to the outbox and returns its file. */
+  private park(hosted: Hosted, to: string, message: Message): string {
+    const entry: OutboxEntry = {
+      query: hosted.query.id, to, inbox: hosted.directory.get(to)?.inbox ?? '', type: message.type, turtle: serializeMessage(message),
+    };
+    const file = path.join(this.dir, 'outbox', `${Date.now()}-${randomBytes(6).toString('hex')}.json`);
+    writeFileSync(file, JSON.stringify(entry), { mode: 0o600 });
+    return file;
   }
 
   private save(hosted: Hosted): void {
@@ -271,8 +304,7 @@ export class SolidAgent {
     const query = hosted.query.id;
     switch (action.type) {
       case 'send':
-        void this.send(hosted, action.to, action.message);
-        return;
+        return; // parked in the outbox and sent by step()
       case 'setTimer': {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -302,17 +334,20 @@ export class SolidAgent {
     }
   }
 
-  private async send(hosted: Hosted, to: string, message: Message): Promise<void> {
-    const peer = hosted.directory.get(to);
-    const event = { query: hosted.query.id, messageType: message.type, peer: to, ...slotOf(message) };
+  private async send(hosted: Hosted | undefined, file: string): Promise<void> {
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+    const event = { query: entry.query, messageType: entry.type, peer: entry.to };
     try {
-      if (!peer) throw new Error(`${to} is not in the run's directory`);
-      await deliver(this.o.session.fetch, peer.inbox, message);
-      this.record({ ...event, kind: 'sent', text: `sent ${message.type} to ${to}` });
+      if (!entry.inbox) throw new Error(`${entry.to} is not in the run's directory`);
+      await deliver(this.o.session.fetch, entry.inbox, entry.turtle);
+      this.record({ ...event, kind: 'sent', text: `sent ${entry.type} to ${entry.to}` });
     } catch (error) {
-      this.record({ ...event, kind: 'failed', text: `could not deliver ${message.type} to ${to}: ${(error as Error).message}` });
-      await this.enqueue(async () => this.step(hosted, { type: 'peerFailed', webId: to }));
+      // A stopping agent keeps its outbox: the send is retried after the restart.
+      if (this.stopped) return;
+      this.record({ ...event, kind: 'failed', text: `could not deliver ${entry.type} to ${entry.to}: ${(error as Error).message}` });
+      if (hosted) await this.enqueue(async () => this.step(hosted, { type: 'peerFailed', webId: entry.to }));
     }
+    rmSync(file, { force: true });
   }
 
   /** Consent first, recorded in the pod; only then the selection, under its time limit. */

@@ -49,8 +49,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Posts a message, retrying with exponential backoff and jitter on network errors and
  * 5xx answers; a 4xx answer is final. Throws once every attempt failed.
  */
-export async function deliver(fetch: Fetch, inbox: string, message: Message, attempts = 4): Promise<string> {
-  const body = serializeMessage(message);
+export async function deliver(fetch: Fetch, inbox: string, message: Message | string, attempts = 4): Promise<string> {
+  const body = typeof message === 'string' ? message : serializeMessage(message);
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
