@@ -399,6 +399,7 @@ export class SolidAgent {
   }
 
   private record(event: Omit<RunEvent, 'at' | 'webId'>): void {
+    if (this.stopped) return; // a dead agent says nothing more
     this.o.journal.record({ webId: this.webId, ...event });
   }
 }

@@ -34,9 +34,13 @@ export interface Published {
   explanation: string;
 }
 
-/** Over Solid a hop is an HTTP request plus half a polling period. */
+/**
+ * Over Solid a hop is an HTTP request and, in the demo, every agent shares one thread.
+ * Members of a group learn of a query seconds apart, and each counts its waits from its
+ * own start: the sync and child waits must cover that skew.
+ */
 const SOLID_SITUATION = { latencyMs: 300, cryptoMs: 2, failureRate: 0 };
-export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 25_000, syncMs: 4_000, childMs: 6_000 };
+export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 25_000, syncMs: 10_000, childMs: 10_000 };
 
 export async function publishQuery(o: PublishOptions): Promise<Published> {
   const { queries } = podLayout(o.podUrl);
