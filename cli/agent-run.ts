@@ -2,7 +2,7 @@
 
 import { readCredentials, selectCredentials } from '../agent/solid/credentials.ts';
 import { AgentHost } from '../agent/solid/host.ts';
-import { integer, parse, progress } from './args.ts';
+import { integer, parse, progress, untilInterrupted } from './args.ts';
 import { printEvent } from './journal-print.ts';
 
 export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID | --all) [--state DIR] [--poll-ms N] [--json] [--verbose]
@@ -24,10 +24,7 @@ export async function agentRun(args: string[]): Promise<number> {
   host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
   await host.add(chosen);
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilInterrupted();
   await host.stop();
   return 0;
 }

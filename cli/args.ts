@@ -29,3 +29,11 @@ export function progress(label: string): (done: number, total: number) => void {
     process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
   };
 }
+
+/** Resolves on Ctrl-C or SIGTERM: long-running commands wait on it, then clean up. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

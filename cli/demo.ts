@@ -2,7 +2,7 @@
 
 import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
 import { startDashboard } from '../server/dashboard.ts';
-import { UsageError, integer, parse, progress } from './args.ts';
+import { integer, parse, progress, untilInterrupted, UsageError } from './args.ts';
 import { formatValue } from './result-format.ts';
 import { printEvent } from './journal-print.ts';
 
@@ -58,10 +58,7 @@ export async function demo(args: string[]): Promise<number> {
     if (values.exit) return allExact ? 0 : 1;
     const dashboard = await startDashboard({ port: integer(values['dashboard-port'], '--dashboard-port', 8080, 0), stateDir: d.stateDir, credentialsFile: d.credentialsFile });
     say(`\ndashboard  ${dashboard.url}\nrunning; Ctrl-C to stop`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilInterrupted();
     await dashboard.stop();
     return 0;
   } finally {

@@ -2,7 +2,7 @@
 
 import { startFleet } from '../server/pods.ts';
 import { writeCredentials } from '../agent/solid/credentials.ts';
-import { integer, parse, progress } from './args.ts';
+import { integer, parse, progress, untilInterrupted } from './args.ts';
 
 export const usage = `usage: podagg pods up --pods N [--port P] [--servers S] [--data DIR] [--credentials FILE]
   Starts S embedded Community Solid Servers on ports P, P+1, … (default 3000) with N pods
@@ -29,10 +29,7 @@ export async function podsUp(args: string[]): Promise<number> {
   console.log(`pods       ${fleet.credentials.length}, first ${fleet.credentials[0].podUrl}`);
   console.log(`credentials ${file}`);
   console.log('running; Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilInterrupted();
   await fleet.stop();
   return 0;
 }

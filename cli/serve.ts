@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { startDashboard } from '../server/dashboard.ts';
-import { UsageError, integer, parse } from './args.ts';
+import { integer, parse, untilInterrupted, UsageError } from './args.ts';
 
 export const usage = `usage: podagg serve --state DIR [--credentials FILE] [--port P] [--host H] [--simulations DIR]
   Serves the dashboard (runs, agents, simulations, the vocabulary) and its JSON API at
@@ -28,10 +28,7 @@ export async function serve(args: string[]): Promise<number> {
   console.log(`dashboard  ${dashboard.url}`);
   console.log(`api        ${dashboard.url}api/runs`);
   console.log('running; Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilInterrupted();
   await dashboard.stop();
   return 0;
 }

@@ -6,6 +6,7 @@
 import { DataFactory } from 'n3';
 import { EX, FOAF, RDF, VCARD, XSD } from '../query-vocab/terms.ts';
 import { TurtleDoc, iri, literal, num, str } from '../query-vocab/write.ts';
+import { uniform } from '../agent/sim/rng.ts';
 
 export interface Person {
   age: number;
@@ -23,20 +24,8 @@ export const REGIONS = ['north', 'south', 'east', 'west'];
 export const CATEGORIES = ['groceries', 'rent', 'transport', 'leisure', 'health', 'other'];
 export const MONTH = '2026-10';
 
-/** mulberry32: small, fast and good enough for synthetic data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function generatePerson(seed: number, index: number): Person {
-  const rnd = seeded(seed * 100_003 + index);
+  const rnd = uniform(seed * 100_003 + index);
   const age = 20 + Math.floor(rnd() * 66);
   const base = 3000 + rnd() * 9000 - Math.max(0, age - 60) * 80;
   const steps = Array.from({ length: 30 }, () => Math.max(0, Math.round(base + (rnd() - 0.5) * 6000)));
