@@ -41,7 +41,15 @@ test('a demo query: the run page fills up live and shows the result', { timeout:
   assert.ok(done.result, `the demo run ended without a result: ${done.abort}`);
   await page.locator('[data-key="querier"][data-state="done"]').waitFor({ timeout: 30_000 });
   await page.locator('#result .scalar .value').first().waitFor({ timeout: 30_000 });
-  const states = await page.locator('[data-key^="g"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
+  // A member's 'sent' is journaled once its POST returns, which may be just after the querier published.
+  const settled = () =>
+    page.locator('[data-key^="g"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
+  const deadline = Date.now() + 15_000;
+  let states = await settled();
+  while (states.some((s) => s !== 'sent' && s !== 'replaced') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    states = await settled();
+  }
   assert.ok(states.length > 0);
   for (const state of states) assert.ok(state === 'sent' || state === 'replaced', `a group member is ${state}`);
   assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`${done.published!.contributors} contributors`));
