@@ -60,6 +60,8 @@ interface OutboxEntry {
   to: string;
   inbox: string;
   type: Message['type'];
+  group?: string;
+  position?: number;
   turtle: string;
 }
 
@@ -285,7 +287,7 @@ export class SolidAgent {
   /** Writes a send to the outbox and returns its file. */
   private park(hosted: Hosted, to: string, message: Message): string {
     const entry: OutboxEntry = {
-      query: hosted.query.id, to, inbox: hosted.directory.get(to)?.inbox ?? '', type: message.type, turtle: serializeMessage(message),
+      query: hosted.query.id, to, inbox: hosted.directory.get(to)?.inbox ?? '', type: message.type, ...slotOf(message), turtle: serializeMessage(message),
     };
     const file = path.join(this.dir, 'outbox', `${Date.now()}-${randomBytes(6).toString('hex')}.json`);
     writeFileSync(file, JSON.stringify(entry), { mode: 0o600 });
@@ -336,7 +338,7 @@ export class SolidAgent {
 
   private async send(hosted: Hosted | undefined, file: string): Promise<void> {
     const entry = JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
-    const event = { query: entry.query, messageType: entry.type, peer: entry.to };
+    const event = { query: entry.query, messageType: entry.type, peer: entry.to, group: entry.group, position: entry.position };
     try {
       if (!entry.inbox) throw new Error(`${entry.to} is not in the run's directory`);
       await deliver(this.o.session.fetch, entry.inbox, entry.turtle);
