@@ -87,7 +87,7 @@ export default async function benchE2e(): Promise<string> {
   return [
     '## End to end over Solid',
     '',
-    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process; k = 3, SafeAndPrompt, every pod consents and matches (query \`test/fixtures/count-all.ttl\`), inbox polling every 500 ms. Median of ${RUNS} runs per size. podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. Requests count every HTTP request of every agent during the run (polling included) divided by the contributors.`,
+    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process; k = 3, SafeAndPrompt, every pod consents and matches (query \`test/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. Requests count every HTTP request of every agent during the run (polling included) divided by the contributors.`,
     '',
     ...lines,
   ].join('\n');
