@@ -66,15 +66,23 @@ export default async function benchE2e(): Promise<string> {
       const plain: number[] = [];
       const requests: number[] = [];
       let contributors = 0;
+      let failure: string | undefined;
       for (let run = 0; run < runsFor(pods); run++) {
         const count = () => [...demo.host.agents.values()].reduce((n, a) => n + a.session.requests, 0);
         const before = count();
         const outcome = await demo.publish(QUERY, { strategy: 'SafeAndPrompt' });
-        if (!outcome.exact || !outcome.published) throw new Error(`run over ${pods} pods was not exact: ${outcome.abort ?? ''}`);
+        if (!outcome.exact || !outcome.published) {
+          failure = `no exact result (${outcome.abort ?? `${outcome.published?.contributors} of ${outcome.plain.contributors} contributors`})`;
+          break;
+        }
         contributors = outcome.published.contributors;
         ours.push(outcome.seconds);
         requests.push((count() - before) / contributors);
         plain.push((await baseline(demo, outcome.query)) / 1000);
+      }
+      if (failure) {
+        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
+        continue;
       }
       lines.push(
         `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${median(requests).toFixed(0)} | ${(peak / 2 ** 20).toFixed(0)} |`,
