@@ -116,10 +116,7 @@ export class SolidAgent {
       });
     }
     await this.queue;
-    for (const file of readdirSync(path.join(this.dir, 'outbox'))) {
-      const entry = JSON.parse(readFileSync(path.join(this.dir, 'outbox', file), 'utf8')) as OutboxEntry;
-      void this.send(this.runs.get(entry.query), path.join(this.dir, 'outbox', file));
-    }
+    for (const file of readdirSync(path.join(this.dir, 'outbox'))) void this.send(path.join(this.dir, 'outbox', file));
     this.watch = await watchInbox(
       this.o.session.fetch,
       this.inbox,
@@ -281,7 +278,7 @@ export class SolidAgent {
       this.record({ query: hosted.query.id, kind: 'received', messageType: m.type, peer: m.sender, ...slotOf(m), text: `received ${m.type} from ${m.sender}` });
     }
     for (const action of actions) if (action.type !== 'send') this.perform(hosted, action);
-    for (const file of outbox) void this.send(hosted, file);
+    for (const file of outbox) void this.send(file);
   }
 
   /** Writes a send to the outbox and returns its file. */
@@ -336,8 +333,9 @@ export class SolidAgent {
     }
   }
 
-  private async send(hosted: Hosted | undefined, file: string): Promise<void> {
+  private async send(file: string): Promise<void> {
     const entry = JSON.parse(readFileSync(file, 'utf8')) as OutboxEntry;
+    const hosted = this.runs.get(entry.query);
     const event = { query: entry.query, messageType: entry.type, peer: entry.to, group: entry.group, position: entry.position };
     try {
       if (!entry.inbox) throw new Error(`${entry.to} is not in the run's directory`);
