@@ -10,26 +10,27 @@ import type { AggregationResult, WebId } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 import { bytesToVec, vecToBytes, type Vec } from './ring.ts';
 
-/** The latest input a slot holds from one contributor (leaf) or child group (inner). */
-export interface InputState {
+/** What every partial sum carries besides the sum itself. */
+export interface VersionedSum {
   version: string;
   counter: number;
   included: number;
   received: number;
-  /** The sender says no better version will follow (a share is always final). */
+  /** No better version will follow unless an aggregator fails (a share is always final; see aggregator.ts settled). */
   final: boolean;
+}
+
+/** The latest input a slot holds from one contributor (leaf) or child group (inner). */
+export interface InputState extends VersionedSum {
   sum: Vec;
 }
 
-export interface Emission {
-  version: string;
-  counter: number;
-  included: number;
-  received: number;
-  /** No better version will follow unless an aggregator fails (see aggregator.ts settled). */
-  final: boolean;
-  /** null: the root refused to release a sum of too few contributors. */
+/** A partial sum as it reaches the querier. null: the root refused a sum of too few contributors. */
+export interface RootAggregate extends VersionedSum {
   sum: Vec | null;
+}
+
+export interface Emission extends RootAggregate {
   /** Where it went: the parent position's holder, or the querier. */
   to: WebId | null;
 }
@@ -66,15 +67,6 @@ export interface ContributorState {
   /** Kept so a share can be re-sent to a backup that replaces a failed member. */
   shares: Vec[];
   sentTo: Array<WebId | null>;
-}
-
-export interface RootAggregate {
-  version: string;
-  counter: number;
-  included: number;
-  received: number;
-  final: boolean;
-  sum: Vec | null;
 }
 
 export interface QuerierState {
