@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseQuery, parseResult } from '../query-vocab/index.ts';
 import { DPV } from '../query-vocab/terms.ts';
-import type { AggregationResult, ConsentPolicy, StrategyName } from '../query-vocab/types.ts';
+import type { AggregationResult, ConsentPolicy, PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { AgentHost } from '../agent/solid/host.ts';
@@ -69,6 +69,8 @@ export interface Demo {
 export interface PublishChoice {
   strategy?: StrategyName;
   collectMs?: number;
+  /** Plan parameters to fix, e.g. a deeper tree than the planner would pick. */
+  params?: Partial<PlanParams>;
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
@@ -144,7 +146,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
     session, podUrl: querier.podUrl, turtle: text, population, peers: host.peers,
     overrides: {
       minContributors: Math.min(declared.minContributors, 3),
-      fixedParams: choice.strategy ? { ...declared.fixedParams, strategy: choice.strategy } : declared.fixedParams,
+      fixedParams: choice.strategy || choice.params ? { ...declared.fixedParams, ...choice.params, ...(choice.strategy ? { strategy: choice.strategy } : {}) } : declared.fixedParams,
     },
     minTimeouts: choice.collectMs ? { collectMs: choice.collectMs } : undefined,
   });

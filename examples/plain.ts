@@ -42,10 +42,15 @@ export async function plainContributions(query: AggregationQuery, plan: Aggregat
   return out;
 }
 
-export async function plainAnswer(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<PlainAnswer> {
+/** The answer over every consenting matching person, or only over the WebIDs `only` names. */
+export async function plainAnswer(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[], only?: Set<string>): Promise<PlainAnswer> {
   const layout = layoutOf({ query, plan });
   const sum = zeros(layout.length);
-  const contributions = await plainContributions(query, plan, people);
-  for (const vector of contributions.values()) addInto(sum, vector, 'z64');
-  return { values: decode(layout, sum), contributors: contributions.size };
+  let contributors = 0;
+  for (const [webId, vector] of await plainContributions(query, plan, people)) {
+    if (only && !only.has(webId)) continue;
+    addInto(sum, vector, 'z64');
+    contributors++;
+  }
+  return { values: decode(layout, sum), contributors };
 }

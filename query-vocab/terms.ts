@@ -40,6 +40,8 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'completeness',
   // population
   'Population', 'Registration', 'webId',
+  // liveness
+  'Presence', 'presenceOf',
 ]);
 
 /** The synthetic data vocabulary of the examples (see example.ttl). */

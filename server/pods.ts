@@ -6,7 +6,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createAccount, type Credential } from './accounts.ts';
-import { startSolidServer, type SolidServer } from './solid-server.ts';
+import type { SolidServer } from './solid-server.ts';
+import { startSolidServerThread } from './solid-thread.ts';
 import { writeCredentials } from '../agent/solid/credentials.ts';
 
 export interface FleetOptions {
@@ -35,7 +36,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     for (let s = 0; s < count; s++) {
       const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
       if (dataDir) await mkdir(dataDir, { recursive: true });
-      servers.push(await startSolidServer({ port: options.port + s, dataDir }));
+      servers.push(await startSolidServerThread({ port: options.port + s, dataDir }));
     }
     const saved = options.dataDir ? await readSaved(options.dataDir) : [];
     const credentials: Credential[] = [];

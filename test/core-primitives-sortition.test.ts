@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { AggregationPlan, PlanParams } from '../query-vocab/types.ts';
 import { ProtocolError } from '../agent/core/errors.ts';
+import { BACKUP_CHAIN, candidates } from '../agent/core/backup.ts';
+import { topology } from '../agent/core/topology.ts';
 import { buildPlan, childrenOf, groupOf, leafGroups, populationSnapshot, verifyPlan } from '../agent/core/sortition.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
@@ -105,4 +107,23 @@ test('a population snapshot is sorted by WebID without duplicates', () => {
   const reg = (webId: string) => ({ webId, inbox: `${webId}/inbox/`, x25519: new Uint8Array(32), ed25519: new Uint8Array(32) });
   const snap = populationSnapshot([reg('https://b.example'), reg('https://a.example'), reg('https://b.example')]);
   assert.deepEqual(snap.members.map((m) => m.webId), ['https://a.example', 'https://b.example']);
+});
+
+test('no agent is a candidate for two positions of one group, whatever fails', () => {
+  fc.assert(
+    fc.property(shapes, fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 2, noNaN: true }), (shape, extra, ratio) => {
+      const groupsCount = Array.from({ length: shape.depth }, (_, l) => shape.fanout ** l).reduce((s, x) => s + x, 0);
+      const aggregators = groupsCount * shape.groupSize;
+      const p = plan(people(Math.ceil(aggregators * (1 + ratio)) + 1 + extra), { ...shape, threshold: shape.groupSize, backupRatio: ratio });
+      const topo = topology(p);
+      for (const g of p.groups) {
+        const chains = g.members.map((_, position) => candidates(topo, g.id, position));
+        const all = chains.flat();
+        assert.equal(new Set(all).size, all.length, `group ${g.id} shares a candidate: ${JSON.stringify(chains)}`);
+        // Backups are used when there are any: each position gets min(chain, its share of them).
+        const backups = chains.map((c) => c.length - 1);
+        assert.equal(backups.reduce((a, b) => a + b, 0), g.members.map((_, pos) => Math.min(BACKUP_CHAIN, Math.ceil((p.backups.length - pos) / g.members.length))).reduce((a, b) => a + Math.max(0, b), 0));
+      }
+    }),
+  );
 });

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import type { PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
 import { STRATEGIES, querierAfterMs } from '../agent/core/strategy.ts';
-import { includedContributors } from '../agent/sim/audit.ts';
+import { includedContributors } from '../agent/core/audit.ts';
+import { topology } from '../agent/core/topology.ts';
 import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
 
 const NAMES = Object.keys(STRATEGIES) as StrategyName[];
@@ -39,7 +40,7 @@ function runAndAudit(s: Scenario) {
   assert.ok(outcome, 'the querier decided');
   if (outcome.type !== 'publish') return { outcome, included: null };
   const querier = s.sim.runs.get(s.query.querier) as Run;
-  const included = includedContributors(s.sim.runs.values(), querier) ?? [];
+  const included = includedContributors([...s.sim.runs.values()].map((r) => r.state), querier.state, rootOf(querier)) ?? [];
   const sum = included.reduce((acc, w) => acc + (s.values.get(w) ?? NaN), 0);
   const [count, total] = outcome.result.values.map((v) => (v.value.kind === 'scalar' ? v.value.value : NaN));
   assert.equal(count, included.length, 'count = included contributors');
@@ -246,3 +247,7 @@ test('Threshold: failures at t different positions of different groups still giv
   assert.equal(zones.size, 2, 'one leaf is dropped, the two others are kept');
   assert.ok(outcome.result.completeness < 1);
 });
+
+function rootOf(run: Run): string {
+  return topology(run.ctx.plan).root.id;
+}

@@ -9,7 +9,9 @@ import { test } from 'node:test';
 import type { AggregateValue, StrategyName } from '../query-vocab/types.ts';
 import { STRATEGIES } from '../agent/core/strategy.ts';
 import { proposePlan } from '../agent/core/planner.ts';
-import { includedContributors } from '../agent/sim/audit.ts';
+import { includedContributors } from '../agent/core/audit.ts';
+import { topology } from '../agent/core/topology.ts';
+import type { Run } from '../agent/core/protocol.ts';
 import { runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
 import { simulate } from '../cli/simulate.ts';
@@ -78,7 +80,7 @@ test('with no failures every strategy is 100 % complete and the result is the pl
     assert.equal(outcome.result.completeness, 1, strategy);
     assert.deepEqual(byKind.get('Count'), { kind: 'scalar', value: values.length }, strategy);
     assert.deepEqual(byKind.get('Sum'), { kind: 'scalar', value: values.reduce((a, b) => a + b, 0) }, strategy);
-    assert.deepEqual(includedContributors(s.sim.runs.values(), s.sim.runs.get(s.query.querier)!), [...s.values.keys()].sort(), strategy);
+    assert.deepEqual(includedContributors([...s.sim.runs.values()].map((r) => r.state), s.sim.runs.get(s.query.querier)!.state, rootOf(s.sim.runs.get(s.query.querier)!)), [...s.values.keys()].sort(), strategy);
     assert.deepEqual(s.sim.rejects, [], strategy);
   }
 });
@@ -122,3 +124,7 @@ test('the simulator holds no protocol logic: it drives the same agent/core runs 
   const solid = new URL('../agent/solid/agent.ts', import.meta.url);
   if (readdirSync(new URL('../agent/solid/', import.meta.url)).includes('agent.ts')) assert.ok(drives(solid.pathname), 'the Solid transport drives core Runs');
 });
+
+function rootOf(run: Run): string {
+  return topology(run.ctx.plan).root.id;
+}

@@ -1,9 +1,10 @@
 // Which backup takes over which position. Every slot (group, position) has a fixed chain
-// of candidates: the planned member, then BACKUP_CHAIN backups picked from the plan's
-// backup list by the slot's index. The holder of a slot is the first candidate not known
-// to have failed, so every agent that learns of the same failures agrees on the holder
-// without talking. Consecutive positions of one group get distinct backups (when there
-// are at least k of them), so one backup never sees two shares of the same group.
+// of candidates: the planned member, then up to BACKUP_CHAIN backups from the plan's
+// backup list. The holder of a slot is the first candidate not known to have failed, so
+// every agent that learns of the same failures agrees on the holder without talking. The
+// chains of one group's positions never share a backup: an agent holding two positions
+// would see two shares of every contributor of the group (all k of them, after enough
+// failures), so a group gets fewer backups per position rather than shared ones.
 
 import type { WebId } from '../../query-vocab/types.ts';
 import type { Slot, Topology } from './topology.ts';
@@ -14,13 +15,12 @@ export function candidates(topo: Topology, group: string, position: number): Web
   const g = topo.groups.get(group);
   if (!g || position < 0 || position >= g.members.length) return [];
   const backups = topo.plan.backups;
-  const out = [g.members[position]];
-  if (backups.length === 0) return out;
   const k = g.members.length;
-  const slot = (topo.order.get(group) ?? 0) * k + position;
-  for (let m = 0; m < Math.min(BACKUP_CHAIN, backups.length); m++) {
-    const b = backups[(slot + m * k * topo.plan.groups.length) % backups.length];
-    if (!out.includes(b)) out.push(b);
+  const offset = (topo.order.get(group) ?? 0) * k;
+  const out = [g.members[position]];
+  // Position p takes backups p, p + k, p + 2k, … after the group's offset: distinct within the group.
+  for (let m = 0; m < BACKUP_CHAIN && position + m * k < backups.length; m++) {
+    out.push(backups[(offset + position + m * k) % backups.length]);
   }
   return out;
 }

@@ -79,9 +79,10 @@ interface Candidate {
 
 function evaluate(s: Situation, depth: number, fanout: number, k: number, t: number, strategy: StrategyName): Candidate | null {
   const st = STRATEGIES[strategy];
-  const backupRatio = st.handling === 'replace' ? 0.2 : 0;
   const groups = groupsOf(depth, fanout);
   const aggregators = groups * k;
+  // A fifth of the aggregators, and at least one backup per position of a group (backup.ts).
+  const backupRatio = st.handling === 'replace' ? Math.max(0.2, k / aggregators) : 0;
   if (aggregators + Math.ceil(backupRatio * aggregators) > s.population) return null;
   const leaves = fanout ** (depth - 1);
   const lat = s.latencyMs;

@@ -33,6 +33,7 @@ import { ReplayGuard } from './replay.ts';
 import { assertInRing, bytesToVec, type Vec } from './ring.ts';
 import { Env, layoutOf } from './runtime.ts';
 import type { Slot } from './topology.ts';
+import { isDependedOn, runEndsAt, watched } from './watch.ts';
 import { initialState, serialiseState, slotKey, type RunState, type SlotState } from './state.ts';
 
 export type { Action, Event, RunContext } from './io.ts';
@@ -63,6 +64,17 @@ export class Run {
   /** The aggregator positions this agent currently holds. */
   slotsHeld(): Slot[] {
     return Object.values(this.st.slots).map(({ group, position }) => ({ group, position }));
+  }
+
+  /** The peers whose failure this run would react to now (for a transport's failure detector). */
+  watched(): string[] {
+    return watched(new Env(this.ctx, this.st));
+  }
+
+  /** Whether peers depend on this agent in this run, and until when (a transport's heartbeat). */
+  dependedOnUntil(): number | null {
+    const env = new Env(this.ctx, this.st);
+    return isDependedOn(env) ? runEndsAt(env) : null;
   }
 
   serialise(): string {

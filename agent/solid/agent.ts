@@ -22,10 +22,11 @@ import type { Credential } from './credentials.ts';
 import { evaluateSelection } from './evaluate.ts';
 import type { EventLog, RunEvent } from './events.ts';
 import { deliver, listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
-import { podLayout } from './layout.ts';
+import { podLayout, presenceOfInbox } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
 import { PodError, ensureContainer, getTurtle, putTurtle } from './pod.ts';
+import { Heartbeat, PresenceMonitor } from './presence.ts';
 import type { AgentSession } from './session.ts';
 
 export interface AgentOptions {
@@ -40,6 +41,8 @@ export interface AgentOptions {
   pollMs?: number;
   /** Time limit of one evaluation of a selection. */
   evaluationLimitMs?: number;
+  /** The failure detector, shared by the agents of a process; its timing sets this agent's heartbeat. */
+  presence?: PresenceMonitor;
 }
 
 interface Hosted {
@@ -47,6 +50,8 @@ interface Hosted {
   query: AggregationQuery;
   plan: AggregationPlan;
   directory: Map<string, Registration>;
+  /** When this process opened the run: peers get a stale period to show their first beat. */
+  openedAt: number;
 }
 
 interface SavedRun {
@@ -77,6 +82,10 @@ export class SolidAgent {
   private readonly reads = new Semaphore(8);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
+  private readonly presence: PresenceMonitor;
+  private readonly heartbeat: Heartbeat;
+  private peerCheck: NodeJS.Timeout | undefined;
+  private checking = false;
   private queue: Promise<void> = Promise.resolve();
   private watch: InboxWatch | undefined;
   private polling = false;
@@ -89,6 +98,9 @@ export class SolidAgent {
     mkdirSync(path.join(this.dir, 'runs'), { recursive: true, mode: 0o700 });
     mkdirSync(path.join(this.dir, 'outbox'), { recursive: true, mode: 0o700 });
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(this.dir, 'consent-history.json'));
+    this.presence = o.presence ?? new PresenceMonitor();
+    const onError = (text: string) => this.record({ query: '', kind: 'log', text });
+    this.heartbeat = new Heartbeat(o.session.fetch, podLayout(o.credential.podUrl).presence, this.webId, this.presence.timing, onError);
   }
 
   /** This agent's registration for a population, signed with its own key. */
@@ -125,12 +137,15 @@ export class SolidAgent {
       this.o.pollMs ?? 500,
     );
     this.record({ query: '', kind: 'log', text: `watching inbox ${this.inbox} (${this.watch.mode})` });
+    this.peerCheck = setInterval(() => void this.checkPeers(), this.presence.timing.beatMs);
     await this.poll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.watch?.stop();
+    this.heartbeat.stop();
+    clearInterval(this.peerCheck);
     for (const t of this.timers) clearTimeout(t);
     await this.queue;
   }
@@ -255,13 +270,39 @@ export class SolidAgent {
       },
       savedState ? deserialiseState(savedState) : undefined,
     );
-    const hosted: Hosted = { run, query, plan, directory };
+    const hosted: Hosted = { run, query, plan, directory, openedAt: Date.now() };
     this.runs.set(query.id, hosted);
+    // Beat before announcing anything: a peer that hears from us may look for our presence.
+    const dependedOnUntil = run.dependedOnUntil();
+    if (dependedOnUntil !== null) await this.heartbeat.keepUntil(dependedOnUntil);
     if (!savedState) {
       this.record({ query: query.id, kind: 'announced', plan: plan.id, text: `joined run of "${query.title}"` });
       this.step(hosted, { type: 'start' });
     }
     return hosted;
+  }
+
+  /**
+   * The failure detector: the peers each run waits on, judged by their presence documents;
+   * one found dead becomes a 'peerFailed' event, as a failed delivery does.
+   */
+  private async checkPeers(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    try {
+      for (const hosted of this.runs.values()) {
+        if (Date.now() - hosted.openedAt < this.presence.timing.staleMs) continue;
+        for (const peer of hosted.run.watched()) {
+          const inbox = hosted.directory.get(peer)?.inbox;
+          const reason = inbox && (await this.presence.deadReason(presenceOfInbox(inbox)));
+          if (!reason || this.stopped) continue;
+          this.record({ query: hosted.query.id, kind: 'failed', peer, text: `${peer} looks dead: ${reason}` });
+          await this.enqueue(async () => this.step(hosted, { type: 'peerFailed', webId: peer }));
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** One event through the core: persist the new state, then act. */

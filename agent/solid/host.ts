@@ -6,6 +6,7 @@ import type { Credential } from './credentials.ts';
 import { SolidAgent } from './agent.ts';
 import { EventLog } from './events.ts';
 import { PeerCache } from './population.ts';
+import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
 import { login, type AgentSession } from './session.ts';
 
@@ -13,6 +14,8 @@ export interface HostOptions {
   stateDir: string;
   pollMs?: number;
   evaluationLimitMs?: number;
+  /** Heartbeat and failure-detection timing (default PRESENCE_TIMING). */
+  presence?: PresenceTiming;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -26,9 +29,11 @@ export class AgentHost {
   readonly journal: EventLog;
   readonly peers = new PeerCache(globalThis.fetch);
   readonly agents = new Map<string, HostedAgent>();
+  readonly presence: PresenceMonitor;
 
   constructor(private readonly options: HostOptions) {
     this.journal = new EventLog(options.stateDir);
+    this.presence = new PresenceMonitor(options.presence ?? PRESENCE_TIMING);
   }
 
   /** Logs in and provisions each WebID, then starts its agent. */
@@ -58,6 +63,7 @@ export class AgentHost {
       peers: this.peers,
       pollMs: this.options.pollMs,
       evaluationLimitMs: this.options.evaluationLimitMs,
+      presence: this.presence,
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();

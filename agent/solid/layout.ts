@@ -6,6 +6,8 @@ export interface PodLayout {
   results: string;
   consentPolicy: string;
   consentLog: string;
+  /** Rewritten every few seconds while peers depend on the agent (see presence.ts). */
+  presence: string;
 }
 
 export function podLayout(podUrl: string): PodLayout {
@@ -16,5 +18,11 @@ export function podLayout(podUrl: string): PodLayout {
     results: at('podagg/results/'),
     consentPolicy: at('podagg/consent/policy'),
     consentLog: at('podagg/consent/log/'),
+    presence: at('podagg/presence'),
   };
+}
+
+/** A peer's presence document, from the inbox its registration names. */
+export function presenceOfInbox(inbox: string): string {
+  return new URL('../presence', inbox).href;
 }

@@ -1,18 +1,19 @@
 // Which contributors a published result covers, recovered from the version ids: the root
 // version names child versions, each names its children's, down to leaf versions that
 // name contributors. Every slot keeps the entries of each version it sent, so walking the
-// runs' states recovers the exact set (tests compare the result with its plaintext).
+// runs' states (the simulator's, or the state files Solid agents leave on disk) recovers
+// the exact set; tests compare the result with the plaintext over it.
 
 import type { WebId } from '../../query-vocab/types.ts';
-import type { Run } from '../core/protocol.ts';
-import { entryKey } from '../core/version.ts';
+import type { RunState } from './state.ts';
+import { entryKey } from './version.ts';
 
-export function includedContributors(runs: Iterable<Run>, querier: Run): WebId[] | null {
-  const root = querier.state.querier?.version;
+export function includedContributors(states: Iterable<RunState>, querier: RunState, rootGroup: string): WebId[] | null {
+  const root = querier.querier?.version;
   if (!root) return null;
   const index = new Map<string, { leaf: boolean; entries: string[] }>(); // 'group version' → entries
-  for (const run of runs) {
-    for (const slot of Object.values(run.state.slots)) {
+  for (const state of states) {
+    for (const slot of Object.values(state.slots)) {
       for (const [v, entries] of Object.entries(slot.versions)) index.set(`${slot.group} ${v}`, { leaf: slot.leaf, entries });
     }
   }
@@ -23,6 +24,6 @@ export function includedContributors(runs: Iterable<Run>, querier: Run): WebId[]
     if (hit.leaf) out.push(...hit.entries);
     else for (const e of hit.entries) walk(entryKey(e), e.slice(entryKey(e).length + 1));
   };
-  walk(querier.ctx.plan.groups.find((g) => g.parent === null)?.id ?? 'g', root);
+  walk(rootGroup, root);
   return out.sort();
 }

@@ -1,0 +1,52 @@
+// Whom a run depends on right now, for a transport's failure detector. The simulator
+// knows when a node dies; over Solid a dead agent's pod still accepts posts, so the
+// transport watches these peers (their presence documents) and feeds 'peerFailed' for
+// those gone. Watching only the holders the run still waits on keeps the cost to a few
+// peers per agent.
+
+import type { WebId } from '../../query-vocab/types.ts';
+import type { Env } from './runtime.ts';
+import { querierAfterMs, readyAfterMs } from './strategy.ts';
+import type { Slot } from './topology.ts';
+
+/** When the run is over for everyone: the querier's deadline, from this agent's start. */
+export function runEndsAt(env: Env): number {
+  return (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
+}
+
+/** Whether this agent holds, or may take over, a position, or is the querier: others depend on it. */
+export function isDependedOn(env: Env): boolean {
+  return env.topo.slotsOf.has(env.self) || env.ctx.plan.backups.includes(env.self) || env.ctx.query.querier === env.self;
+}
+
+export function watched(env: Env): WebId[] {
+  const out = new Set<WebId>();
+  const now = env.now();
+  if (now > runEndsAt(env)) return [];
+  const add = (slot: Slot) => {
+    const w = env.holder(slot);
+    if (w) out.add(w);
+  };
+  const k = env.params.groupSize;
+  const group = (id: string, except = -1) => {
+    for (let p = 0; p < k; p++) if (p !== except) add({ group: id, position: p });
+  };
+  // A contributor re-sends a share to the backup of a leaf member that died before summing.
+  const c = env.state.contributor;
+  const leafSummed = (env.state.startedAt ?? now) + readyAfterMs(env.params, 0) + env.params.timeouts.syncMs;
+  if (c && now <= leafSummed) group(c.leaf);
+  for (const slot of Object.values(env.state.slots)) {
+    if (slot.phase === 'aborted') continue;
+    const g = env.topo.groups.get(slot.group);
+    if (!g) continue;
+    if (slot.phase !== 'emitted' || env.strategy.standby === 'stay') group(slot.group, slot.position);
+    if (g.parent !== null) add({ group: g.parent, position: slot.position });
+    // Full propagation gives up as soon as a child is lost, rather than at its deadline.
+    if (env.strategy.propagation === 'full' && slot.phase === 'collecting') {
+      for (const child of env.topo.children.get(slot.group) ?? []) add({ group: child, position: slot.position });
+    }
+  }
+  if (env.state.querier?.outcome === 'pending') group(env.topo.root.id);
+  out.delete(env.self);
+  return [...out];
+}

@@ -1,0 +1,100 @@
+// Liveness over Solid. A dead agent's pod still accepts posts, so a failed POST says
+// nothing; instead an agent rewrites a public presence document every beat while peers
+// depend on it, and a peer whose document is missing or older than the stale limit is
+// taken for dead. Age is read off the server's own clock (its Date header against the
+// document's Last-Modified), so clock skew between agents does not enter.
+
+import { serializePresence } from '../../query-vocab/index.ts';
+import { putTurtle, type Fetch } from './pod.ts';
+import { ensureAcl } from './provision.ts';
+
+export interface PresenceTiming {
+  /** How often a depended-on agent rewrites its presence document, and peers look. */
+  beatMs: number;
+  /** Older than this (by the server's clock), the agent is taken for dead. */
+  staleMs: number;
+}
+
+// Stale after several missed beats: a busy server or event loop delays a beat by seconds.
+export const PRESENCE_TIMING: PresenceTiming = { beatMs: 2000, staleMs: 10_000 };
+
+/** Keeps an agent's presence document fresh until the last run that needs it is over. */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private until = 0;
+  private aclSet = false;
+
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly url: string,
+    private readonly webId: string,
+    private readonly timing: PresenceTiming,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** Beats now (unless already beating) and then every beat until `until`, extending any earlier end. */
+  async keepUntil(until: number): Promise<void> {
+    this.until = Math.max(this.until, until);
+    if (this.timer) return;
+    this.timer = setInterval(() => (Date.now() > this.until ? this.stop() : void this.beat()), this.timing.beatMs);
+    await this.beat();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()));
+      if (!this.aclSet) {
+        await ensureAcl(this.fetch, this.url, [
+          { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: false },
+          { name: 'public', everyone: true, modes: ['Read'], inherit: false },
+        ]);
+        this.aclSet = true;
+      }
+    } catch (error) {
+      this.onError(`presence not written: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Judges peers by their presence documents. One answer serves every agent of the process
+ * for half a beat, so a hundred agents watching the same aggregator cost one request.
+ */
+export class PresenceMonitor {
+  private readonly seen = new Map<string, { at: number; verdict: Promise<string | null> }>();
+
+  constructor(
+    readonly timing: PresenceTiming = PRESENCE_TIMING,
+    private readonly fetch: Fetch = globalThis.fetch,
+  ) {}
+
+  /** Why the agent behind `url` looks dead, or null when it looks alive or cannot be judged. */
+  deadReason(url: string): Promise<string | null> {
+    const hit = this.seen.get(url);
+    if (hit && Date.now() - hit.at < this.timing.beatMs / 2) return hit.verdict;
+    const verdict = this.probe(url);
+    this.seen.set(url, { at: Date.now(), verdict });
+    return verdict;
+  }
+
+  private async probe(url: string): Promise<string | null> {
+    let response: Response;
+    try {
+      response = await this.fetch(url, { method: 'HEAD' });
+    } catch {
+      return null; // the pod server is unreachable: a failed delivery will tell
+    }
+    if (response.status === 404) return 'it has no presence document';
+    if (!response.ok) return null; // e.g. not yet readable: no evidence either way
+    const modified = Date.parse(response.headers.get('last-modified') ?? '');
+    const now = Date.parse(response.headers.get('date') ?? '');
+    if (Number.isNaN(modified) || Number.isNaN(now)) return null;
+    const age = now - modified;
+    return age > this.timing.staleMs ? `its presence is ${Math.round(age / 1000)} s old` : null;
+  }
+}
