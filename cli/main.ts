@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   demo: { run: async (a) => (await import('./demo.ts')).demo(a), summary: 'the main job: pods, agents, example queries, results beside plain answers' },
   'pods up': { run: async (a) => (await import('./pods.ts')).podsUp(a), summary: 'start embedded Solid servers with N pods and write their credentials' },
   'agent init': { run: async (a) => (await import('./agent-init.ts')).agentInit(a), summary: 'generate keys, create the inbox and publish keys in the profile' },
+  'agent rotate-keys': { run: async (a) => (await import('./agent-rotate.ts')).agentRotate(a), summary: 'rotate the keys; runs already under way still complete' },
   'agent run': { run: async (a) => (await import('./agent-run.ts')).agentRun(a), summary: 'run agents: consent, contribute, aggregate, publish results' },
   'population create': { run: async (a) => (await import('./population.ts')).populationCreate(a), summary: 'create a population directory (append-only for members)' },
   'population join': { run: async (a) => (await import('./population.ts')).populationJoin(a), summary: "append agents' registrations to a population" },

@@ -1,10 +1,12 @@
-// The plan document: parameters, the aggregator groups in order, backups and zones.
+// The plan document: parameters, the aggregator groups in order, backups, zones and the
+// public keys pinned for the run.
 import type { Term } from 'n3';
 import { openDocument } from './document.ts';
+import { multikeyNode, readKey } from './key-node.ts';
 import { paramPairs, readParams } from './params.ts';
 import type { Reader } from './reader.ts';
-import { PA, RDF } from './terms.ts';
-import type { AggregationPlan, PlanGroup, PlanParams, WebId } from './types.ts';
+import { PA, RDF, SEC } from './terms.ts';
+import type { AggregationPlan, PlanGroup, PlanParams, PublicKeys, WebId } from './types.ts';
 import { TurtleDoc, blank, int, iri, list, str } from './write.ts';
 
 export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
@@ -31,8 +33,20 @@ export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
     backups,
     zones,
   };
+  const pinned = r.all(node, PA.runKeys);
+  if (pinned.length) plan.runKeys = readRunKeys(r, node, pinned);
   r.throwIfAny();
   return plan;
+}
+
+function readRunKeys(r: Reader, plan: Term, nodes: Term[]): Record<WebId, PublicKeys> {
+  const out: Record<WebId, PublicKeys> = {};
+  for (const k of nodes) {
+    const member = r.iri(k, PA.member);
+    if (member in out) r.fault(plan, PA.runKeys, `member <${member}> has two sets of run keys`);
+    out[member] = { x25519: readKey(r, k, SEC.keyAgreementMethod, 'x25519'), ed25519: readKey(r, k, SEC.assertionMethod, 'ed25519') };
+  }
+  return out;
 }
 
 function readGroup(r: Reader, plan: Term, g: Term): PlanGroup {
@@ -64,6 +78,11 @@ export function serializePlan(p: AggregationPlan): string {
     ))))
     .add(s, PA.backups, list(p.backups.map(iri)))
     .add(s, PA.zone, ...Object.entries(p.zones).map(([member, group]) => blank([PA.member, iri(member)], [PA.groupId, str(group)])))
+    .add(s, PA.runKeys, ...Object.entries(p.runKeys ?? {}).map(([member, k]) => blank(
+      [PA.member, iri(member)],
+      [SEC.keyAgreementMethod, multikeyNode('x25519', k.x25519, member)],
+      [SEC.assertionMethod, multikeyNode('ed25519', k.ed25519, member)],
+    )))
     .toString();
 }
 

@@ -1,11 +1,10 @@
 // A population member's registration: WebID, inbox and the two public keys as Multikeys.
-import { DataFactory, type Term } from 'n3';
+import { DataFactory } from 'n3';
 import { openDocument } from './document.ts';
-import { decodeMultikey, encodeMultikey, type KeyType } from './multikey.ts';
-import type { Reader } from './reader.ts';
+import { multikeyNode, readKey } from './key-node.ts';
 import { LDP, PA, RDF, SEC } from './terms.ts';
 import type { Registration } from './types.ts';
-import { TurtleDoc, blank, bytes, iri, literal } from './write.ts';
+import { TurtleDoc, bytes, iri } from './write.ts';
 
 /** Parses a registration; its subject is the single pa:Registration in the document. */
 export function parseRegistration(turtle: string, baseIri: string): Registration {
@@ -19,27 +18,6 @@ export function parseRegistration(turtle: string, baseIri: string): Registration
   if (r.one(node, PA.signature, true)) registration.signature = r.bytes(node, PA.signature);
   r.throwIfAny();
   return registration;
-}
-
-function readKey(r: Reader, node: Term, property: string, type: KeyType): Uint8Array {
-  const key = r.one(node, property);
-  const multibase = key && r.string(key, SEC.publicKeyMultibase);
-  if (!key || !multibase) return new Uint8Array(0);
-  try {
-    return decodeMultikey(type, multibase);
-  } catch (e) {
-    r.fault(key, SEC.publicKeyMultibase, (e as Error).message);
-    return new Uint8Array(0);
-  }
-}
-
-/** The key node as published (also what a WebID profile carries for the agent's keys). */
-function multikeyNode(type: KeyType, key: Uint8Array, controller: string) {
-  return blank(
-    [RDF.type, iri(SEC.Multikey)],
-    [SEC.controller, iri(controller)],
-    [SEC.publicKeyMultibase, literal(encodeMultikey(type, key), SEC.multibase)],
-  );
 }
 
 /** Serializes a registration with subject <> (the resource appended to the directory). */

@@ -28,7 +28,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'Strategy', 'LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold',
   'depth', 'fanout', 'groupSize', 'threshold', 'strategy', 'backupRatio', 'timeouts',
   'collectMs', 'syncMs', 'childMs', 'groups', 'groupId', 'level', 'parentGroup', 'members',
-  'backups', 'zone', 'member',
+  'backups', 'zone', 'member', 'runKeys', 'RunKeys',
   // messages
   'Message', 'Announcement', 'Contribution', 'Confirmation', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',
@@ -102,7 +102,7 @@ export const SH = namespace('http://www.w3.org/ns/shacl#', [
 ]);
 export const SEC = namespace('https://w3id.org/security#', [
   'Multikey', 'publicKeyMultibase', 'controller', 'multibase', 'verificationMethod',
-  'assertionMethod', 'authentication', 'keyAgreementMethod', 'proofValue',
+  'assertionMethod', 'authentication', 'keyAgreementMethod', 'proofValue', 'expires',
 ]);
 export const SOLID = namespace('http://www.w3.org/ns/solid/terms#', [
   'oidcIssuer', 'storage', 'publicTypeIndex', 'privateTypeIndex', 'TypeIndex', 'TypeRegistration',

@@ -136,6 +136,18 @@ export interface AggregationPlan {
   backups: WebId[];
   /** Population member → leaf group id. */
   zones: Record<WebId, string>;
+  /**
+   * The public keys each participant (zoned members and the querier) uses for the whole run,
+   * pinned at publication: every agent seals to and verifies with these, whenever it joins
+   * the run, so a key rotation during the run changes nothing for it.
+   */
+  runKeys?: Record<WebId, PublicKeys>;
+}
+
+/** Raw 32-byte public keys: X25519 to seal to, Ed25519 to verify. */
+export interface PublicKeys {
+  x25519: Uint8Array;
+  ed25519: Uint8Array;
 }
 
 // ---- messages -------------------------------------------------------------------------
@@ -219,12 +231,9 @@ export interface AggregationResult {
   generatedBy: WebId;
 }
 
-export interface Registration {
+export interface Registration extends PublicKeys {
   webId: WebId;
   inbox: string;
-  /** Raw 32-byte public keys. */
-  x25519: Uint8Array;
-  ed25519: Uint8Array;
   /** The registrant's Ed25519 signature binding all of the above to one population. */
   signature?: Uint8Array;
 }

@@ -12,8 +12,8 @@ import { parsePlan, parseQuery, serializeMessage, serializeResult } from '../../
 import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/types.ts';
 import { decideConsent } from '../core/consent.ts';
 import { encodeRows } from '../core/encoding.ts';
+import { publicKeys } from '../core/keyring.ts';
 import { signRegistration } from '../core/registration.ts';
-import type { AgentKeys } from '../core/keys.ts';
 import { Run, deserialiseState, layoutOf, type Action, type Event } from '../core/protocol.ts';
 import { secureRandom } from '../core/random.ts';
 import { verifyPlan } from '../core/sortition.ts';
@@ -23,16 +23,19 @@ import { evaluateSelection } from './evaluate.ts';
 import type { EventLog, RunEvent } from './events.ts';
 import { deliver, listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
 import { podLayout, presenceOfInbox } from './layout.ts';
+import type { KeyStore } from './keyfile.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
 import { PodError, ensureContainer, getTurtle, putTurtle } from './pod.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
+import { runDirectory } from './run-keys.ts';
 import type { AgentSession } from './session.ts';
 
 export interface AgentOptions {
   credential: Credential;
   session: AgentSession;
-  keys: AgentKeys;
+  /** Current and retired key pairs; each run opens and signs with the pair its plan pins. */
+  keys: KeyStore;
   /** The process's state folder; this agent keeps its files in a subfolder. */
   stateDir: string;
   journal: EventLog;
@@ -105,8 +108,8 @@ export class SolidAgent {
 
   /** This agent's registration for a population, signed with its own key. */
   registration(population: string): Registration {
-    const keys = { x25519: this.o.keys.x25519.publicKey, ed25519: this.o.keys.ed25519.publicKey };
-    return signRegistration({ webId: this.webId, inbox: this.inbox, ...keys }, population, this.o.keys.ed25519.secretKey);
+    const { current } = this.o.keys;
+    return signRegistration({ webId: this.webId, inbox: this.inbox, ...publicKeys(current) }, population, current.ed25519.secretKey);
   }
 
   get inbox(): string {
@@ -255,12 +258,13 @@ export class SolidAgent {
     const strangers = zoned.filter((w) => !snapshot.members.has(w));
     if (strangers.length) throw new Error(`the plan zones ${strangers.length} WebIDs that are not registered, e.g. ${strangers[0]}`);
     verifyPlan(plan, zoned);
-    const directory = new Map([...snapshot.members].filter(([w]) => zoned.includes(w)));
-    if (!directory.has(query.querier)) directory.set(query.querier, await this.o.peers.peer(query.querier));
+    const directory = await runDirectory(query, plan, snapshot, this.o.peers);
+    const mine = directory.get(this.webId);
+    if (!mine) throw new Error(`${this.webId} has no part in the plan of ${query.id}`);
     const run = new Run(
       {
         self: this.webId,
-        keys: this.o.keys,
+        keys: await this.o.keys.pairFor(mine),
         directory,
         query,
         plan,

@@ -53,11 +53,11 @@ export class AgentHost {
   private async addOne(credential: Credential): Promise<void> {
     if (this.agents.has(credential.webId)) return;
     const session = await login(credential);
-    const { keys } = await provision(session, credential, this.options.stateDir);
+    const { store } = await provision(session, credential, this.options.stateDir);
     const agent = new SolidAgent({
       credential,
       session,
-      keys,
+      keys: store,
       stateDir: this.options.stateDir,
       journal: this.journal,
       peers: this.peers,

@@ -1,10 +1,19 @@
-// Reading a peer: its inbox and public keys, from its public WebID profile.
+// Reading a peer: its inbox and public keys, from its public WebID profile. Besides the
+// current keys, the profile lists the keys a rotation retired until they expire: they are
+// still the peer's own for the runs pinned to them.
 
+import type { KeyType } from '../../query-vocab/multikey.ts';
 import { readAgentProfile } from '../../query-vocab/profile.ts';
-import type { Registration } from '../../query-vocab/types.ts';
+import type { PublicKeys, Registration } from '../../query-vocab/types.ts';
+import { sameBytes } from '../core/keyring.ts';
 import { PodError, getTurtle, type Fetch } from './pod.ts';
 
-export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): Promise<Registration> {
+export interface Peer extends Registration {
+  /** Retired keys not yet expired, one list per type. */
+  retired: Record<KeyType, Uint8Array[]>;
+}
+
+export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): Promise<Peer> {
   let turtle: string;
   try {
     turtle = await getTurtle(fetch, webId.split('#')[0]);
@@ -19,5 +28,15 @@ export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): 
     !profile.ed25519 && 'an Ed25519 key (sec:assertionMethod)',
   ].filter(Boolean);
   if (missing.length) throw new Error(`the profile of ${webId} lacks ${missing.join(', ')}; run podagg agent init for it`);
-  return { webId, inbox: profile.inbox!, x25519: profile.x25519!, ed25519: profile.ed25519! };
+  return { webId, inbox: profile.inbox!, x25519: profile.x25519!, ed25519: profile.ed25519!, retired: profile.retired };
+}
+
+/** Whether both keys are the peer's: current, or retired and not yet expired. */
+export function ownsKeys(peer: Peer, keys: PublicKeys): boolean {
+  const owns = (type: KeyType) => [peer[type], ...peer.retired[type]].some((k) => sameBytes(k, keys[type]));
+  return owns('x25519') && owns('ed25519');
+}
+
+export function isCurrent(peer: Peer, keys: PublicKeys): boolean {
+  return sameBytes(peer.x25519, keys.x25519) && sameBytes(peer.ed25519, keys.ed25519);
 }

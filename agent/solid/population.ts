@@ -1,13 +1,16 @@
 // The population directory: a container of registrations that authenticated agents may
-// read and append to, but not change. A registration is only believed when its keys match
-// the WebID profile, so nobody can register in someone else's name.
+// read and append to, but not change. A registration is only believed when it is signed
+// by its own key and its keys are the WebID's (current, or retired and not yet expired),
+// so nobody can register in someone else's name. A member that rotated its keys has
+// several registrations: the one with its current keys counts.
 
 import { containerMembers } from '../../query-vocab/container.ts';
 import { parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
-import type { Registration } from '../../query-vocab/types.ts';
+import type { PublicKeys, Registration } from '../../query-vocab/types.ts';
+import { sameBytes } from '../core/keyring.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
-import { readPeer } from './peer.ts';
+import { isCurrent, ownsKeys, readPeer, type Peer } from './peer.ts';
 import { ensureContainer, getTurtle, postTurtle, type Fetch } from './pod.ts';
 
 export interface Snapshot {
@@ -27,10 +30,14 @@ export async function createPopulation(fetch: Fetch, url: string, owner: string)
   return created;
 }
 
-/** Appends `me`, which must be signed by its registrant (signRegistration) for this population. */
+/**
+ * Appends `me`, which must be signed by its registrant (signRegistration) for this
+ * population; after a key rotation, appends the registration of the new keys.
+ */
 export async function joinPopulation(fetch: Fetch, population: string, me: Registration, cache = new PeerCache(fetch)): Promise<'joined' | 'already a member'> {
   const snapshot = await loadPopulation(fetch, population, cache);
-  if (snapshot.members.has(me.webId)) return 'already a member';
+  const known = snapshot.members.get(me.webId);
+  if (known && sameBytes(known.x25519, me.x25519) && sameBytes(known.ed25519, me.ed25519)) return 'already a member';
   await postTurtle(fetch, population, serializeRegistration(me));
   return 'joined';
 }
@@ -38,7 +45,7 @@ export async function joinPopulation(fetch: Fetch, population: string, me: Regis
 /** Registrations never change once posted, and public profiles rarely: one cache per process. */
 export class PeerCache {
   private readonly registrations = new Map<string, Promise<Registration>>();
-  private readonly peers = new Map<string, Promise<Registration>>();
+  private readonly peers = new Map<string, Promise<Peer>>();
   constructor(private readonly fetch: Fetch) {}
 
   /** Registrations are read with the reader's own authenticated fetch. */
@@ -51,7 +58,7 @@ export class PeerCache {
     return this.registrations.get(url)!;
   }
 
-  peer(webId: string): Promise<Registration> {
+  peer(webId: string): Promise<Peer> {
     if (!this.peers.has(webId)) {
       const p = readPeer(webId, this.fetch);
       p.catch(() => this.peers.delete(webId));
@@ -63,29 +70,41 @@ export class PeerCache {
   forget(webId: string): void {
     this.peers.delete(webId);
   }
-}
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  /** The peer, read again once when the cached profile does not list `keys`: they may be newer than the cache. */
+  async owning(webId: string, keys: PublicKeys): Promise<Peer> {
+    const cached = await this.peer(webId);
+    if (ownsKeys(cached, keys)) return cached;
+    this.forget(webId);
+    return this.peer(webId);
+  }
+}
 
 export async function loadPopulation(fetch: Fetch, population: string, cache: PeerCache): Promise<Snapshot> {
   const urls = containerMembers(await getTurtle(fetch, population), population);
-  const members = new Map<string, Registration>();
+  const valid: Array<{ url: string; reg: Registration; current: boolean }> = [];
   const skipped: Snapshot['skipped'] = [];
   await Promise.all(
     urls.map(async (url) => {
       try {
         const reg = await cache.registration(url, fetch);
-        const profile = await cache.peer(reg.webId);
-        if (!same(profile.x25519, reg.x25519) || !same(profile.ed25519, reg.ed25519) || profile.inbox !== reg.inbox) {
+        const profile = await cache.owning(reg.webId, reg);
+        if (!ownsKeys(profile, reg) || profile.inbox !== reg.inbox) {
           throw new Error(`its keys or inbox differ from the profile of ${reg.webId}`);
         }
         verifyRegistration(reg, population);
-        if (members.has(reg.webId)) throw new Error(`${reg.webId} is registered twice`);
-        members.set(reg.webId, reg);
+        valid.push({ url, reg, current: isCurrent(profile, reg) });
       } catch (error) {
         skipped.push({ url, reason: (error as Error).message.split('\n')[0] });
       }
     }),
   );
+  // One registration per WebID: the one with its current keys, else the first by URL.
+  valid.sort((a, b) => Number(b.current) - Number(a.current) || a.url.localeCompare(b.url));
+  const members = new Map<string, Registration>();
+  for (const { url, reg } of valid) {
+    if (members.has(reg.webId)) skipped.push({ url, reason: `${reg.webId} is registered twice; the registration with its current keys counts` });
+    else members.set(reg.webId, reg);
+  }
   return { members, skipped };
 }

@@ -1,14 +1,15 @@
 // Preparing a pod for the protocol: local keys, the inbox (owner all, others append), and
-// the profile entries peers read. Every step first looks, and writes only what differs,
-// so a second run changes nothing.
+// the profile entries peers read (current keys, and retired keys until they expire).
+// Every step first looks, and writes only what differs, so a second run changes nothing.
 
 import { aclQuads, aclTurtle, type AclRule } from '../../query-vocab/acl.ts';
 import type { Quad } from 'n3';
 import { agentProfileQuads, existingAgentQuads, sparqlUpdate } from '../../query-vocab/profile.ts';
 import { Graph } from '../../query-vocab/graph.ts';
 import type { AgentKeys } from '../core/keys.ts';
+import { dropExpired, publicKeys, type KeyRing } from '../core/keyring.ts';
 import type { Credential } from './credentials.ts';
-import { keyFilePath, loadOrCreateKeys } from './keyfile.ts';
+import { KeyStore, keyFilePath, loadOrCreateKeys, writeKeyRing } from './keyfile.ts';
 import { podLayout } from './layout.ts';
 import { aclUrlOf, ensureContainer, getTurtle, getTurtleIfExists, patchSparql, putTurtle, type Fetch } from './pod.ts';
 import type { AgentSession } from './session.ts';
@@ -16,7 +17,9 @@ import type { AgentSession } from './session.ts';
 export interface ProvisionReport {
   webId: string;
   inbox: string;
+  /** The current pair. */
   keys: AgentKeys;
+  store: KeyStore;
   /** What this run changed; empty when the pod was already provisioned. */
   changes: string[];
 }
@@ -30,13 +33,19 @@ export function inboxRules(owner: string): AclRule[] {
 
 export async function provision(session: AgentSession, credential: Credential, stateDir: string): Promise<ProvisionReport> {
   const changes: string[] = [];
-  const { keys, created } = await loadOrCreateKeys(keyFilePath(stateDir, credential.webId), credential.webId);
-  if (created) changes.push('generated keys');
+  const file = keyFilePath(stateDir, credential.webId);
+  const loaded = await loadOrCreateKeys(file, credential.webId);
+  if (loaded.created) changes.push('generated keys');
+  const ring = dropExpired(loaded.ring, Date.now());
+  if (ring.retired.length < loaded.ring.retired.length) {
+    await writeKeyRing(file, credential.webId, ring);
+    changes.push(`dropped ${loaded.ring.retired.length - ring.retired.length} expired retired key pairs`);
+  }
   const { inbox } = podLayout(credential.podUrl);
   if (await ensureContainer(session.fetch, inbox)) changes.push('created inbox');
   if (await ensureAcl(session.fetch, inbox, inboxRules(credential.webId))) changes.push('set inbox ACL');
-  if (await ensureProfile(session.fetch, credential.webId, inbox, keys)) changes.push('updated profile');
-  return { webId: credential.webId, inbox, keys, changes };
+  if (await ensureProfile(session.fetch, credential.webId, inbox, ring)) changes.push('updated profile');
+  return { webId: credential.webId, inbox, keys: ring.current, store: new KeyStore(file, credential.webId, ring), changes };
 }
 
 /** Writes the ACL unless the current one already says exactly this. */
@@ -49,10 +58,12 @@ export async function ensureAcl(fetch: Fetch, resource: string, rules: AclRule[]
   return true;
 }
 
-async function ensureProfile(fetch: Fetch, webId: string, inbox: string, keys: AgentKeys): Promise<boolean> {
+/** Publishes the ring's public keys: the current pair, and each retired pair with its sec:expires. */
+export async function ensureProfile(fetch: Fetch, webId: string, inbox: string, ring: KeyRing): Promise<boolean> {
   const profileUrl = webId.split('#')[0];
   const turtle = await getTurtle(fetch, profileUrl);
-  const wanted = agentProfileQuads(webId, { inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey });
+  const retired = ring.retired.map((p) => ({ ...publicKeys(p), expires: p.expires }));
+  const wanted = agentProfileQuads(webId, { inbox, ...publicKeys(ring.current), retired });
   const existing = existingAgentQuads(turtle, webId);
   if (sameQuads(existing, wanted)) return false;
   await patchSparql(fetch, profileUrl, sparqlUpdate(existing, wanted));

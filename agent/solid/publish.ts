@@ -1,6 +1,6 @@
 // The querier's side of publishing: validate the query, draw the nonce, plan from the
-// population snapshot (the planner proposes what the query does not fix), and write the
-// query and plan documents, readable by anyone, into the querier's pod.
+// population snapshot (the planner proposes what the query does not fix), pin the
+// participants' current keys for the run, and write the query and plan documents, readable by anyone, into the querier's pod.
 
 import { randomBytes } from 'node:crypto';
 import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
@@ -12,6 +12,7 @@ import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
 import { ensureContainer, putTurtle } from './pod.ts';
+import { pinRunKeys } from './run-keys.ts';
 import type { AgentSession } from './session.ts';
 
 export interface PublishOptions {
@@ -82,6 +83,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     ...query.fixedParams,
   };
   const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params });
+  plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], o.peers);
   await ensureContainer(o.session.fetch, queries);
   await ensureAcl(o.session.fetch, queries, [
     { name: 'owner', agents: [o.session.webId], modes: ['Read', 'Write', 'Control'], inherit: true },

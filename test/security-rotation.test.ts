@@ -1,0 +1,204 @@
+// Key rotation during real runs: one demo (8 pods on the embedded server). While the first
+// query runs, a leaf aggregator that has already received shares sealed to its key, and
+// the querier, rotate their keys; the run must still give the exact answer. A second query
+// must pin the new keys, and a payload sealed to the old key for it must be refused. Key
+// files stay 0600, no private key (current or retired) reaches a pod, and a retired pair
+// stops counting at its sec:expires and is then dropped from the key file and profile.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { containerMembers } from '../query-vocab/container.ts';
+import { base58btcEncode, encodeMultikey } from '../query-vocab/multikey.ts';
+import { parsePlan, parseQuery, serializeMessage } from '../query-vocab/index.ts';
+import type { AggregationPlan, PartialAggregate, PublicKeys } from '../query-vocab/types.ts';
+import { publicKeys, sameBytes, type KeyRing } from '../agent/core/keyring.ts';
+import { layoutOf } from '../agent/core/protocol.ts';
+import { vecToBytes, zeros } from '../agent/core/ring.ts';
+import { seal } from '../agent/core/seal.ts';
+import { signMessage } from '../agent/core/sign.ts';
+import type { Credential } from '../agent/solid/credentials.ts';
+import type { RunEvent } from '../agent/solid/events.ts';
+import { keyFilePath, readKeyRing } from '../agent/solid/keyfile.ts';
+import { readPeer, ownsKeys } from '../agent/solid/peer.ts';
+import { getTurtle, postTurtle, type Fetch } from '../agent/solid/pod.ts';
+import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
+import { provision } from '../agent/solid/provision.ts';
+import { rotateKeys } from '../agent/solid/rotate.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
+import { freePorts } from './helpers/ports.ts';
+
+let demo: Demo;
+const events: RunEvent[] = [];
+/** Every key pair the rotated agents ever held, by WebID (to look for their secrets in pods). */
+const rings: Record<string, KeyRing[]> = {};
+
+function waitFor(pred: (e: RunEvent) => boolean, ms: number, what: string): Promise<RunEvent> {
+  const hit = events.find(pred);
+  if (hit) return Promise.resolve(hit);
+  return new Promise((resolve, reject) => {
+    const listener = (e: RunEvent) => {
+      if (!pred(e)) return;
+      off();
+      resolve(e);
+    };
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
+    const off = () => {
+      clearTimeout(timer);
+      demo.host.journal.off('event', listener);
+    };
+    demo.host.journal.on('event', listener);
+  });
+}
+
+const fetchOf = (c: Credential): Fetch => demo.host.get(c.webId).session.fetch;
+const ringOf = async (c: Credential): Promise<KeyRing> => (await readKeyRing(keyFilePath(demo.stateDir, c.webId), c.webId))!;
+const samePublic = (a: PublicKeys | undefined, b: PublicKeys) => !!a && sameBytes(a.x25519, b.x25519) && sameBytes(a.ed25519, b.ed25519);
+
+async function announcedPlan(except: string[]): Promise<AggregationPlan> {
+  const e = await waitFor((x) => x.kind === 'announced' && x.webId === demo.querier.webId && !except.includes(x.query), 60_000, 'the run to start');
+  return parsePlan(await getTurtle(fetchOf(demo.querier), e.plan!), e.plan!);
+}
+
+async function rotate(c: Credential, o: { graceMs?: number } = {}) {
+  (rings[c.webId] ??= []).push(await ringOf(c));
+  const report = await rotateKeys(demo.host.get(c.webId).session, c, demo.stateDir, { populations: [demo.population], ...o });
+  rings[c.webId].push(await ringOf(c));
+  return report;
+}
+
+let aggregator: Credential;
+let first: { plan: AggregationPlan; outcome: DemoOutcome; oldKeys: Record<string, PublicKeys> };
+let second: { plan: AggregationPlan; outcome: DemoOutcome; forged: string };
+
+before(async () => {
+  demo = await startDemo({ pods: 8, port: await freePorts(), collectMs: 15_000 });
+  demo.host.journal.on('event', (e) => events.push(e));
+  const { querier } = demo;
+
+  // ---- first run: rotations while it runs ------------------------------------------------
+  const running = demo.publish('mean-steps');
+  const plan = await announcedPlan([]);
+  const leaves = plan.groups.filter((g) => !plan.groups.some((h) => h.parent === g.id));
+  const leafMember = leaves.flatMap((g) => g.members).find((w) => w !== querier.webId)!;
+  aggregator = demo.credentials.find((c) => c.webId === leafMember)!;
+  const oldKeys = { [aggregator.webId]: publicKeys((await ringOf(aggregator)).current), [querier.webId]: publicKeys((await ringOf(querier)).current) };
+  // Shares sealed to the aggregator's current key have arrived: now it rotates, then the querier.
+  await waitFor((e) => e.kind === 'received' && e.webId === aggregator.webId && e.query === plan.query && e.messageType === 'Contribution', 30_000, 'a share at the aggregator');
+  await rotate(aggregator);
+  await rotate(querier);
+  first = { plan, outcome: await running, oldKeys };
+
+  // ---- second run: the new keys, and a payload sealed to the querier's old key -------------
+  const running2 = demo.publish('mean-steps');
+  const plan2 = await announcedPlan([plan.query]);
+  const root = plan2.groups.find((g) => g.parent === null)!;
+  const position = root.members.findIndex((w) => w !== querier.webId);
+  const sender = demo.credentials.find((c) => c.webId === root.members[position])!;
+  const query2 = parseQuery(await getTurtle(fetchOf(querier), plan2.query.split('#')[0]), plan2.query.split('#')[0]);
+  const ctx = { query: plan2.query, group: root.id, position, sender: sender.webId, recipient: querier.webId, kind: 'partial' };
+  const { kind: _kind, ...envelope } = ctx;
+  const forged = signMessage<PartialAggregate>({
+    type: 'PartialAggregate', ...envelope, sentAt: new Date().toISOString(), versionId: 'sealed-to-old-key', counter: 0, included: 1, received: 1,
+    sealed: seal(vecToBytes(zeros(layoutOf({ query: query2, plan: plan2 }).length)), oldKeys[querier.webId].x25519, ctx),
+  }, (await ringOf(sender)).current.ed25519.secretKey);
+  const registration = (await loadPopulation(fetchOf(querier), demo.population, new PeerCache(fetchOf(querier)))).members.get(querier.webId)!;
+  await postTurtle(fetchOf(sender), registration.inbox, serializeMessage(forged));
+  second = { plan: plan2, outcome: await running2, forged: sender.webId };
+});
+
+after(async () => {
+  await demo?.stop();
+});
+
+test('a run during which an aggregator and the querier rotate their keys still gives the exact answer', () => {
+  const { outcome, plan, oldKeys } = first;
+  assert.equal(outcome.abort, undefined, `the run aborted: ${outcome.abort}`);
+  assert.ok(outcome.exact, `result ${JSON.stringify(outcome.published?.values)} (${outcome.published?.contributors} contributors), plain ${JSON.stringify(outcome.plain)}`);
+  // The run kept the keys pinned at publication, which are the old ones now retired.
+  for (const w of [aggregator.webId, demo.querier.webId]) assert.ok(samePublic(plan.runKeys?.[w], oldKeys[w]), `the first plan pins the old keys of ${w}`);
+  const rejected = events.filter((e) => e.kind === 'rejected' && e.query === plan.query);
+  assert.deepEqual(rejected.map((e) => e.reason), [], 'no message of the run was refused');
+});
+
+test('after a rotation a new query pins the new keys, and a payload sealed to the old key is refused', async () => {
+  const { outcome, plan, forged } = second;
+  assert.ok(outcome.exact, `second run: ${outcome.abort ?? JSON.stringify(outcome.published?.values)}`);
+  for (const c of [aggregator, demo.querier]) {
+    const ring = await ringOf(c);
+    assert.ok(samePublic(plan.runKeys?.[c.webId], publicKeys(ring.current)), `the second plan pins the new keys of ${c.webId}`);
+    assert.ok(!samePublic(plan.runKeys?.[c.webId], first.oldKeys[c.webId]));
+  }
+  const refusal = events.find((e) => e.kind === 'rejected' && e.query === plan.query && e.webId === demo.querier.webId && e.peer === forged);
+  assert.ok(refusal, 'the querier refused the partial aggregate sealed to its old key');
+  assert.match(refusal.reason ?? '', /^wrong-recipient: payload is sealed to another key/);
+  // The population holds both registrations of a rotated member; the one with the new keys counts.
+  const snapshot = await loadPopulation(fetchOf(demo.querier), demo.population, new PeerCache(fetchOf(demo.querier)));
+  assert.ok(samePublic(snapshot.members.get(aggregator.webId), publicKeys((await ringOf(aggregator)).current)));
+  assert.ok(snapshot.skipped.some((s) => s.reason.startsWith(`${aggregator.webId} is registered twice`)));
+});
+
+/** Every resource of a pod, read as its owner. */
+async function crawl(f: Fetch, container: string, out: Array<{ url: string; body: string }> = []): Promise<typeof out> {
+  for (const url of containerMembers(await getTurtle(f, container), container)) {
+    if (url.endsWith('/')) await crawl(f, url, out);
+    else out.push({ url, body: await (await f(url)).text() });
+  }
+  return out;
+}
+
+test('key files stay 0600 with their retired pairs, and no private key, current or retired, is in any pod', async () => {
+  const secrets: Array<{ owner: string; text: string }> = [];
+  for (const c of [aggregator, demo.querier]) {
+    const file = keyFilePath(demo.stateDir, c.webId);
+    assert.equal(statSync(file).mode & 0o777, 0o600, `${file} mode`);
+    assert.equal(statSync(path.dirname(file)).mode & 0o077, 0, `${path.dirname(file)} mode`);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).retired.length, 1, 'the key file keeps the retired pair');
+    for (const ring of rings[c.webId]) {
+      for (const pair of [ring.current, ...ring.retired]) {
+        for (const secret of [pair.x25519.secretKey, pair.ed25519.secretKey]) {
+          const b = Buffer.from(secret);
+          for (const text of [b.toString('base64'), b.toString('base64url'), b.toString('hex'), base58btcEncode(secret)]) secrets.push({ owner: c.webId, text });
+        }
+      }
+    }
+  }
+  assert.equal(secrets.length, 2 * 4 * 2 * 3, 'three pairs per rotated agent: before, after, and the retired one');
+  let resources = 0;
+  for (const c of demo.credentials) {
+    for (const { url, body } of await crawl(fetchOf(c), c.podUrl)) {
+      resources++;
+      const leaked = secrets.find((s) => body.includes(s.text));
+      assert.equal(leaked, undefined, `${url} holds a private key of ${leaked?.owner}`);
+    }
+  }
+  assert.ok(resources > 10 * demo.credentials.length, `crawled ${resources} resources`);
+});
+
+test('a retired pair stops counting at its sec:expires and is then dropped from key file and profile', async () => {
+  const c = aggregator;
+  const before = await ringOf(c);
+  const retiring = publicKeys(before.current);
+  const oldest = publicKeys(before.retired[0]);
+  // A second rotation with a one-second grace for the pair it retires.
+  await rotate(c, { graceMs: 1000 });
+  assert.ok(ownsKeys(await readPeer(c.webId), retiring), 'within its grace the retired key is still the agent’s');
+  await new Promise((r) => setTimeout(r, 1500));
+  // Peers stop accepting it as soon as it expires, before anything is cleaned up...
+  assert.ok(!ownsKeys(await readPeer(c.webId), retiring), 'expired: peers no longer accept it');
+  assert.ok(ownsKeys(await readPeer(c.webId), oldest), 'the first retired pair still has its own grace period');
+  // ...and the next provisioning (agent init, or agent run at start) drops it.
+  const report = await provision(demo.host.get(c.webId).session, c, demo.stateDir);
+  assert.ok(report.changes.includes('dropped 1 expired retired key pairs'), report.changes.join(', '));
+  const ring = await ringOf(c);
+  assert.equal(ring.retired.length, 1);
+  assert.ok(samePublic(publicKeys(ring.retired[0]), oldest));
+  const profile = await getTurtle(fetchOf(c), c.webId.split('#')[0]);
+  assert.ok(!profile.includes(encodeMultikey('x25519', retiring.x25519)), 'the expired key left the profile');
+  assert.ok(profile.includes(encodeMultikey('x25519', oldest.x25519)));
+  assert.deepEqual((await provision(demo.host.get(c.webId).session, c, demo.stateDir)).changes, [], 'a second provisioning changes nothing');
+});
