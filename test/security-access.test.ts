@@ -1,7 +1,7 @@
 // Access control against the real server, after a real run: for every kind of resource
 // podagg writes, what anonymous, another participant and the owner may do (read, write,
 // append, delete), over plain HTTP with each one's own session. The design:
-//   query, plan, result, profile: anyone reads, only the owner writes;
+//   query, plan, result, profile, presence: anyone reads, only the owner writes;
 //   consent policy and consent log: the owner only;
 //   inbox: the owner does everything, an authenticated agent only appends (it cannot list,
 //     read, overwrite or delete, not even what it posted), anonymous nothing;
@@ -126,6 +126,14 @@ test('result: public read, owner-only write', async () => {
   const owner = as(demo.querier);
   await publicReadOwnerWrite(doc(outcome.result), owner, as(other));
   await aclOwnerOnly(podLayout(demo.querier.podUrl).results, owner, as(other));
+});
+
+test('presence document: public read, owner-only write', async () => {
+  // The querier's agent beat during the run, so its presence document exists.
+  const owner = as(demo.querier);
+  const url = podLayout(demo.querier.podUrl).presence;
+  await publicReadOwnerWrite(url, owner, as(other));
+  await aclOwnerOnly(url, owner, as(other));
 });
 
 test('consent policy: the owner only', async () => {

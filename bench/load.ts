@@ -1,0 +1,104 @@
+// Load: many agents and several queries at once on one embedded server, with a tenth of
+// the agents killed at random times while the queries run. Every query must end with a
+// result or a clear failure report, the process holding the agents must not crash, and
+// memory must stay bounded; each result is checked against the plaintext over exactly
+// the contributors it includes (recovered from the agents' saved run states).
+// Sizes: PODAGG_LOAD_PODS (default 300), PODAGG_LOAD_QUERIES (default 10).
+
+import { pathToFileURL } from 'node:url';
+import { parsePlan, parseQuery } from '../query-vocab/index.ts';
+import type { StrategyName } from '../query-vocab/types.ts';
+import { topology } from '../agent/core/topology.ts';
+import { includedOnDisk } from '../agent/solid/audit.ts';
+import { getTurtle } from '../agent/solid/pod.ts';
+import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
+import { plainAnswer } from '../examples/plain.ts';
+import { freePorts } from '../test/helpers/ports.ts';
+
+const STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
+const KILLED = 0.1;
+/** Kills fall uniformly in this window after the queries are published. */
+const KILL_WINDOW_MS = 60_000;
+const log = (line: string) => process.stderr.write(`bench load: ${line}\n`);
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+export default async function benchLoad(): Promise<string> {
+  const pods = Number(process.env.PODAGG_LOAD_PODS ?? 300);
+  const queries = Number(process.env.PODAGG_LOAD_QUERIES ?? 10);
+  const started = Date.now();
+  const demo = await startDemo({
+    pods, port: await freePorts(), collectMs: 90_000,
+    onProgress: (label, done, total) => done % 50 === 0 && log(`${label} ${done}/${total}`),
+  });
+  const setupS = (Date.now() - started) / 1000;
+  let peak = 0;
+  const rss: number[] = [];
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage().rss;
+    peak = Math.max(peak, now);
+    rss.push(now);
+  }, 1000);
+  try {
+    const others = demo.credentials.filter((c) => c.webId !== demo.querier.webId);
+    const victims = others.sort(() => Math.random() - 0.5).slice(0, Math.round(KILLED * pods));
+    const kills = victims.map(
+      (c) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => void demo.host.kill(c.webId).then(resolve, resolve), Math.random() * KILL_WINDOW_MS),
+        ),
+    );
+    log(`${pods} pods ready in ${setupS.toFixed(0)} s; publishing ${queries} queries, killing ${victims.length} agents`);
+    const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: STRATEGIES[i % STRATEGIES.length] }));
+    const runStart = Date.now();
+    const outcomes = await Promise.all(
+      runs.map(({ example, strategy }) =>
+        demo.publish(example, { strategy }).then((o) => (log(`${example} ${strategy}: ${o.published ? 'result' : o.abort} in ${o.seconds.toFixed(0)} s`), o)),
+      ),
+    );
+    const runS = (Date.now() - runStart) / 1000;
+    await Promise.all(kills);
+    const lines = [
+      '| query | strategy | outcome | contributors | completeness | exact over its contributors | publish → end, s |',
+      '|---|---|---|---:|---:|---|---:|',
+    ];
+    for (const [i, o] of outcomes.entries()) lines.push(await row(demo.stateDir, demo.querier.webId, demo.people, runs[i], o));
+    const settled = rss.slice(-10);
+    return [
+      '## Load: many agents, several queries, a tenth killed',
+      '',
+      `\`npm run bench -- load\` (sizes: \`PODAGG_LOAD_PODS=${pods} PODAGG_LOAD_QUERIES=${queries}\`). One embedded Community Solid Server (its own thread) and every agent in one process; ` +
+        `${queries} queries published at once (the three examples in turn, the five strategies in turn, planner's shape, collect window 90 s); ` +
+        `${victims.length} agents (${(100 * KILLED).toFixed(0)} %) killed at uniformly random times in the first ${KILL_WINDOW_MS / 1000} s and not restarted. ` +
+        'Exactness is checked against the plaintext over the contributors the result includes, recovered from the agents\' saved run states. One run.',
+      '',
+      ...lines,
+      '',
+      `Set-up (server, ${pods} accounts, logins, provisioning, data, policies, registrations): ${setupS.toFixed(0)} s. ` +
+        `All ${queries} queries ended in ${runS.toFixed(0)} s. The process holding the agents did not crash; ` +
+        `peak RSS ${mb(peak)} MB, ${mb(settled.reduce((a, b) => a + b, 0) / Math.max(1, settled.length))} MB over the last 10 s of the run.`,
+    ].join('\n');
+  } finally {
+    clearInterval(sampler);
+    await demo.stop();
+  }
+}
+
+async function row(
+  stateDir: string,
+  querier: string,
+  people: Parameters<typeof plainAnswer>[2],
+  run: { example: string; strategy: StrategyName },
+  o: DemoOutcome,
+): Promise<string> {
+  const head = `| ${run.example} | ${run.strategy}`;
+  if (!o.published) return `${head} | no result: ${o.abort} | | | | ${o.seconds.toFixed(0)} |`;
+  const doc = (url: string) => url.split('#')[0];
+  const query = parseQuery(await getTurtle(globalThis.fetch, doc(o.query)), doc(o.query));
+  const plan = parsePlan(await getTurtle(globalThis.fetch, doc(o.plan)), doc(o.plan));
+  const included = includedOnDisk(stateDir, o.query, querier, topology(plan).root.id) ?? [];
+  const plain = await plainAnswer(query, plan, people, new Set(included));
+  const exact = included.length === o.published.contributors && JSON.stringify(plain.values.map((v) => v.value)) === JSON.stringify(o.published.values.map((v) => v.value));
+  return `${head} | result | ${o.published.contributors} of ${o.plain.contributors} | ${(100 * o.published.completeness).toFixed(1)} % | ${exact ? 'yes' : '**no**'} | ${o.seconds.toFixed(0)} |`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) console.log(await benchLoad());
