@@ -7,12 +7,16 @@ import { SolidAgent } from './agent.ts';
 import { EventLog } from './events.ts';
 import { PeerCache } from './population.ts';
 import { provision } from './provision.ts';
+import type { RetryPolicy } from './retry.ts';
 import { login, type AgentSession } from './session.ts';
 
 export interface HostOptions {
   stateDir: string;
   pollMs?: number;
   evaluationLimitMs?: number;
+  retry?: RetryPolicy;
+  /** Each agent's clock (Date.now by default): tests skew some. */
+  clockOf?: (webId: string) => () => number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -58,6 +62,8 @@ export class AgentHost {
       peers: this.peers,
       pollMs: this.options.pollMs,
       evaluationLimitMs: this.options.evaluationLimitMs,
+      retry: this.options.retry,
+      now: this.options.clockOf?.(credential.webId),
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();
