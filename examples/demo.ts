@@ -12,7 +12,7 @@ import { DPV } from '../query-vocab/terms.ts';
 import type { AggregationResult, ConsentPolicy, PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { AgentHost } from '../agent/solid/host.ts';
+import { AgentHost, type HostOptions } from '../agent/solid/host.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
@@ -33,6 +33,10 @@ export interface DemoOptions {
   refusing?: number;
   /** How long leaves wait for their zone. */
   collectMs?: number;
+  /** The server's URL for clients, when a proxy stands in front of it (fault tests). */
+  baseUrl?: string;
+  /** Agent settings the fault tests change: retry policy, skewed clocks. */
+  agents?: Pick<HostOptions, 'retry' | 'clockOf'>;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -80,8 +84,8 @@ const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.Aca
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const seed = o.seed ?? 7;
   const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
-  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
-  const host = new AgentHost({ stateDir });
+  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, baseUrl: o.baseUrl, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
+  const host = new AgentHost({ stateDir, ...o.agents });
   try {
     const credentialsFile = path.join(stateDir, 'credentials.json');
     await writeCredentials(credentialsFile, fleet.credentials);

@@ -16,6 +16,8 @@ export interface FleetOptions {
   port: number;
   servers?: number;
   dataDir?: string;
+  /** With one server: the URL clients use when it is not the server's own (a proxy in front). */
+  baseUrl?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,7 +38,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     for (let s = 0; s < count; s++) {
       const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
       if (dataDir) await mkdir(dataDir, { recursive: true });
-      servers.push(await startSolidServerThread({ port: options.port + s, dataDir }));
+      servers.push(await startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined }));
     }
     const saved = options.dataDir ? await readSaved(options.dataDir) : [];
     const credentials: Credential[] = [];

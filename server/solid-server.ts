@@ -2,6 +2,8 @@
 // or on disk. Components.js normally scans every package in node_modules for components
 // and fails offline on Comunica's; registering CSS's own module alone avoids that.
 
+import diagnostics from 'node:diagnostics_channel';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,8 @@ export interface SolidServerOptions {
   port: number;
   /** Folder for the file backend; absent means in memory. */
   dataDir?: string;
+  /** The URL clients use when it is not http://localhost:port/ (e.g. a proxy in front). */
+  baseUrl?: string;
 }
 
 export interface SolidServer {
@@ -24,7 +28,7 @@ const require = createRequire(import.meta.url);
 const cssRoot = path.dirname(require.resolve('@solid/community-server/package.json'));
 
 export async function startSolidServer(options: SolidServerOptions): Promise<SolidServer> {
-  const baseUrl = `http://localhost:${options.port}/`;
+  const baseUrl = options.baseUrl ?? `http://localhost:${options.port}/`;
   // CSS's own default configs with logging off: its error log names expected refusals.
   const config = fileURLToPath(new URL(`css/${options.dataDir ? 'file' : 'default'}.json`, import.meta.url));
   const app: App = await new AppRunner().create({
@@ -43,6 +47,24 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
       ...(options.dataDir ? { rootFilePath: path.resolve(options.dataDir) } : {}),
     },
   });
+  // CSS keeps its HTTP server to itself; its requests name it. Stopping must end the open
+  // connections (notification streams never end on their own), or stop() waits forever.
+  let http: Server | undefined;
+  const seen = (message: unknown) => {
+    const { server } = message as { server: Server };
+    const address = server.address();
+    if (typeof address === 'object' && address?.port === options.port) http = server;
+  };
+  diagnostics.subscribe('http.server.request.start', seen);
   await app.start();
-  return { baseUrl, port: options.port, dataDir: options.dataDir, stop: () => app.stop() };
+  const stop = async () => {
+    const closer = setInterval(() => http?.closeAllConnections(), 100);
+    try {
+      await app.stop();
+    } finally {
+      clearInterval(closer);
+      diagnostics.unsubscribe('http.server.request.start', seen);
+    }
+  };
+  return { baseUrl, port: options.port, dataDir: options.dataDir, stop };
 }

@@ -32,7 +32,7 @@ export function startSolidServerThread(options: SolidServerOptions): Promise<Sol
       throw new Error(reply.error);
     }
     return {
-      baseUrl: `http://localhost:${options.port}/`,
+      baseUrl: options.baseUrl ?? `http://localhost:${options.port}/`,
       port: options.port,
       dataDir: options.dataDir,
       stop: async () => {

@@ -36,6 +36,7 @@ import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
 import { createAccount } from '../server/accounts.ts';
 import { freePorts } from './helpers/ports.ts';
+import { waitForEvent } from './helpers/journal.ts';
 
 const EXAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries', 'mean-steps.ttl');
 
@@ -61,26 +62,7 @@ const who: Record<string, string> = {};
 let intruderQueries: { doctored: string; service: string; crossProduct: string };
 let leavesEmittedAt = Infinity;
 
-function waitFor(pred: (e: RunEvent) => boolean, ms: number, what: string): Promise<RunEvent> {
-  const hit = events.find(pred);
-  if (hit) return Promise.resolve(hit);
-  return new Promise((resolve, reject) => {
-    const listener = (e: RunEvent) => {
-      if (!pred(e)) return;
-      off();
-      resolve(e);
-    };
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-    }, ms);
-    const off = () => {
-      clearTimeout(timer);
-      demo.host.journal.off('event', listener);
-    };
-    demo.host.journal.on('event', listener);
-  });
-}
+const waitFor = (pred: (e: RunEvent) => boolean, ms: number, what: string) => waitForEvent(demo.host.journal, events, pred, ms, what);
 
 const now = () => new Date().toISOString();
 

@@ -28,32 +28,14 @@ import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
 import { freePorts } from './helpers/ports.ts';
+import { waitForEvent } from './helpers/journal.ts';
 
 let demo: Demo;
 const events: RunEvent[] = [];
 /** Every key pair the rotated agents ever held, by WebID (to look for their secrets in pods). */
 const rings: Record<string, KeyRing[]> = {};
 
-function waitFor(pred: (e: RunEvent) => boolean, ms: number, what: string): Promise<RunEvent> {
-  const hit = events.find(pred);
-  if (hit) return Promise.resolve(hit);
-  return new Promise((resolve, reject) => {
-    const listener = (e: RunEvent) => {
-      if (!pred(e)) return;
-      off();
-      resolve(e);
-    };
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-    }, ms);
-    const off = () => {
-      clearTimeout(timer);
-      demo.host.journal.off('event', listener);
-    };
-    demo.host.journal.on('event', listener);
-  });
-}
+const waitFor = (pred: (e: RunEvent) => boolean, ms: number, what: string) => waitForEvent(demo.host.journal, events, pred, ms, what);
 
 const fetchOf = (c: Credential): Fetch => demo.host.get(c.webId).session.fetch;
 const ringOf = async (c: Credential): Promise<KeyRing> => (await readKeyRing(keyFilePath(demo.stateDir, c.webId), c.webId))!;

@@ -1,11 +1,12 @@
 // Every incoming message is checked before any role sees it, cheapest first: it is for
 // this query and this agent, its sender is registered and signed it, the plan gives the
 // sender the role the message claims, and it is not a replay. Each failure has its own
-// error code. Sealed payloads are opened later, by the role that reads them; only then
+// error code; a message dated beyond the clock bound in our future is refused (clock.ts). Sealed payloads are opened later, by the role that reads them; only then
 // does the caller record the message in the replay guard (see ReplayGuard.record).
 
 import type { Confirmation, Message } from '../../query-vocab/types.ts';
 import { candidacies } from './backup.ts';
+import { checkClock, supersedes } from './clock.ts';
 import { ProtocolError } from './errors.ts';
 import type { ReplayGuard } from './replay.ts';
 import type { Env } from './runtime.ts';
@@ -17,6 +18,7 @@ export function admit(env: Env, guard: ReplayGuard, m: Message): void {
   if (!reg) throw new ProtocolError('unknown-sender', `${m.type} from ${m.sender}, who is not in the population directory`);
   env.crypto.verify(m, reg.ed25519);
   checkRole(env, m);
+  checkClock(env.now(), m);
   if (m.type === 'Confirmation') checkFresh(env, m);
   else guard.check(m);
 }
@@ -57,15 +59,16 @@ function checkRole(env: Env, m: Message): void {
   }
 }
 
-// Confirmations are superseded rather than counted, so freshness is by send time: an
-// older or identical confirmation from the same position is a replay.
+// Confirmations are superseded rather than counted: an older or identical confirmation
+// for the same position is a replay (by send time from one sender, by rank across holders).
 function checkFresh(env: Env, m: Confirmation): void {
   for (const slot of Object.values(env.state.slots)) {
     if (slot.group !== m.group) continue;
     const prev = slot.peers[String(m.position)];
     if (!prev) continue;
     const same = prev.entries.length === m.contributors.length && prev.entries.every((e, i) => e === m.contributors[i]);
-    if (prev.sentAt > m.sentAt || (prev.sentAt === m.sentAt && same)) {
+    const next = { from: m.sender, sentAt: m.sentAt };
+    if (!supersedes(env.topo, m.group, m.position, prev, next) && !(prev.from === m.sender && prev.sentAt === m.sentAt && !same)) {
       throw new ProtocolError('replayed', `Confirmation from ${m.sender} for ${m.group}#${m.position} is not newer than the last one`);
     }
   }

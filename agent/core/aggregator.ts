@@ -10,6 +10,7 @@
 
 import type { Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
+import { supersedes } from './clock.ts';
 import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
 import { slotKey, type InputState, type SlotState } from './state.ts';
@@ -50,7 +51,7 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
     if (other.group !== group) continue;
     for (const [p, c] of Object.entries(other.peers)) {
       const prev = peers[p];
-      if (Number(p) !== position && (!prev || prev.sentAt < c.sentAt)) peers[p] = c;
+      if (Number(p) !== position && (!prev || supersedes(env.topo, group, Number(p), prev, c))) peers[p] = c;
     }
   }
   const slot: SlotState = {

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'doctored-plan'
   | 'not-in-plan'
   | 'too-few-contributors'
-  | 'duplicate-contribution';
+  | 'duplicate-contribution'
+  | 'clock-skew';
 
 export class ProtocolError extends Error {
   readonly code: ErrorCode;

@@ -26,8 +26,9 @@ import { podLayout, presenceOfInbox } from './layout.ts';
 import type { KeyStore } from './keyfile.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
-import { PodError, ensureContainer, getTurtle, putTurtle } from './pod.ts';
+import { ensureContainer, getTurtle, getTurtleIfExists, putTurtle } from './pod.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
+import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { runDirectory } from './run-keys.ts';
 import type { AgentSession } from './session.ts';
 
@@ -46,6 +47,10 @@ export interface AgentOptions {
   evaluationLimitMs?: number;
   /** The failure detector, shared by the agents of a process; its timing sets this agent's heartbeat. */
   presence?: PresenceMonitor;
+  /** How requests to pods are retried (deliveries, and own-pod steps while the pod is away). */
+  retry?: RetryPolicy;
+  /** This agent's clock (Date.now unless a test skews it); see MAX_CLOCK_SKEW_MS. */
+  now?: () => number;
 }
 
 interface Hosted {
@@ -82,6 +87,8 @@ export class SolidAgent {
   private readonly processed = new Set<string>();
   private readonly badQueries = new Map<string, string>();
   private readonly fetching = new Set<string>();
+  /** Messages whose reading failed only because a pod was away: how often, to retry a few times. */
+  private readonly transientFailures = new Map<string, number>();
   private readonly reads = new Semaphore(8);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
@@ -94,9 +101,13 @@ export class SolidAgent {
   private polling = false;
   private again = false;
   private stopped = false;
+  private readonly now: () => number;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly o: AgentOptions) {
     this.webId = o.credential.webId;
+    this.now = o.now ?? Date.now;
+    this.retry = o.retry ?? DEFAULT_RETRY;
     this.dir = path.join(o.stateDir, 'agents', hash(this.webId));
     mkdirSync(path.join(this.dir, 'runs'), { recursive: true, mode: 0o700 });
     mkdirSync(path.join(this.dir, 'outbox'), { recursive: true, mode: 0o700 });
@@ -124,10 +135,17 @@ export class SolidAgent {
       const saved = JSON.parse(readFileSync(path.join(this.dir, 'runs', file), 'utf8')) as SavedRun;
       this.enqueue(async () => {
         const hosted = await this.open(saved.query, saved.state);
-        this.step(hosted, { type: 'resume' });
+        // A run saved before its start (killed right after joining) starts now.
+        this.step(hosted, { type: hosted.run.state.startedAt === null ? 'start' : 'resume' });
         // Killed between asking for an evaluation and contributing: evaluate again.
         const { evaluated, contributor, declined } = hosted.run.state;
         if (evaluated && !contributor && declined === null) void this.evaluate(hosted);
+        // Killed between reconstructing the result and writing it: write it now.
+        const { querier } = hosted.run.state;
+        if (querier?.outcome === 'published' && querier.result && !(await getTurtleIfExists(this.o.session.fetch, querier.result.id.split('#')[0]))) {
+          const result = querier.result;
+          void this.enqueue(() => this.publish(hosted, result));
+        }
       });
     }
     await this.queue;
@@ -221,6 +239,7 @@ export class SolidAgent {
 
   private async receive(url: string, read: Message | Error): Promise<void> {
     if (this.processed.has(url) || this.stopped) return;
+    if (read instanceof Error && this.retryLater(url, read)) return;
     if (read instanceof Error) {
       this.record({ query: '', kind: 'rejected', reason: read.message, text: `rejected ${url}: ${read.message}` });
       return this.markProcessed(url);
@@ -235,12 +254,27 @@ export class SolidAgent {
         hosted = await this.open(message.query);
       } catch (error) {
         if (isPermanent(error)) this.badQueries.set(message.query, (error as Error).message);
+        else if (this.retryLater(url, error)) return;
         const reason = `unknown or invalid query ${message.query}: ${(error as Error).message}`;
         this.record({ query: message.query, kind: 'rejected', messageType: message.type, peer: message.sender, reason, text: `rejected ${message.type} from ${message.sender}: ${reason}` });
         return this.markProcessed(url);
       }
     }
     this.step(hosted, { type: 'message', message }, url);
+  }
+
+  /**
+   * A message that failed only because a pod was away (e.g. the server restarting) stays
+   * unprocessed, so a later inbox listing reads it again; a few times at most, so a query
+   * IRI that never answers costs a bounded number of requests.
+   */
+  private retryLater(url: string, error: unknown): boolean {
+    if (!isTransient(error)) return false;
+    const failures = (this.transientFailures.get(url) ?? 0) + 1;
+    this.transientFailures.set(url, failures);
+    if (failures > this.retry.attempts) return false;
+    this.record({ query: '', kind: 'log', text: `will read ${url} again: ${(error as Error).message}` });
+    return true;
   }
 
   /** Loads a query, its plan and population, checks the plan, and creates (or restores) the run. */
@@ -268,7 +302,7 @@ export class SolidAgent {
         directory,
         query,
         plan,
-        now: Date.now,
+        now: this.now,
         random: secureRandom,
         resultId: `${podLayout(this.o.credential.podUrl).results}${hash(query.id)}#result`,
       },
@@ -278,8 +312,10 @@ export class SolidAgent {
     this.runs.set(query.id, hosted);
     // Beat before announcing anything: a peer that hears from us may look for our presence.
     const dependedOnUntil = run.dependedOnUntil();
-    if (dependedOnUntil !== null) await this.heartbeat.keepUntil(dependedOnUntil);
+    if (dependedOnUntil !== null) await this.heartbeat.keepUntil(Date.now() + dependedOnUntil - this.now());
     if (!savedState) {
+      // Saved before it is told: a crash from here on resumes the run.
+      this.save(hosted);
       this.record({ query: query.id, kind: 'announced', plan: plan.id, text: `joined run of "${query.title}"` });
       this.step(hosted, { type: 'start' });
     }
@@ -384,7 +420,7 @@ export class SolidAgent {
     const event = { query: entry.query, messageType: entry.type, peer: entry.to, group: entry.group, position: entry.position };
     try {
       if (!entry.inbox) throw new Error(`${entry.to} is not in the run's directory`);
-      await deliver(this.o.session.fetch, entry.inbox, entry.turtle);
+      await deliver(this.o.session.fetch, entry.inbox, entry.turtle, this.retry);
       this.record({ ...event, kind: 'sent', text: `sent ${entry.type} to ${entry.to}` });
     } catch (error) {
       // A stopping agent keeps its outbox: the send is retried after the restart.
@@ -399,24 +435,22 @@ export class SolidAgent {
   private async evaluate(hosted: Hosted): Promise<void> {
     const { query, plan } = hosted;
     const fetch = this.o.session.fetch;
+    // Each pod step is retried while the pod is away, so a server restart costs no contribution.
+    const retried = <T>(task: () => Promise<T>) => withRetry(this.retry, task);
     let event: Event;
     try {
-      const policy = await readPolicy(fetch, this.o.credential.podUrl);
+      const policy = await retried(() => readPolicy(fetch, this.o.credential.podUrl));
       const verdict = policy
-        ? decideConsent(policy, query, plan, await this.consentLog.history(), Date.now())
+        ? decideConsent(policy, query, plan, await this.consentLog.history(), this.now())
         : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
-      const decision = await this.consentLog.append({ owner: this.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at: new Date().toISOString() });
+      const at = new Date(this.now()).toISOString();
+      const decision = await retried(() => this.consentLog.append({ owner: this.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at }));
       this.record({ query: query.id, kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text: `consent ${verdict.accepted ? 'given' : 'refused'}: ${verdict.reason}` });
       if (!verdict.accepted || !policy) {
         event = { type: 'decline', reason: verdict.reason };
       } else {
-        const rows = await evaluateSelection({
-          fetch,
-          selection: query.selection,
-          aggregates: query.aggregates,
-          dataScope: policy.dataScope,
-          timeLimitMs: this.o.evaluationLimitMs ?? 20_000,
-        });
+        const selection = { fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: this.o.evaluationLimitMs ?? 20_000 };
+        const rows = await withRetry(this.retry, () => evaluateSelection(selection), () => this.podAway());
         if (rows.length === 0) throw new NoRows();
         const vector = encodeRows(layoutOf({ query, plan }), rows);
         this.record({ query: query.id, kind: 'contributed', text: `contributing ${rows.length} rows` });
@@ -433,14 +467,29 @@ export class SolidAgent {
   private async publish(hosted: Hosted, result: AggregationResult): Promise<void> {
     const fetch = this.o.session.fetch;
     const { results } = podLayout(this.o.credential.podUrl);
-    await ensureContainer(fetch, results);
-    await ensureAcl(fetch, results, [
-      { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: true },
-      { name: 'public', everyone: true, modes: ['Read'], inherit: true },
-    ]);
     const url = result.id.split('#')[0];
-    await putTurtle(fetch, url, serializeResult(result));
+    await withRetry(this.retry, async () => {
+      await ensureContainer(fetch, results);
+      await ensureAcl(fetch, results, [
+        { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: true },
+        { name: 'public', everyone: true, modes: ['Read'], inherit: true },
+      ]);
+      await putTurtle(fetch, url, serializeResult(result));
+    });
     this.record({ query: hosted.query.id, kind: 'result', result: result.id, text: `published result ${result.id} (${result.contributors} contributors, ${(100 * result.completeness).toFixed(1)} % complete)` });
+  }
+
+  /**
+   * Whether the own pod is unreachable: the selection engine wraps network errors in its
+   * own, so a failed evaluation is retried only when the pod itself does not answer.
+   */
+  private async podAway(): Promise<boolean> {
+    try {
+      const response = await this.o.session.fetch(this.o.credential.podUrl, { method: 'HEAD', signal: AbortSignal.timeout(this.retry.timeoutMs) });
+      return response.status >= 500;
+    } catch (error) {
+      return isTransient(error);
+    }
   }
 
   private record(event: Omit<RunEvent, 'at' | 'webId'>): void {
@@ -483,8 +532,7 @@ class Semaphore {
 
 /** A refusal that asking again would not change: not a network error, not a 5xx. */
 function isPermanent(error: unknown): boolean {
-  if (error instanceof PodError) return error.status < 500;
-  return !(error instanceof TypeError);
+  return !isTransient(error);
 }
 
 function readLines(file: string): string[] {

@@ -8,6 +8,7 @@ import { EventLog } from './events.ts';
 import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
+import type { RetryPolicy } from './retry.ts';
 import { login, type AgentSession } from './session.ts';
 
 export interface HostOptions {
@@ -16,6 +17,9 @@ export interface HostOptions {
   evaluationLimitMs?: number;
   /** Heartbeat and failure-detection timing (default PRESENCE_TIMING). */
   presence?: PresenceTiming;
+  retry?: RetryPolicy;
+  /** Each agent's clock (Date.now by default): tests skew some. */
+  clockOf?: (webId: string) => () => number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,6 +68,8 @@ export class AgentHost {
       pollMs: this.options.pollMs,
       evaluationLimitMs: this.options.evaluationLimitMs,
       presence: this.presence,
+      retry: this.options.retry,
+      now: this.options.clockOf?.(credential.webId),
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();

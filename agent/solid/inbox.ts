@@ -7,6 +7,7 @@ import { SOLID } from '../../query-vocab/terms.ts';
 import { MAX_MESSAGE_BYTES, parseMessage, serializeMessage } from '../../query-vocab/index.ts';
 import type { Message } from '../../query-vocab/types.ts';
 import { PodError, getTurtle, postTurtle, type Fetch } from './pod.ts';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 
 export async function listInbox(fetch: Fetch, inbox: string): Promise<string[]> {
   return containerMembers(await getTurtle(fetch, inbox), inbox);
@@ -46,22 +47,13 @@ async function readLimited(response: Response, limit: number, url: string): Prom
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Posts a message, retrying with exponential backoff and jitter on network errors and
- * 5xx answers; a 4xx answer is final. Throws once every attempt failed.
+ * Posts a message under the retry policy (DEFAULT_RETRY): each attempt times out, network
+ * errors and 5xx answers are retried with capped backoff and jitter, a 4xx answer is
+ * final. Throws once every attempt failed.
  */
-export async function deliver(fetch: Fetch, inbox: string, message: Message | string, attempts = 4): Promise<string> {
+export async function deliver(fetch: Fetch, inbox: string, message: Message | string, policy: RetryPolicy = DEFAULT_RETRY): Promise<string> {
   const body = typeof message === 'string' ? message : serializeMessage(message);
-  let last: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    try {
-      return await postTurtle(fetch, inbox, body);
-    } catch (error) {
-      last = error;
-      if (error instanceof PodError && error.status < 500) break;
-      await sleep(200 * 2 ** attempt * (0.5 + Math.random()));
-    }
-  }
-  throw last;
+  return withRetry(policy, (signal) => postTurtle(fetch, inbox, body, undefined, signal));
 }
 
 export interface InboxWatch {
@@ -90,10 +82,14 @@ export async function watchInbox(
   let stopped = false;
   const open = async (): Promise<void> => {
     const decoder = new TextDecoder();
+    // Reopening backs off (1 s doubling to 8 s) while the server stays away.
+    let pause = 1000;
     while (!stopped) {
       try {
         const response = await fetch(channel!, { signal: abort.signal, headers: { accept: 'text/turtle' } });
         if (!response.ok || !response.body) throw new Error(`notification channel answered ${response.status}`);
+        pause = 1000;
+        // Opened (or reopened after a gap): list the inbox for what arrived meanwhile.
         handlers.onPoll();
         const reader = response.body.getReader();
         let buffered = '';
@@ -109,7 +105,8 @@ export async function watchInbox(
       } catch {
         // the stream dropped or could not open: the listing covers the gap until it is back
       }
-      if (!stopped) await sleep(1000);
+      if (!stopped) await sleep(pause);
+      pause = Math.min(8000, pause * 2);
     }
   };
   if (channel) void open();

@@ -36,10 +36,10 @@ export async function putTurtle(fetch: Fetch, url: string, turtle: string): Prom
 }
 
 /** POSTs into a container and returns the new resource's URL. */
-export async function postTurtle(fetch: Fetch, container: string, turtle: string, slug?: string): Promise<string> {
+export async function postTurtle(fetch: Fetch, container: string, turtle: string, slug?: string, signal?: AbortSignal): Promise<string> {
   const headers: Record<string, string> = { 'content-type': 'text/turtle' };
   if (slug) headers.slug = slug;
-  const response = await expectOk(await fetch(container, { method: 'POST', headers, body: turtle }), `POST ${container}`);
+  const response = await expectOk(await fetch(container, { method: 'POST', headers, body: turtle, signal }), `POST ${container}`);
   const location = response.headers.get('location');
   if (!location) throw new PodError(response.status, `POST ${container} gave no Location`);
   return new URL(location, container).href;

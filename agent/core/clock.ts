@@ -1,0 +1,35 @@
+// What the protocol assumes of clocks. Agents' clocks are not synchronised: each agent
+// measures its deadlines on its own clock from when it joined the run, so an offset between
+// two clocks changes no timer. Another agent's clock is read in two places only: a
+// message's signed send time (sentAt), refused when it lies beyond the bound in the
+// receiver's future (delivery only makes a message older, so only a clock running ahead
+// puts it there); and confirmations, ordered by send time only between messages of the
+// same sender, and by backup rank between the holders of one position.
+
+import type { Message, WebId } from '../../query-vocab/types.ts';
+import { candidates } from './backup.ts';
+import { ProtocolError } from './errors.ts';
+import type { Topology } from './topology.ts';
+
+/** Two agents' clocks may differ by at most this much (within the Solid server's 120 s DPoP tolerance). */
+export const MAX_CLOCK_SKEW_MS = 60_000;
+
+export function checkClock(now: number, m: Message): void {
+  const ahead = Date.parse(m.sentAt) - now;
+  if (ahead > MAX_CLOCK_SKEW_MS) {
+    throw new ProtocolError('clock-skew', `${m.type} from ${m.sender} is dated ${m.sentAt}, ${Math.round(ahead / 1000)} s ahead of our clock (bound ${MAX_CLOCK_SKEW_MS / 1000} s): one of the two clocks is wrong`);
+  }
+}
+
+export interface SentBy {
+  from: WebId;
+  sentAt: string;
+}
+
+/** Whether confirmation `next` for (group, position) supersedes `prev`, without comparing two agents' clocks. */
+export function supersedes(topo: Topology, group: string, position: number, prev: SentBy, next: SentBy): boolean {
+  if (prev.from === next.from) return prev.sentAt < next.sentAt;
+  // A later candidate (a backup) took the position over from an earlier one.
+  const chain = candidates(topo, group, position);
+  return chain.indexOf(next.from) > chain.indexOf(prev.from);
+}

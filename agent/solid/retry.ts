@@ -1,0 +1,58 @@
+// How the agent retries a request to a pod: each attempt under a time limit, a capped
+// exponential backoff with jitter between attempts, and a bounded number of attempts. A
+// slow or failing pod so costs a known number of requests, spread out in time, and the
+// agents that wait on one pod do not retry in step (no retry storm).
+
+import { PodError } from './pod.ts';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** Time limit of one attempt. */
+  timeoutMs: number;
+  /** The pause after the first failure; it doubles after each further one... */
+  baseMs: number;
+  /** ...up to this cap. */
+  capMs: number;
+}
+
+/**
+ * Seven attempts with pauses of about 0.5, 1, 2, 4, 8 and 8 s (each between half and all
+ * of that): a pod or server unreachable for up to about 12 s loses nothing, and a dead one
+ * is given up on after at most 7 × 8 s + 23.5 s ≈ 80 s.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 7, timeoutMs: 8_000, baseMs: 500, capMs: 8_000 };
+
+/** The pause after failed attempt n (from 0): half of min(cap, base·2ⁿ) fixed, half random. */
+export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
+  const full = Math.min(policy.capMs, policy.baseMs * 2 ** n);
+  return full / 2 + (random() * full) / 2;
+}
+
+/** Whether asking again could change the answer: network errors, time-outs, 5xx and 429. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof PodError) return error.status >= 500 || error.status === 429;
+  if (error instanceof DOMException) return error.name === 'TimeoutError' || error.name === 'AbortError';
+  return error instanceof TypeError;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `task` until it succeeds, fails for good (`transient` says no), or the attempts are
+ * spent; throws the last error. The task should pass `signal` to its requests.
+ */
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  task: (signal: AbortSignal) => Promise<T>,
+  transient: (error: unknown) => boolean | Promise<boolean> = isTransient,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await task(AbortSignal.timeout(policy.timeoutMs));
+    } catch (error) {
+      if (attempt + 1 >= policy.attempts || !(await transient(error))) throw error;
+      await sleep(backoffMs(policy, attempt));
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Faults: clock skew between agents. The bound is MAX_CLOCK_SKEW_MS (60 s) between any two
+// agents' clocks. Every deadline is measured on the agent's own clock, so skew within the
+// bound changes nothing: agents whose clocks are up to 25 s ahead or behind (50 s apart)
+// give the exact result over a real Community Solid Server. Beyond the bound, a message
+// dated in the receiver's future is refused with 'clock-skew', named in the journal, and
+// the run ends with a clear report. Skew is injected through each agent's `now`.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Contribution, Message } from '../query-vocab/types.ts';
+import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
+import { Run } from '../agent/core/protocol.ts';
+import type { RunEvent } from '../agent/solid/events.ts';
+import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
+import { startDemo, type Demo } from '../examples/demo.ts';
+import { freePorts } from './helpers/ports.ts';
+
+const skews = new Map<string, number>();
+let demo: Demo;
+
+before(async () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-clock-'));
+  const clockOf = (webId: string) => () => Date.now() + (skews.get(webId) ?? 0);
+  demo = await startDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000, agents: { clockOf } });
+});
+after(async () => demo?.stop());
+
+test('the core accepts a message dated up to the bound in its future, and refuses one beyond it', () => {
+  const sent: Message[] = [];
+  const s = buildScenario({
+    population: 12,
+    selectivity: 1,
+    params: { depth: 1, fanout: 2, groupSize: 3, threshold: 3, strategy: 'SafeAndPrompt', backupRatio: 0.2, timeouts: { collectMs: 400, syncMs: 150, childMs: 150 } },
+    seed: 5,
+    crypto: 'real',
+    model: idealModel(),
+    onAction: (_from, _t, a) => void (a.type === 'send' && sent.push(a.message)),
+  });
+  s.sim.start();
+  s.sim.run();
+  const m = sent.find((x): x is Contribution => x.type === 'Contribution' && x.sender !== x.recipient);
+  assert.ok(m);
+  const sentAt = Date.parse(m.sentAt);
+  const receiver = (behindMs: number) => new Run({ ...s.context(m.recipient), now: () => sentAt - behindMs });
+  const verdict = (behindMs: number) => receiver(behindMs).handle({ type: 'message', message: m }).find((a) => a.type === 'reject');
+  assert.equal(verdict(MAX_CLOCK_SKEW_MS - 1000), undefined, 'within the bound: accepted');
+  assert.equal(verdict(-3_600_000), undefined, 'an old message (late delivery, or the sender behind): accepted');
+  const refused = verdict(MAX_CLOCK_SKEW_MS + 1000);
+  assert.ok(refused?.type === 'reject' && refused.error.code === 'clock-skew', 'beyond the bound: refused');
+  assert.match(refused.error.message, /61 s ahead of our clock \(bound 60 s\)/);
+});
+
+test('agents whose clocks differ within the bound give the exact result', { timeout: 120_000 }, async () => {
+  // The querier and every other agent alternately 25 s ahead and 25 s behind: pairs up to 50 s apart.
+  demo.credentials.forEach((c, i) => skews.set(c.webId, i % 2 === 0 ? 25_000 : -25_000));
+  try {
+    const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
+    assert.equal(o.abort, undefined, `aborted: ${o.abort}`);
+    assert.ok(o.exact, `result ${JSON.stringify(o.published?.values)} differs from ${JSON.stringify(o.plain.values)}`);
+    assert.equal(o.published?.completeness, 1);
+  } finally {
+    skews.clear();
+  }
+});
+
+test('a querier whose clock is behind the others beyond the bound refuses their aggregates, and says why', { timeout: 150_000 }, async () => {
+  const querier = demo.querier.webId;
+  skews.set(querier, -(MAX_CLOCK_SKEW_MS + 30_000));
+  const refused: RunEvent[] = [];
+  const listener = (e: RunEvent) => void (e.kind === 'rejected' && e.webId === querier && refused.push(e));
+  demo.host.journal.on('event', listener);
+  try {
+    const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
+    assert.equal(o.published, undefined, 'a result was published from refused aggregates');
+    assert.match(o.abort ?? '', /root partial aggregates/);
+    const partials = refused.filter((e) => e.messageType === 'PartialAggregate');
+    assert.ok(partials.length > 0, 'no root aggregate was refused');
+    assert.ok(partials.every((e) => /^clock-skew: .* ahead of our clock \(bound 60 s\)/.test(e.reason ?? '')), partials.map((e) => e.reason).join('\n'));
+  } finally {
+    demo.host.journal.off('event', listener);
+    skews.clear();
+  }
+});
