@@ -31,8 +31,8 @@ export async function getTurtleIfExists(fetch: Fetch, url: string): Promise<stri
   return (await expectOk(response, `GET ${url}`)).text();
 }
 
-export async function putTurtle(fetch: Fetch, url: string, turtle: string): Promise<void> {
-  await expectOk(await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: turtle }), `PUT ${url}`);
+export async function putTurtle(fetch: Fetch, url: string, turtle: string, signal?: AbortSignal): Promise<void> {
+  await expectOk(await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: turtle, signal }), `PUT ${url}`);
 }
 
 /** POSTs into a container and returns the new resource's URL. */

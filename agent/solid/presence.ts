@@ -16,13 +16,14 @@ export interface PresenceTiming {
 }
 
 // Stale after several missed beats: a busy server or event loop delays a beat by seconds.
-export const PRESENCE_TIMING: PresenceTiming = { beatMs: 2000, staleMs: 10_000 };
+export const PRESENCE_TIMING: PresenceTiming = { beatMs: 3000, staleMs: 20_000 };
 
 /** Keeps an agent's presence document fresh until the last run that needs it is over. */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private until = 0;
   private aclSet = false;
+  private beating = false;
 
   constructor(
     private readonly fetch: Fetch,
@@ -46,8 +47,11 @@ export class Heartbeat {
   }
 
   private async beat(): Promise<void> {
+    // One beat at a time: under load a slow server must not get a pile of them.
+    if (this.beating) return;
+    this.beating = true;
     try {
-      await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()));
+      await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.timing.staleMs / 2));
       if (!this.aclSet) {
         await ensureAcl(this.fetch, this.url, [
           { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: false },
@@ -57,6 +61,8 @@ export class Heartbeat {
       }
     } catch (error) {
       this.onError(`presence not written: ${(error as Error).message}`);
+    } finally {
+      this.beating = false;
     }
   }
 }
@@ -84,11 +90,14 @@ export class PresenceMonitor {
 
   private async probe(url: string): Promise<string | null> {
     let response: Response;
+    const asked = Date.now();
     try {
-      response = await this.fetch(url, { method: 'HEAD' });
+      response = await this.fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(this.timing.staleMs / 2) });
     } catch {
       return null; // the pod server is unreachable: a failed delivery will tell
     }
+    // A server (or a process) this slow to answer is as slow to store beats: no verdict.
+    if (Date.now() - asked > this.timing.beatMs) return null;
     if (response.status === 404) return 'it has no presence document';
     if (!response.ok) return null; // e.g. not yet readable: no evidence either way
     const modified = Date.parse(response.headers.get('last-modified') ?? '');
