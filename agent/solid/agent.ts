@@ -90,6 +90,8 @@ export class SolidAgent {
   /** Messages whose reading failed only because a pod was away: how often, to retry a few times. */
   private readonly transientFailures = new Map<string, number>();
   private readonly reads = new Semaphore(8);
+  // An aggregator announcing to a zone of hundreds must not open hundreds of connections at once.
+  private readonly sends = new Semaphore(8);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly consentLog: ConsentLog;
   private readonly presence: PresenceMonitor;
@@ -420,7 +422,12 @@ export class SolidAgent {
     const event = { query: entry.query, messageType: entry.type, peer: entry.to, group: entry.group, position: entry.position };
     try {
       if (!entry.inbox) throw new Error(`${entry.to} is not in the run's directory`);
-      await deliver(this.o.session.fetch, entry.inbox, entry.turtle, this.retry);
+      await this.sends.acquire();
+      try {
+        await deliver(this.o.session.fetch, entry.inbox, entry.turtle, this.retry);
+      } finally {
+        this.sends.release();
+      }
       this.record({ ...event, kind: 'sent', text: `sent ${entry.type} to ${entry.to}` });
     } catch (error) {
       // A stopping agent keeps its outbox: the send is retried after the restart.
