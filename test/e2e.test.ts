@@ -14,7 +14,7 @@ import { vecToBytes } from '../agent/core/ring.ts';
 import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, waitForEnd, type Demo } from '../examples/demo.ts';
 import { plainContributions } from '../examples/plain.ts';
 import { freePorts } from './helpers/ports.ts';
 
@@ -79,6 +79,15 @@ test('an aggregator killed and restarted mid-run loses nothing and counts nothin
   assert.equal(o.abort, undefined, `aborted: ${o.abort}`);
   assert.ok(o.exact, 'the result differs from the plain answer');
   assert.equal(o.published?.completeness, 1);
+});
+
+test('a run its querier cannot start ends with a report, not a wait for ever', async () => {
+  const missing = `${new URL('podagg/queries/missing', demo.querier.podUrl).href}#it`;
+  const ended = waitForEnd(demo.host, demo.querier.webId, missing);
+  await demo.host.get(demo.querier.webId).agent.startQuery(missing, `${missing}-plan`);
+  const e = await ended;
+  assert.equal(e.kind, 'abort');
+  assert.match(e.reason ?? '', /could not start the run: .*404/);
 });
 
 test('nothing the server stores holds a contribution or a share in the clear', async () => {

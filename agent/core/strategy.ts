@@ -45,7 +45,10 @@ export const STRATEGIES: Record<StrategyName, Strategy> = {
   SafeAndPrompt: { name: 'SafeAndPrompt', propagation: 'local', handling: 'drop', replaceLeaves: false, standby: 'stop', sync: 'full', sharing: 'additive' },
   Hybrid: { name: 'Hybrid', propagation: 'local', handling: 'replace', replaceLeaves: false, standby: 'stay', sync: 'leaves', sharing: 'additive' },
   // A Shamir group survives k − t lost members, so no backup is needed; members must still
-  // agree on the contributor set, since t shares only reconstruct the same sum.
+  // agree on the contributor set, since t shares only reconstruct the same sum. In a tree the
+  // losses add up by position: a lost position p anywhere cuts the p-th share of that
+  // subtree above it, so a tree loses nothing only while k − t positions are lost in all;
+  // beyond that, subtrees drop out (aggregator.ts shamirAgreed).
   Threshold: { name: 'Threshold', propagation: 'local', handling: 'drop', replaceLeaves: false, standby: 'stop', sync: 'full', sharing: 'shamir' },
 };
 

@@ -178,7 +178,13 @@ export class SolidAgent {
     return this.enqueue(async () => {
       if (this.runs.has(queryUrl)) return;
       this.record({ query: queryUrl, kind: 'published', plan: planUrl, text: `published query ${queryUrl}` });
-      await this.open(queryUrl);
+      try {
+        await withRetry(this.retry, () => this.open(queryUrl));
+      } catch (error) {
+        // Whoever waits for this run's end (query publish, the demo) must hear of it.
+        const reason = `the querier could not start the run: ${(error as Error).message}`;
+        this.record({ query: queryUrl, kind: 'abort', reason, text: `run ended without a result: ${reason}` });
+      }
     });
   }
 
