@@ -3,13 +3,15 @@
 // result or a clear failure report, the process holding the agents must not crash, and
 // memory must stay bounded; each result is checked against the plaintext over exactly
 // the contributors it includes (recovered from the agents' saved run states).
-// Sizes: PODAGG_LOAD_PODS (default 300), PODAGG_LOAD_QUERIES (default 10).
+// Sizes: PODAGG_LOAD=PODSxQUERIES,… (default 300x10,100x3: the issue's size, and one this
+// machine carries).
 
 import { pathToFileURL } from 'node:url';
 import { parsePlan, parseQuery } from '../query-vocab/index.ts';
 import type { StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
+import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
 import { plainAnswer } from '../examples/plain.ts';
@@ -23,8 +25,13 @@ const log = (line: string) => process.stderr.write(`bench load: ${line}\n`);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 export default async function benchLoad(): Promise<string> {
-  const pods = Number(process.env.PODAGG_LOAD_PODS ?? 300);
-  const queries = Number(process.env.PODAGG_LOAD_QUERIES ?? 10);
+  const sizes = (process.env.PODAGG_LOAD ?? '300x10,100x3').split(',').map((s) => s.split('x').map(Number));
+  const sections: string[] = [];
+  for (const [pods, queries] of sizes) sections.push(await loadRun(pods, queries));
+  return ['## Load: many agents, several queries, a tenth killed', '', ...sections].join('\n');
+}
+
+async function loadRun(pods: number, queries: number): Promise<string> {
   const started = Date.now();
   const demo = await startDemo({
     pods, port: await freePorts(), collectMs: 90_000,
@@ -48,6 +55,14 @@ export default async function benchLoad(): Promise<string> {
         ),
     );
     log(`${pods} pods ready in ${setupS.toFixed(0)} s; publishing ${queries} queries, killing ${victims.length} agents`);
+    // What the agents got done, from the run journal: explains a run that ended without a result.
+    const counts = { joined: 0, consented: 0, contributed: 0, unreachable: 0, dead: 0 };
+    demo.host.journal.on('event', (e: RunEvent) => {
+      if (e.kind === 'announced') counts.joined++;
+      else if (e.kind === 'consent' && e.accepted) counts.consented++;
+      else if (e.kind === 'contributed') counts.contributed++;
+      else if (e.kind === 'failed') counts[/looks dead/.test(e.text) ? 'dead' : 'unreachable']++;
+    });
     const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: STRATEGIES[i % STRATEGIES.length] }));
     const runStart = Date.now();
     const outcomes = await Promise.all(
@@ -64,9 +79,9 @@ export default async function benchLoad(): Promise<string> {
     for (const [i, o] of outcomes.entries()) lines.push(await row(demo.stateDir, demo.querier.webId, demo.people, runs[i], o));
     const settled = rss.slice(-10);
     return [
-      '## Load: many agents, several queries, a tenth killed',
+      `### ${pods} agents, ${queries} queries`,
       '',
-      `\`npm run bench -- load\` (sizes: \`PODAGG_LOAD_PODS=${pods} PODAGG_LOAD_QUERIES=${queries}\`). One embedded Community Solid Server (its own thread) and every agent in one process; ` +
+      `\`PODAGG_LOAD=${pods}x${queries} npm run bench -- load\`. One embedded Community Solid Server (its own thread) and every agent in one process; ` +
         `${queries} queries published at once (the three examples in turn, the five strategies in turn, planner's shape, collect window 90 s); ` +
         `${victims.length} agents (${(100 * KILLED).toFixed(0)} %) killed at uniformly random times in the first ${KILL_WINDOW_MS / 1000} s and not restarted. ` +
         'Exactness is checked against the plaintext over the contributors the result includes, recovered from the agents\' saved run states. One run.',
@@ -74,8 +89,11 @@ export default async function benchLoad(): Promise<string> {
       ...lines,
       '',
       `Set-up (server, ${pods} accounts, logins, provisioning, data, policies, registrations): ${setupS.toFixed(0)} s. ` +
-        `All ${queries} queries ended in ${runS.toFixed(0)} s. The process holding the agents did not crash; ` +
+        `All ${queries} queries ended in ${runS.toFixed(0)} s. Agents joined ${counts.joined} of ${queries * pods} (agent, query) runs, ` +
+        `consented in ${counts.consented} and contributed in ${counts.contributed}; ${counts.unreachable} deliveries were given up after the retry budget ` +
+        `and ${counts.dead} times a watched peer was taken for dead (the killed agents, and any that could not beat). The process holding the agents did not crash; ` +
         `peak RSS ${mb(peak)} MB, ${mb(settled.reduce((a, b) => a + b, 0) / Math.max(1, settled.length))} MB over the last 10 s of the run.`,
+      '',
     ].join('\n');
   } finally {
     clearInterval(sampler);
