@@ -75,6 +75,8 @@ export interface PublishChoice {
   collectMs?: number;
   /** Plan parameters to fix, e.g. a deeper tree than the planner would pick. */
   params?: Partial<PlanParams>;
+  /** Another population than the demo's (a directory container its members joined). */
+  population?: string;
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
@@ -147,7 +149,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   const declared = parseQuery(text, querier.podUrl);
   const { session, agent } = host.get(querier.webId);
   const published = await publishQuery({
-    session, podUrl: querier.podUrl, turtle: text, population, peers: host.peers,
+    session, podUrl: querier.podUrl, turtle: text, population: choice.population ?? population, peers: host.peers,
     overrides: {
       minContributors: Math.min(declared.minContributors, 3),
       fixedParams: choice.strategy || choice.params ? { ...declared.fixedParams, ...choice.params, ...(choice.strategy ? { strategy: choice.strategy } : {}) } : declared.fixedParams,
@@ -158,7 +160,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   const ended = waitForEnd(host, querier.webId, query.id);
   await agent.startQuery(query.id, plan.id);
   const end = await ended;
-  const plain = await plainAnswer(query, plan, people);
+  const plain = await plainAnswer(query, plan, people, new Set(Object.keys(plan.zones)));
   const outcome: DemoOutcome = {
     name, title: query.title, query: query.id, plan: plan.id, explanation: published.explanation, plain,
     exact: false, seconds: (Date.now() - started) / 1000,
