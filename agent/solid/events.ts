@@ -44,6 +44,8 @@ export class EventLog extends EventEmitter<{ event: [RunEvent] }> {
 
   constructor(stateDir: string) {
     super();
+    // Every query under way has a waiter (query publish, the demo, the dashboard's streams).
+    this.setMaxListeners(0);
     this.file = path.join(stateDir, 'events.jsonl');
     mkdirSync(stateDir, { recursive: true });
   }
