@@ -36,7 +36,7 @@ export interface DemoOptions {
   /** The server's URL for clients, when a proxy stands in front of it (fault tests). */
   baseUrl?: string;
   /** Agent settings the fault tests change: retry policy, skewed clocks. */
-  agents?: Pick<HostOptions, 'retry' | 'clockOf'>;
+  agents?: Pick<HostOptions, 'retry' | 'schedulerOf'>;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 

@@ -18,3 +18,4 @@ export { checkSelection, selectionProblems, type SelectionProblem } from './spar
 export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type KeyType } from './multikey.ts';
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';
+export { documentOf } from './iri.ts';

@@ -3,7 +3,7 @@
 // bound changes nothing: agents whose clocks are up to 25 s ahead or behind (50 s apart)
 // give the exact result over a real Community Solid Server. Beyond the bound, a message
 // dated in the receiver's future is refused with 'clock-skew', named in the journal, and
-// the run ends with a clear report. Skew is injected through each agent's `now`.
+// the run ends with a clear report. Skew is injected through each agent's scheduler.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import type { Contribution, Message } from '../query-vocab/types.ts';
 import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
 import { Run } from '../agent/core/protocol.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
+import { systemScheduler } from '../agent/solid/scheduler.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
 import { startDemo, type Demo } from '../examples/demo.ts';
 import { freePorts } from './helpers/ports.ts';
@@ -23,8 +24,8 @@ let demo: Demo;
 
 before(async () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-clock-'));
-  const clockOf = (webId: string) => () => Date.now() + (skews.get(webId) ?? 0);
-  demo = await startDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000, agents: { clockOf } });
+  const schedulerOf = (webId: string) => ({ ...systemScheduler, now: () => Date.now() + (skews.get(webId) ?? 0) });
+  demo = await startDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000, agents: { schedulerOf } });
 });
 after(async () => demo?.stop());
 

@@ -12,13 +12,23 @@ import type { CryptoSuite } from './suite.ts';
 export type Event =
   /** The run begins: the querier announces, aggregators arm their timers. Idempotent. */
   | { type: 'start' }
-  /** The transport restarted from persisted state: re-arms the pending timers. */
+  /**
+   * The transport restarted from persisted state: the run re-emits all it still owes
+   * (pending timers, unacknowledged sends, an evaluation not answered, a result not stored),
+   * or starts if it was saved before starting.
+   */
   | { type: 'resume' }
   /** A message from the inbox, parsed but unchecked: the run verifies everything. */
   | { type: 'message'; message: Message }
   | { type: 'timer'; name: string }
-  /** The failure detector says webId is gone (e.g. a send to it failed). */
+  /** The failure detector says webId is gone. */
   | { type: 'peerFailed'; webId: WebId }
+  /** The send with this id reached its recipient's inbox: nothing more is owed for it. */
+  | { type: 'delivered'; id: string }
+  /** The send with this id could not be delivered for good: its recipient counts as failed. */
+  | { type: 'undeliverable'; id: string }
+  /** The result of a 'publish' action is written where readers find it. */
+  | { type: 'resultStored' }
   /** The answer to an 'evaluate' action: the encoded rows and the consent decision id. */
   | { type: 'contribute'; vector: Vec; consent: string }
   | { type: 'decline'; reason: string };
@@ -26,8 +36,10 @@ export type Event =
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type Action =
-  | { type: 'send'; to: WebId; message: Message }
+  /** Deliver, then answer 'delivered' (or 'undeliverable') with the same id. */
+  | { type: 'send'; id: string; to: WebId; message: Message }
   | { type: 'setTimer'; name: string; delayMs: number }
+  /** Write the result document, then answer 'resultStored'. */
   | { type: 'publish'; result: AggregationResult }
   | { type: 'abort'; reason: string; code?: ProtocolError['code'] }
   | { type: 'log'; level: LogLevel; text: string }

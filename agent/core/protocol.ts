@@ -8,12 +8,15 @@
 //   perform(run.handle({ type: 'start' }));               // on creating the run
 //   perform(run.handle({ type: 'message', message }));    // for each inbox message
 //   perform(run.handle({ type: 'timer', name }));         // when a setTimer fires
-//   perform(run.handle({ type: 'peerFailed', webId }));   // when a send to webId fails
+//   perform(run.handle({ type: 'peerFailed', webId }));   // when the failure detector says so
+//   perform(run.handle({ type: 'delivered', id }));       // when send `id` reached its inbox
+//   perform(run.handle({ type: 'undeliverable', id }));   // when send `id` failed for good
+//   perform(run.handle({ type: 'resultStored' }));        // when a published result is written
 //   // on { type: 'evaluate' }: check consent, run the SELECT, encodeRows(layoutOf(ctx), rows), then
 //   perform(run.handle({ type: 'contribute', vector, consent: decision.id }));  // or 'decline'
 //   saveLocally(serialiseState(run.state));               // after every handle(), before acting
 //
-//   // after a restart:
+//   // after a restart: the run re-emits what it still owes (timers, sends, evaluation, result)
 //   const run = new Run(ctx, deserialiseState(saved)); perform(run.handle({ type: 'resume' }));
 //
 // `perform` sends { type: 'send' } messages, arms { type: 'setTimer' } timers (feeding back
@@ -83,12 +86,14 @@ export class Run {
 
   handle(event: Event): Action[] {
     const env = new Env(this.ctx, this.st);
-    if (event.type !== 'resume' && this.st.startedAt === null) start(env);
+    // A run saved before it started (killed right after joining) starts on its resume.
+    const starting = this.st.startedAt === null && event.type !== 'delivered' && event.type !== 'undeliverable';
+    if (starting) start(env);
     switch (event.type) {
       case 'start':
         break;
       case 'resume':
-        for (const [name, at] of Object.entries(this.st.timers)) env.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - env.now()) });
+        if (!starting) resume(env);
         break;
       case 'message':
         this.receive(env, event.message);
@@ -98,6 +103,18 @@ export class Run {
         break;
       case 'peerFailed':
         peerFailed(env, event.webId);
+        break;
+      case 'delivered':
+        delete this.st.outbox[event.id];
+        break;
+      case 'undeliverable': {
+        const sent = this.st.outbox[event.id];
+        delete this.st.outbox[event.id];
+        if (sent) peerFailed(env, sent.to);
+        break;
+      }
+      case 'resultStored':
+        if (this.st.querier) this.st.querier.stored = true;
         break;
       case 'contribute':
         contribute(env, event.vector, event.consent);
@@ -144,6 +161,16 @@ function start(env: Env): void {
     state.evaluated = true;
     env.actions.push({ type: 'evaluate' });
   }
+}
+
+/** Everything a run restored from its saved state still owes: nothing is decided twice. */
+function resume(env: Env): void {
+  const state = env.state;
+  for (const [name, at] of Object.entries(state.timers)) env.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - env.now()) });
+  for (const [id, { to, message }] of Object.entries(state.outbox)) env.actions.push({ type: 'send', id, to, message });
+  if (state.evaluated && !state.contributor && state.declined === null) env.actions.push({ type: 'evaluate' });
+  const q = state.querier;
+  if (q?.outcome === 'published' && q.result && !q.stored) env.actions.push({ type: 'publish', result: q.result });
 }
 
 /** The slot this agent holds for (group, position), taking it over if it is a backup. */

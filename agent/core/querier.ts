@@ -20,7 +20,7 @@ export const QUERIER_TIMER = 'querier';
 export function querierStart(env: Env): void {
   if (env.state.querier) return;
   const deadline = (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
-  env.state.querier = { deadline, positions: {}, outcome: 'pending', result: null, version: null };
+  env.state.querier = { deadline, positions: {}, outcome: 'pending', result: null, version: null, stored: false };
   env.timerAt(QUERIER_TIMER, deadline);
   env.log('info', `querier: waiting for the root group until +${deadline - env.now()} ms`);
 }

@@ -107,6 +107,8 @@ export class Env {
   send<M extends Message>(to: WebId, body: Unsigned<M>): void {
     const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: new Date(this.now()).toISOString() };
     const message = this.crypto.sign<M>(unsigned as unknown as Omit<M, 'signature'>, this.ctx.keys.ed25519.secretKey);
-    this.actions.push({ type: 'send', to, message });
+    const id = String(this.state.sends++);
+    this.state.outbox[id] = { to, message };
+    this.actions.push({ type: 'send', id, to, message });
   }
 }

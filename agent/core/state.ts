@@ -6,7 +6,7 @@
 // The state holds plaintext shares and sums: keep it with the private keys (a local
 // folder, mode 0600), never in a pod.
 
-import type { AggregationResult, WebId } from '../../query-vocab/types.ts';
+import type { AggregationResult, Message, WebId } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 import { bytesToVec, vecToBytes, type Vec } from './ring.ts';
 
@@ -74,12 +74,20 @@ export interface QuerierState {
   positions: Record<string, RootAggregate>;
   outcome: 'pending' | 'published' | 'aborted';
   result: AggregationResult | null;
+  /** The transport said the result document is written; until then a resume publishes it again. */
+  stored: boolean;
   /** The root version the result reconstructs (audit: walk the slots' versions down). */
   version: string | null;
 }
 
+/** A message the run sent and the transport has not yet acknowledged as delivered. */
+export interface Outgoing {
+  to: WebId;
+  message: Message;
+}
+
 export interface RunState {
-  format: 1;
+  format: 2;
   self: WebId;
   query: string;
   startedAt: number | null;
@@ -90,6 +98,10 @@ export interface RunState {
   replay: string[];
   /** Pending timers: name → absolute due time. */
   timers: Record<string, number>;
+  /** Sends not yet acknowledged, by id: a resume sends them again (receivers drop copies as replays). */
+  outbox: Record<string, Outgoing>;
+  /** How many sends the run has made: the next send's id. */
+  sends: number;
   contributor: ContributorState | null;
   declined: string | null;
   /** Keyed by slotKey(group, position). */
@@ -103,7 +115,7 @@ export function slotKey(group: string, position: number): string {
 
 export function initialState(self: WebId, query: string): RunState {
   return {
-    format: 1,
+    format: 2,
     self,
     query,
     startedAt: null,
@@ -111,6 +123,8 @@ export function initialState(self: WebId, query: string): RunState {
     failed: [],
     replay: [],
     timers: {},
+    outbox: {},
+    sends: 0,
     contributor: null,
     declined: null,
     slots: {},
@@ -138,6 +152,7 @@ export function deserialiseState(text: string): RunState {
     }
     return value;
   }) as RunState;
-  if (state?.format !== 1) throw new ProtocolError('bad-input', 'not a podagg run state (format 1)');
+  // Format 1 kept unsent messages in files of their own: resuming it here would lose them.
+  if (state?.format !== 2) throw new ProtocolError('bad-input', 'not a podagg run state of format 2 (a run saved by an earlier build is finished with that build)');
   return state;
 }

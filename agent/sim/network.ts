@@ -167,6 +167,8 @@ export class Simulation {
           this.messages[a.message.type] = (this.messages[a.message.type] ?? 0) + 1;
           const transfer = Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
           this.schedule(end + m.latencyMs(this.opts.draw) + transfer, a.to, { type: 'message', message: a.message });
+          // The simulated network never loses a message (a dead recipient is detected as such), so the run owes nothing for it.
+          run.handle({ type: 'delivered', id: a.id });
           break;
         }
         case 'setTimer':
@@ -178,6 +180,7 @@ export class Simulation {
           break;
         }
         case 'publish':
+          run.handle({ type: 'resultStored' });
           this.outcome = { type: 'publish', result: a.result, at: end };
           break;
         case 'abort':

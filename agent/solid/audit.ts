@@ -1,20 +1,19 @@
 // The contributors a published result covers, from the run states the agents of one state
-// folder saved (agent.ts writes agents/<agent>/runs/<query>.json): for tests and audits
+// folder saved (agents/<agent>/runs/, see run-store.ts): for tests and audits
 // that check a partial result against the plaintext over exactly those contributors.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WebId } from '../../query-vocab/types.ts';
 import { includedContributors } from '../core/audit.ts';
 import { deserialiseState, type RunState } from '../core/protocol.ts';
+import { savedRuns } from './run-store.ts';
 
 export function includedOnDisk(stateDir: string, query: string, querier: WebId, rootGroup: string): WebId[] | null {
   const states: RunState[] = [];
   const agents = path.join(stateDir, 'agents');
   for (const agent of readdirSync(agents)) {
-    const runs = path.join(agents, agent, 'runs');
-    for (const file of readdirSync(runs).filter((f) => f.endsWith('.json'))) {
-      const saved = JSON.parse(readFileSync(path.join(runs, file), 'utf8')) as { query: string; state: string };
+    for (const saved of savedRuns(path.join(agents, agent, 'runs'))) {
       if (saved.query === query) states.push(deserialiseState(saved.state));
     }
   }

@@ -9,6 +9,7 @@ import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
 import type { RetryPolicy } from './retry.ts';
+import type { Scheduler } from './scheduler.ts';
 import { login, type AgentSession } from './session.ts';
 
 export interface HostOptions {
@@ -18,8 +19,8 @@ export interface HostOptions {
   /** Heartbeat and failure-detection timing (default PRESENCE_TIMING). */
   presence?: PresenceTiming;
   retry?: RetryPolicy;
-  /** Each agent's clock (Date.now by default): tests skew some. */
-  clockOf?: (webId: string) => () => number;
+  /** Each agent's clock and timers (the system's by default): tests skew or drive some. */
+  schedulerOf?: (webId: string) => Scheduler;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -69,7 +70,7 @@ export class AgentHost {
       evaluationLimitMs: this.options.evaluationLimitMs,
       presence: this.presence,
       retry: this.options.retry,
-      now: this.options.clockOf?.(credential.webId),
+      scheduler: this.options.schedulerOf?.(credential.webId),
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();

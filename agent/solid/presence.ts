@@ -33,9 +33,9 @@ export class Heartbeat {
     private readonly onError: (message: string) => void,
   ) {}
 
-  /** Beats now (unless already beating) and then every beat until `until`, extending any earlier end. */
-  async keepUntil(until: number): Promise<void> {
-    this.until = Math.max(this.until, until);
+  /** Beats now (unless already beating) and then every beat for `durationMs`, extending any earlier end. */
+  async keepFor(durationMs: number): Promise<void> {
+    this.until = Math.max(this.until, Date.now() + durationMs);
     if (this.timer) return;
     this.timer = setInterval(() => (Date.now() > this.until ? this.stop() : void this.beat()), this.timing.beatMs);
     await this.beat();

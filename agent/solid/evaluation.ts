@@ -1,0 +1,69 @@
+// The contributor's evaluation step, the answer to the run's 'evaluate' action: the
+// owner's consent first, recorded in the pod's consent log; only then the selection over
+// the data scope, under its time limit, encoded for the run. It returns the core's event
+// ('contribute' or 'decline') and never throws: a failure is a decline with its reason.
+// Each pod step is retried while the pod is away, so a server restart costs no contribution.
+
+import type { AggregationPlan, AggregationQuery } from '../../query-vocab/index.ts';
+import { decideConsent } from '../core/consent.ts';
+import { encodeRows } from '../core/encoding.ts';
+import { layoutOf, type Event } from '../core/protocol.ts';
+import type { ConsentLog } from './consent-store.ts';
+import { readPolicy } from './consent-store.ts';
+import { evaluateSelection } from './evaluate.ts';
+import type { RunEvent } from './events.ts';
+import type { Fetch } from './pod.ts';
+import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
+
+export interface EvaluationContext {
+  fetch: Fetch;
+  webId: string;
+  podUrl: string;
+  consentLog: ConsentLog;
+  now(): number;
+  retry: RetryPolicy;
+  timeLimitMs: number;
+  record(event: Omit<RunEvent, 'at' | 'webId' | 'query'>): void;
+}
+
+const NO_ROWS = 'no matching data: the selection found no rows in the data scope';
+
+export async function evaluateContribution(c: EvaluationContext, query: AggregationQuery, plan: AggregationPlan): Promise<Event> {
+  const retried = <T>(task: () => Promise<T>) => withRetry(c.retry, task);
+  try {
+    const policy = await retried(() => readPolicy(c.fetch, c.podUrl));
+    const verdict = policy
+      ? decideConsent(policy, query, plan, await c.consentLog.history(), c.now())
+      : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
+    const at = new Date(c.now()).toISOString();
+    const decision = await retried(() => c.consentLog.append({ owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at }));
+    c.record({ kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text: `consent ${verdict.accepted ? 'given' : 'refused'}: ${verdict.reason}` });
+    if (!verdict.accepted || !policy) return { type: 'decline', reason: verdict.reason };
+    const selection = { fetch: c.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: c.timeLimitMs };
+    const rows = await withRetry(c.retry, () => evaluateSelection(selection), () => podAway(c));
+    if (rows.length === 0) {
+      c.record({ kind: 'log', text: NO_ROWS });
+      return { type: 'decline', reason: NO_ROWS };
+    }
+    const vector = encodeRows(layoutOf({ query, plan }), rows);
+    c.record({ kind: 'contributed', text: `contributing ${rows.length} rows` });
+    return { type: 'contribute', vector, consent: decision };
+  } catch (error) {
+    const reason = `evaluation failed: ${(error as Error).message}`;
+    c.record({ kind: 'log', text: reason });
+    return { type: 'decline', reason };
+  }
+}
+
+/**
+ * Whether the own pod is unreachable: the selection engine wraps network errors in its
+ * own, so a failed evaluation is retried only when the pod itself does not answer.
+ */
+async function podAway(c: EvaluationContext): Promise<boolean> {
+  try {
+    const response = await c.fetch(c.podUrl, { method: 'HEAD', signal: AbortSignal.timeout(c.retry.timeoutMs) });
+    return response.status >= 500;
+  } catch (error) {
+    return isTransient(error);
+  }
+}

@@ -1,0 +1,114 @@
+// Reading the agent's inbox: it learns of new messages from notifications (or by polling),
+// reads each one at most once under the size limit, a few at a time, and hands it to the
+// driver. A message handled is added to the processed set (processed.txt, appended) after
+// the run's state is saved, so after a crash it is either handled or read again (and then
+// dropped by the run as a replay). A message that failed only because a pod was away
+// stays unprocessed, for a later listing: a few times at most, so an IRI that never
+// answers costs a bounded number of requests.
+
+import { appendFileSync, readFileSync } from 'node:fs';
+import type { Message } from '../../query-vocab/index.ts';
+import { listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
+import type { Fetch } from './pod.ts';
+import { isTransient, type RetryPolicy } from './retry.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface InboxReaderOptions {
+  fetch: Fetch;
+  inbox: string;
+  /** Where the processed set is kept. */
+  processedFile: string;
+  retry: RetryPolicy;
+  /** Listing period when the server offers no notification channel. */
+  pollMs: number;
+  /** A message read (or the error reading it); the handler marks it processed, or leaves it for later. */
+  onMessage(url: string, read: Message | Error): Promise<void>;
+  log(text: string): void;
+}
+
+/** The safety-net listing while notifications stream. */
+const STREAMING_POLL_MS = 10_000;
+
+export class InboxReader {
+  private readonly processed = new Set<string>();
+  private readonly reading = new Set<string>();
+  private readonly transientFailures = new Map<string, number>();
+  private readonly reads = new Semaphore(8);
+  private watch: InboxWatch | undefined;
+  private listing = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: InboxReaderOptions) {
+    for (const line of readLines(o.processedFile)) this.processed.add(line);
+  }
+
+  async start(): Promise<InboxWatch['mode']> {
+    const handlers = { onMessages: (urls: string[]) => urls.forEach((u) => void this.read(u)), onPoll: () => void this.list() };
+    this.watch = await watchInbox(this.o.fetch, this.o.inbox, handlers, STREAMING_POLL_MS, this.o.pollMs);
+    return this.watch.mode;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch?.stop();
+  }
+
+  isProcessed(url: string): boolean {
+    return this.processed.has(url);
+  }
+
+  markProcessed(url: string): void {
+    this.processed.add(url);
+    appendFileSync(this.o.processedFile, url + '\n');
+  }
+
+  /** Whether a message whose handling failed with `error` should be left for a later listing. */
+  retryLater(url: string, error: unknown): boolean {
+    if (!isTransient(error)) return false;
+    const failures = (this.transientFailures.get(url) ?? 0) + 1;
+    this.transientFailures.set(url, failures);
+    if (failures > this.o.retry.attempts) return false;
+    this.o.log(`will read ${url} again: ${(error as Error).message}`);
+    return true;
+  }
+
+  /** Lists the inbox and reads every message not yet handled; a call during a listing queues one more. */
+  async list(): Promise<void> {
+    if (this.stopped) return;
+    if (this.listing) {
+      this.again = true;
+      return;
+    }
+    this.listing = true;
+    this.again = false;
+    try {
+      const urls = await listInbox(this.o.fetch, this.o.inbox);
+      await Promise.all(urls.sort().map((url) => this.read(url)));
+    } catch (error) {
+      this.o.log(`inbox unreadable: ${(error as Error).message}`);
+    } finally {
+      this.listing = false;
+    }
+    if (this.again) await this.list();
+  }
+
+  private async read(url: string): Promise<void> {
+    if (this.processed.has(url) || this.reading.has(url) || this.stopped) return;
+    this.reading.add(url);
+    try {
+      const read = await this.reads.with(() => readMessage(this.o.fetch, url).catch((error: Error) => error));
+      await this.o.onMessage(url, read);
+    } finally {
+      this.reading.delete(url);
+    }
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,52 @@
+// The failure detector's loop: every beat, the peers each run waits on are judged by
+// their presence documents; one found dead is reported once per check, and the driver
+// turns it into a 'peerFailed' event, as an undeliverable send is. A run's first stale
+// period gives peers that just joined the time to show their first beat. Like presence
+// itself, this runs on real time, not on the agent's (possibly skewed or driven) clock.
+
+import type { WebId } from '../../query-vocab/index.ts';
+import { presenceOfInbox } from './layout.ts';
+import type { PresenceMonitor } from './presence.ts';
+
+export interface WatchedRun {
+  query: string;
+  /** The peers the run waits on now, with their inboxes (undefined: not in the directory). */
+  watched(): Array<{ peer: WebId; inbox: string | undefined }>;
+}
+
+export class PeerWatch {
+  private readonly timer: NodeJS.Timeout;
+  private readonly firstSeen = new Map<string, number>();
+  private checking = false;
+  private stopped = false;
+
+  constructor(
+    private readonly monitor: PresenceMonitor,
+    private readonly runs: () => Iterable<WatchedRun>,
+    private readonly onDead: (query: string, peer: WebId, reason: string) => Promise<void>,
+  ) {
+    this.timer = setInterval(() => void this.check(), monitor.timing.beatMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    try {
+      for (const run of this.runs()) {
+        if (!this.firstSeen.has(run.query)) this.firstSeen.set(run.query, Date.now());
+        if (Date.now() - (this.firstSeen.get(run.query) ?? 0) < this.monitor.timing.staleMs) continue;
+        for (const { peer, inbox } of run.watched()) {
+          const reason = inbox && (await this.monitor.deadReason(presenceOfInbox(inbox)));
+          if (reason && !this.stopped) await this.onDead(run.query, peer, reason);
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+}
