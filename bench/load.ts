@@ -17,7 +17,7 @@ import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
 import { plainAnswer } from '../examples/plain.ts';
 import { freePorts } from '../test/helpers/ports.ts';
 
-const STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
+const CYCLED_STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
 const KILLED = 0.1;
 /** Kills fall uniformly in this window after the queries are published. */
 const KILL_WINDOW_MS = 60_000;
@@ -63,7 +63,7 @@ async function loadRun(pods: number, queries: number): Promise<string> {
       else if (e.kind === 'contributed') counts.contributed++;
       else if (e.kind === 'failed') counts[/looks dead/.test(e.text) ? 'dead' : 'unreachable']++;
     });
-    const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: STRATEGIES[i % STRATEGIES.length] }));
+    const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: CYCLED_STRATEGIES[i % CYCLED_STRATEGIES.length] }));
     const runStart = Date.now();
     const outcomes = await Promise.all(
       runs.map(({ example, strategy }) =>

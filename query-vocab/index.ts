@@ -3,7 +3,7 @@ export type * from './types.ts';
 export * from './terms.ts';
 export { VocabError } from './errors.ts';
 export { AGGREGATE_KINDS, QUERY_DEFAULTS, parseQuery, serializeQuery, checkQuery } from './query.ts';
-export { STRATEGIES } from './params.ts';
+export { STRATEGY_NAMES } from './params.ts';
 export { parseConsentPolicy, serializeConsentPolicy, parseConsentDecision, serializeConsentDecision } from './consent.ts';
 export { parsePlan, serializePlan } from './plan.ts';
 export {

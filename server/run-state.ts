@@ -5,18 +5,20 @@ import { createHash } from 'node:crypto';
 import type { RunEvent } from '../agent/solid/events.ts';
 import type { AggregationPlan, PlanGroup, WebId } from '../query-vocab/types.ts';
 
-export type RunState = 'running' | 'done' | 'aborted';
-/** An aggregator's state at its group position. */
-export type MemberState = 'waiting' | 'received' | 'sent' | 'failed' | 'replaced';
-export type ContributorState = 'waiting' | 'consented' | 'refused' | 'sent' | 'failed';
-export type QuerierState = 'waiting' | 'received' | 'done' | 'failed';
+// Statuses are labels the dashboard shows, read off the journal; the protocol's own state
+// of a run is agent/core/state.ts's RunState.
+export type RunStatus = 'running' | 'done' | 'aborted';
+/** An aggregator's status at its group position. */
+export type MemberStatus = 'waiting' | 'received' | 'sent' | 'failed' | 'replaced';
+export type ContributorStatus = 'waiting' | 'consented' | 'refused' | 'sent' | 'failed';
+export type QuerierStatus = 'waiting' | 'received' | 'done' | 'failed';
 
 export interface RunSummary {
   /** Short stable id for URLs: a hash of the query document URL. */
   id: string;
   query: string;
   querier?: WebId;
-  state: RunState;
+  state: RunStatus;
   plan?: string;
   result?: string;
   startedAt: string;
@@ -46,14 +48,14 @@ export interface RunTimings {
 export interface MemberNode {
   webId: WebId;
   position: number;
-  state: MemberState;
+  state: MemberStatus;
   /** The backup that sent for this position instead. */
   replacedBy?: WebId;
 }
 
 export interface ContributorNode {
   webId: WebId;
-  state: ContributorState;
+  state: ContributorStatus;
   reason?: string;
 }
 
@@ -67,7 +69,7 @@ export interface GroupNode {
 }
 
 export interface TreeView {
-  querier: { webId: WebId; state: QuerierState };
+  querier: { webId: WebId; state: QuerierStatus };
   groups: GroupNode[];
   backups: WebId[];
 }

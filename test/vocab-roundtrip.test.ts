@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import {
   parseConsentDecision, parseConsentPolicy, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
   serializeConsentDecision, serializeConsentPolicy, serializeMessage, serializePlan, serializeQuery,
-  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGIES, loopbackUrl,
+  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, loopbackUrl,
   type AggregateSpec, type AggregateValue, type AggregationPlan, type AggregationQuery, type AggregationResult,
   type Bin, type ConsentDecision, type ConsentPolicy, type Message, type PlanParams, type Registration,
 } from '../query-vocab/index.ts';
@@ -63,7 +63,7 @@ const params: fc.Arbitrary<PlanParams> = fc.record({
   fanout: fc.integer({ min: 1, max: 16 }),
   groupSize: fc.integer({ min: 1, max: 9 }),
   threshold: fc.integer({ min: 1, max: 9 }),
-  strategy: fc.constantFrom(...STRATEGIES),
+  strategy: fc.constantFrom(...STRATEGY_NAMES),
   backupRatio: fc.double({ min: 0, max: 2, noNaN: true }),
   timeouts: fc.record({ collectMs: nat, syncMs: nat, childMs: nat }),
 }).map((p) => ({ ...p, threshold: Math.min(p.threshold, p.groupSize) }));
@@ -149,7 +149,7 @@ const result: fc.Arbitrary<AggregationResult> = fc.record({
   id: iri, query: iri, plan: iri,
   values: fc.array(fc.record({ aggregate: iri, kind: fc.constantFrom(...AGGREGATE_KINDS), value }), { maxLength: 4 }),
   contributors: nat, completeness: fc.double({ min: 0, max: 1, noNaN: true }),
-  strategy: fc.constantFrom(...STRATEGIES), startedAt: dateTime, endedAt: dateTime, generatedBy: webId,
+  strategy: fc.constantFrom(...STRATEGY_NAMES), startedAt: dateTime, endedAt: dateTime, generatedBy: webId,
 });
 
 const registration: fc.Arbitrary<Registration> = fc.record({ webId, inbox: iri, x25519: key, ed25519: key });
