@@ -7,7 +7,7 @@
 // machine carries).
 
 import { pathToFileURL } from 'node:url';
-import { parsePlan, parseQuery } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, documentOf } from '../query-vocab/index.ts';
 import type { StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
@@ -110,9 +110,8 @@ async function row(
 ): Promise<string> {
   const head = `| ${run.example} | ${run.strategy}`;
   if (!o.published) return `${head} | no result: ${o.abort} | | | | ${o.seconds.toFixed(0)} |`;
-  const doc = (url: string) => url.split('#')[0];
-  const query = parseQuery(await getTurtle(globalThis.fetch, doc(o.query)), doc(o.query));
-  const plan = parsePlan(await getTurtle(globalThis.fetch, doc(o.plan)), doc(o.plan));
+  const query = parseQuery(await getTurtle(globalThis.fetch, documentOf(o.query)), documentOf(o.query));
+  const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(o.plan)), documentOf(o.plan));
   const included = includedOnDisk(stateDir, o.query, querier, topology(plan).root.id) ?? [];
   const plain = await plainAnswer(query, plan, people, new Set(included));
   const exact = included.length === o.published.contributors && JSON.stringify(plain.values.map((v) => v.value)) === JSON.stringify(o.published.values.map((v) => v.value));

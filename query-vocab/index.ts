@@ -2,6 +2,7 @@
 export type * from './types.ts';
 export * from './terms.ts';
 export { VocabError } from './errors.ts';
+export { documentOf } from './iri.ts';
 export { AGGREGATE_KINDS, QUERY_DEFAULTS, parseQuery, serializeQuery, checkQuery } from './query.ts';
 export { STRATEGY_NAMES } from './params.ts';
 export { parseConsentPolicy, serializeConsentPolicy, parseConsentDecision, serializeConsentDecision } from './consent.ts';

@@ -8,6 +8,7 @@ import { selectionProblems } from './sparql-check.ts';
 import { DCTERMS, DPV, PA, RDF, compactIri } from './terms.ts';
 import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, GroupBy } from './types.ts';
 import { TurtleDoc, blank, dateTime, int, iri, list, num, str, type Obj } from './write.ts';
+import { documentOf } from './iri.ts';
 
 export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'];
 
@@ -52,7 +53,7 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
  * document order), since results and messages refer to aggregates by IRI.
  */
 function nameAggregates(graph: Graph, baseIri: string): Graph {
-  const doc = baseIri.split('#')[0];
+  const doc = documentOf(baseIri);
   const taken = new Set(graph.quads.flatMap((q) => [q.subject.value, q.object.value]));
   const names = new Map<string, Term>();
   for (const q of graph.quads) {

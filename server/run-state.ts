@@ -1,7 +1,7 @@
 // What the dashboard knows of a run, derived from the journal alone (plus the public plan
 // for the tree's shape): its state, counts, timings, and every tree node's state.
 
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../agent/core/digest.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import type { AggregationPlan, PlanGroup, WebId } from '../query-vocab/types.ts';
 
@@ -74,7 +74,7 @@ export interface TreeView {
   backups: WebId[];
 }
 
-export const runId = (query: string): string => createHash('sha256').update(query).digest('hex').slice(0, 16);
+export const runId = (query: string): string => shortDigest(query);
 
 /** Journal events grouped by query, in journal order. */
 export function eventsByRun(events: RunEvent[]): Map<string, RunEvent[]> {

@@ -11,7 +11,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePlan, parseQuery } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
@@ -92,7 +92,7 @@ test('an aggregator killed mid-run: each strategy gives what DESIGN.md says', as
     }
     const plan = plans.get(o.query)!;
     const included = includedOnDisk(demo.stateDir, o.query, demo.querier.webId, topology(plan).root.id) ?? [];
-    const doc = o.query.split('#')[0];
+    const doc = documentOf(o.query);
     const plain = await plainAnswer(parseQuery(await getTurtle(globalThis.fetch, doc), doc), plan, demo.people, new Set(included));
     check(o.published.contributors === included.length, `${strategy}: ${o.published.contributors} contributors, the audit finds ${included.length}`);
     check(JSON.stringify(o.published.values.map((v) => v.value)) === JSON.stringify(plain.values.map((v) => v.value)), `${strategy}: not exact over its contributors`);

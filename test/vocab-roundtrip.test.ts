@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import {
   parseConsentDecision, parseConsentPolicy, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
   serializeConsentDecision, serializeConsentPolicy, serializeMessage, serializePlan, serializeQuery,
-  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, loopbackUrl,
+  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, documentOf, loopbackUrl,
   type AggregateSpec, type AggregateValue, type AggregationPlan, type AggregationQuery, type AggregationResult,
   type Bin, type ConsentDecision, type ConsentPolicy, type Message, type PlanParams, type Registration,
 } from '../query-vocab/index.ts';
@@ -69,7 +69,7 @@ const params: fc.Arbitrary<PlanParams> = fc.record({
 }).map((p) => ({ ...p, threshold: Math.min(p.threshold, p.groupSize) }));
 
 const query: fc.Arbitrary<AggregationQuery> = fc.record({
-  id: iri.map((i) => i.split('#')[0]),
+  id: iri.map(documentOf),
   title: text.filter((t) => t.length > 0),
   querier: webId,
   population: iri,
