@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AggregationPlan, PlanGroup, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
+import { isThreshold, strategyOf } from './strategy.ts';
 
 /** The population directory as read at plan time, sorted by webId. */
 export interface PopulationSnapshot {
@@ -32,7 +33,7 @@ function checkParams(p: PlanParams): void {
   if (!Number.isInteger(p.threshold) || p.threshold < 1 || p.threshold > p.groupSize) {
     throw bad(`threshold must be in 1..${p.groupSize}, got ${p.threshold}`);
   }
-  if (p.strategy !== 'Threshold' && p.threshold !== p.groupSize) {
+  if (!isThreshold(strategyOf(p)) && p.threshold !== p.groupSize) {
     throw bad(`additive sharing (${p.strategy}) needs threshold = group size`);
   }
   if (!(p.backupRatio >= 0 && Number.isFinite(p.backupRatio))) throw bad(`backup ratio must be ≥ 0, got ${p.backupRatio}`);
