@@ -7,6 +7,7 @@
 
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { valueVariables } from '../query-vocab/index.ts';
 import type { AggregateSpec } from '../query-vocab/types.ts';
 import { compileLayout, encodeRows, type Layout, type Row } from '../agent/core/encoding.ts';
 import { generateKeys, type AgentKeys } from '../agent/core/keys.ts';
@@ -61,7 +62,7 @@ function workload(n: number): { layout: Layout; rows: Row[] } {
       : { id: 'urn:bench:vec', kind: 'VectorSum', variables: Array.from({ length: n - 1 }, (_, i) => `w${i}`), lower: -1, upper: 1, precision: 6, unit: 'people' };
   const layout = compileLayout([spec], 1_000_000, 'z64');
   const row: Row = {};
-  for (const v of spec.variables ?? []) row[v] = Math.random() * 2 - 1;
+  for (const v of valueVariables(spec)) row[v] = Math.random() * 2 - 1;
   return { layout, rows: [row] };
 }
 

@@ -16,6 +16,7 @@ export { parseResult, serializeResult } from './result.ts';
 export { parseRegistration, serializeRegistration } from './registration.ts';
 export { serializePresence } from './presence.ts';
 export { checkSelection, selectionProblems, type SelectionProblem } from './sparql-check.ts';
+export { valueVariables } from './variables.ts';
 export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type KeyType } from './multikey.ts';
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import {
   parseConsentDecision, parseConsentPolicy, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
   serializeConsentDecision, serializeConsentPolicy, serializeMessage, serializePlan, serializeQuery,
-  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, documentOf, loopbackUrl,
-  type AggregateSpec, type AggregateValue, type AggregationPlan, type AggregationQuery, type AggregationResult,
+  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, documentOf, loopbackUrl, valueVariables,
+  type AggregateSpec, type AggregateValue, type CountSpec, type AggregationPlan, type AggregationQuery, type AggregationResult,
   type Bin, type ConsentDecision, type ConsentPolicy, type Message, type PlanParams, type Registration,
 } from '../query-vocab/index.ts';
 
@@ -45,17 +45,23 @@ const aggregate = (id: string): fc.Arbitrary<AggregateSpec> =>
     unit: fc.constantFrom('rows' as const, 'people' as const),
     maxRows: fc.integer({ min: 1, max: 100_000 }),
   }).map((r) => {
-    const a: AggregateSpec = { id, kind: r.kind, unit: r.unit };
-    if (r.kind === 'VectorSum') a.variables = r.variables;
-    else if (r.kind !== 'Count') a.variable = r.variable;
-    if (['Sum', 'Mean', 'Variance', 'VectorSum'].includes(r.kind)) {
-      [a.lower, a.upper] = r.bounds;
-      a.precision = r.precision;
+    const base: Omit<CountSpec, 'kind'> = { id, unit: r.unit };
+    if (r.groupBy) base.groupBy = r.groupBy;
+    if (r.unit === 'rows') base.maxRows = r.maxRows;
+    const [lower, upper] = r.bounds;
+    const bounded = { lower, upper, precision: r.precision };
+    switch (r.kind) {
+      case 'Count':
+        return { ...base, kind: r.kind };
+      case 'Sum':
+      case 'Mean':
+      case 'Variance':
+        return { ...base, kind: r.kind, variable: r.variable, ...bounded };
+      case 'Histogram':
+        return { ...base, kind: r.kind, variable: r.variable, bins: r.bins };
+      case 'VectorSum':
+        return { ...base, kind: r.kind, variables: r.variables, ...bounded };
     }
-    if (r.kind === 'Histogram') a.bins = r.bins;
-    if (r.groupBy) a.groupBy = r.groupBy;
-    if (r.unit === 'rows') a.maxRows = r.maxRows;
-    return a;
   });
 
 const params: fc.Arbitrary<PlanParams> = fc.record({
@@ -83,7 +89,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
   fixedParams: fc.option(params.chain((p) => fc.subarray(Object.keys(p) as Array<keyof PlanParams>).map((keys) => Object.fromEntries(keys.map((k) => [k, p[k]])) as Partial<PlanParams>)), { nil: undefined }),
 }).chain((r) =>
   fc.tuple(...Array.from({ length: r.n }, (_, i) => aggregate(`${r.id}#agg-${i}`))).map((aggregates) => {
-    const variables = [...new Set(aggregates.flatMap((a) => [a.variable, ...(a.variables ?? []), a.groupBy?.variable]).filter((v) => v !== undefined))];
+    const variables = [...new Set(aggregates.flatMap((a) => [...valueVariables(a), a.groupBy?.variable]).filter((v) => v !== undefined))];
     const q: AggregationQuery = {
       id: r.id, title: r.title, querier: r.querier, population: r.population, aggregates, purposes: r.purposes,
       minContributors: r.minContributors, deadline: r.deadline, expectedSelectivity: r.expectedSelectivity,
