@@ -13,7 +13,7 @@ import { documentOf } from './iri.ts';
 export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'];
 
 /** Defaults a querier may leave out. */
-export const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
+const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
 
 /** The properties that say what an aggregate reads, each allowed on some kinds only. */
 const KIND_PROPERTIES = [PA.variable, PA.variables, PA.dimension, PA.lower, PA.upper, PA.precision, PA.bin];
