@@ -7,12 +7,13 @@
 
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { valueVariables } from '../query-vocab/index.ts';
 import type { AggregateSpec } from '../query-vocab/types.ts';
 import { compileLayout, encodeRows, type Layout, type Row } from '../agent/core/encoding.ts';
 import { generateKeys, type AgentKeys } from '../agent/core/keys.ts';
 import { secureRandom } from '../agent/core/random.ts';
 import { addInto, bytesToVec, vecView, zeros, type Vec } from '../agent/core/ring.ts';
-import { newEphemeral, open, sealMany, sharedSecret, type SealContext } from '../agent/core/seal.ts';
+import { newEphemeral, open, seal, sharedSecret, type SealContext } from '../agent/core/seal.ts';
 import { splitAdditive } from '../agent/core/shares.ts';
 
 const SIZES = [1, 1024, 100_000];
@@ -61,7 +62,7 @@ function workload(n: number): { layout: Layout; rows: Row[] } {
       : { id: 'urn:bench:vec', kind: 'VectorSum', variables: Array.from({ length: n - 1 }, (_, i) => `w${i}`), lower: -1, upper: 1, precision: 6, unit: 'people' };
   const layout = compileLayout([spec], 1_000_000, 'z64');
   const row: Row = {};
-  for (const v of spec.variables ?? []) row[v] = Math.random() * 2 - 1;
+  for (const v of valueVariables(spec)) row[v] = Math.random() * 2 - 1;
   return { layout, rows: [row] };
 }
 
@@ -99,24 +100,23 @@ export async function benchCore(): Promise<string> {
       const v = encodeRows(layout, rows);
       const shares = splitAdditive(v, k, secureRandom);
       const payloads = shares.map(vecView);
-      const seal = () => sealMany(payloads.map((payload, i) => ({ payload, recipientPublicKey: keys[i].x25519.publicKey, ctx: ctx[i] })));
-      const sealed = seal();
+      const sealAll = () => payloads.map((payload, i) => seal(payload, keys[i].x25519.publicKey, ctx[i]));
+      const sealed = sealAll();
       const acc: Vec = zeros(n);
 
       const { ms: t, ratio } = measureAll({
         encode: () => encodeRows(layout, rows),
         share: () => splitAdditive(v, k, secureRandom),
-        seal,
+        seal: sealAll,
         contributor: () => {
           const shares = splitAdditive(encodeRows(layout, rows), k, secureRandom);
-          return sealMany(shares.map((s, i) => ({ payload: vecView(s), recipientPublicKey: keys[i].x25519.publicKey, ctx: ctx[i] })));
+          return shares.map((s, i) => seal(vecView(s), keys[i].x25519.publicKey, ctx[i]));
         },
         aesK: () => {
           for (let i = 0; i < k; i++) aesGcm(bytes);
         },
         agreements: () => {
-          const e = newEphemeral();
-          for (const m of keys) sharedSecret(e.secretKey, m.x25519.publicKey);
+          for (const m of keys) sharedSecret(newEphemeral().secretKey, m.x25519.publicKey);
         },
         openAdd: () => addInto(acc, bytesToVec(open(sealed[0], keys[0].x25519.secretKey, ctx[0])), 'z64'),
         ceilingAgg: () => {
@@ -135,7 +135,7 @@ export async function benchCore(): Promise<string> {
     '',
     'Command: `npm run bench -- core`.',
     '',
-    `Protocol core on ${process.version}, one core, median of ${RUNS} runs. Contributor = encode + split (additive, z64) + seal each share's bytes (vecView, no copy) to k members (one ephemeral X25519 key, k agreements, AES-256-GCM); aggregator = open one share + add it. A vector of n > 1 elements is a VectorSum of n − 1 components plus its weight. X25519 = the contributor's key agreements alone (one ephemeral key generated with @noble/curves, then k agreements in node:crypto with the ephemeral key imported once through DER), a fixed cost per contribution that no AES ceiling includes; the ratio without it is shown where AES is not negligible beside it.`,
+    `Protocol core on ${process.version}, one core, median of ${RUNS} runs. Contributor = encode + split (additive, z64) + seal each share's bytes (vecView, no copy) to k members (an ephemeral X25519 key and an agreement each, AES-256-GCM); aggregator = open one share + add it. A vector of n > 1 elements is a VectorSum of n − 1 components plus its weight. X25519 = the contributor's key agreements alone (k ephemeral keys generated with @noble/curves, each agreed in node:crypto through DER), a fixed cost per contribution that no AES ceiling includes; the ratio without it is shown where AES is not negligible beside it.`,
     '',
     ...lines,
   ].join('\n');

@@ -7,7 +7,7 @@
 // machine carries).
 
 import { pathToFileURL } from 'node:url';
-import { parsePlan, parseQuery } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, documentOf } from '../query-vocab/index.ts';
 import type { StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
@@ -17,7 +17,7 @@ import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
 import { plainAnswer } from '../examples/plain.ts';
 import { freePorts } from '../test/helpers/ports.ts';
 
-const STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
+const CYCLED_STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
 const KILLED = 0.1;
 /** Kills fall uniformly in this window after the queries are published. */
 const KILL_WINDOW_MS = 60_000;
@@ -63,7 +63,7 @@ async function loadRun(pods: number, queries: number): Promise<string> {
       else if (e.kind === 'contributed') counts.contributed++;
       else if (e.kind === 'failed') counts[/looks dead/.test(e.text) ? 'dead' : 'unreachable']++;
     });
-    const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: STRATEGIES[i % STRATEGIES.length] }));
+    const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: CYCLED_STRATEGIES[i % CYCLED_STRATEGIES.length] }));
     const runStart = Date.now();
     const outcomes = await Promise.all(
       runs.map(({ example, strategy }) =>
@@ -110,9 +110,8 @@ async function row(
 ): Promise<string> {
   const head = `| ${run.example} | ${run.strategy}`;
   if (!o.published) return `${head} | no result: ${o.abort} | | | | ${o.seconds.toFixed(0)} |`;
-  const doc = (url: string) => url.split('#')[0];
-  const query = parseQuery(await getTurtle(globalThis.fetch, doc(o.query)), doc(o.query));
-  const plan = parsePlan(await getTurtle(globalThis.fetch, doc(o.plan)), doc(o.plan));
+  const query = parseQuery(await getTurtle(globalThis.fetch, documentOf(o.query)), documentOf(o.query));
+  const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(o.plan)), documentOf(o.plan));
   const included = includedOnDisk(stateDir, o.query, querier, topology(plan).root.id) ?? [];
   const plain = await plainAnswer(query, plan, people, new Set(included));
   const exact = included.length === o.published.contributors && JSON.stringify(plain.values.map((v) => v.value)) === JSON.stringify(o.published.values.map((v) => v.value));

@@ -1,7 +1,7 @@
 // podagg query publish / query status.
 
 import { readFile } from 'node:fs/promises';
-import { parsePlan, parseQuery, parseResult } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
 import { readCredentials, selectCredentials } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { AgentHost } from '../agent/solid/host.ts';
@@ -69,7 +69,7 @@ export async function queryPublish(args: string[]): Promise<number> {
       console.error(`podagg: the run ended without a result: ${outcome.reason}`);
       return 1;
     }
-    const url = outcome.result!.split('#')[0];
+    const url = documentOf(outcome.result!);
     const result = parseResult(await getTurtle(session.fetch, url), url);
     if (values.json) console.log(JSON.stringify({ query: query.id, plan: plan.id, result }));
     else console.log(formatResult(query, result));
@@ -105,7 +105,7 @@ export async function queryStatus(args: string[]): Promise<number> {
   console.log(`state    ${state}`);
   console.log(`agents   ${counts.accepted} consented, ${counts.refused} refused, ${counts.contributed} contributed, ${counts.rejected} messages rejected, ${counts.failed} failed sends`);
   if (end?.result) {
-    const resultUrl = end.result.split('#')[0];
+    const resultUrl = documentOf(end.result);
     console.log(formatResult(query, parseResult(await getTurtle(globalThis.fetch, resultUrl), resultUrl)));
   }
   return 0;

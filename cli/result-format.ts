@@ -1,6 +1,7 @@
 // A result as a few readable lines: each aggregate's value, the contributor count and the
 // completeness.
 
+import { valueVariables } from '../query-vocab/index.ts';
 import type { AggregateValue, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
 
 const number = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
@@ -22,7 +23,8 @@ export function formatResult(query: AggregationQuery, result: AggregationResult)
   const lines = [`result   ${result.id}`];
   for (const value of result.values) {
     const spec = query.aggregates.find((a) => a.id === value.aggregate);
-    const label = `${value.kind}${spec?.variable ? `(${spec.variable})` : spec?.variables ? `(${spec.variables.join(', ')})` : ''}`;
+    const variables = spec ? valueVariables(spec) : [];
+    const label = variables.length > 0 ? `${value.kind}(${variables.join(', ')})` : value.kind;
     lines.push(`  ${label.padEnd(24)} ${formatValue(value.value)}`);
   }
   lines.push(`  contributors ${result.contributors}, completeness ${(100 * result.completeness).toFixed(1)} %, ${((Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000).toFixed(1)} s`);

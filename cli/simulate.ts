@@ -4,8 +4,7 @@
 // time, events per second and the process's peak memory (the benchmark reads it).
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { StrategyName } from '../query-vocab/types.ts';
-import { STRATEGIES } from '../agent/core/strategy.ts';
+import { STRATEGIES, isStrategyName, isThreshold } from '../agent/core/strategy.ts';
 import { CSV_COLUMNS, csvRow, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
 import { progressBar } from '../agent/sim/progress-bar.ts';
 import { UsageError, parse } from './args.ts';
@@ -56,7 +55,7 @@ const NUMERIC: Axis[] = ['depth', 'fanout', 'groupSize', 'threshold', 'vectorSiz
 function toValue(axis: Axis, raw: unknown): string | number {
   if (!NUMERIC.includes(axis)) {
     const s = String(raw);
-    if (axis === 'strategy' && !(s in STRATEGIES)) throw new UsageError(`unknown strategy "${s}"`);
+    if (axis === 'strategy' && !isStrategyName(s)) throw new UsageError(`unknown strategy "${s}"`);
     return s;
   }
   const n = Number(raw);
@@ -110,8 +109,8 @@ export async function simulate(args: string[]): Promise<number> {
   let wallMs = 0;
   for (const [i, point] of points.entries()) {
     const cfg = { ...point, crypto: v['real-crypto'] ? 'real' : 'plain' } as unknown as ExperimentConfig;
-    if (cfg.strategy !== 'Threshold') delete cfg.threshold;
-    const row = runExperiment({ ...cfg, strategy: cfg.strategy as StrategyName });
+    if (!isThreshold(STRATEGIES[cfg.strategy])) delete cfg.threshold;
+    const row = runExperiment(cfg);
     rows.push(csvRow(row));
     events += row.events;
     wallMs += row.wallMs;

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseQuery, parseResult } from '../query-vocab/index.ts';
+import { parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
 import { DPV } from '../query-vocab/terms.ts';
 import type { AggregationResult, ConsentPolicy, PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
@@ -166,7 +166,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
     exact: false, seconds: (Date.now() - started) / 1000,
   };
   if (end.kind === 'abort') return { ...outcome, abort: end.reason };
-  const url = end.result!.split('#')[0];
+  const url = documentOf(end.result!);
   const result = parseResult(await getTurtle(session.fetch, url), url);
   const exact = result.contributors === plain.contributors && JSON.stringify(result.values.map((v) => v.value)) === JSON.stringify(plain.values.map((v) => v.value));
   return { ...outcome, result: end.result, published: result, exact };

@@ -1,7 +1,6 @@
-// IRIs as documents hold them: a fragment names a node inside the document it follows.
+// What an IRI names, read off its syntax.
 
-/** The document an IRI is in: the IRI without its fragment. */
+/** The document an IRI points into: the IRI without its fragment. */
 export function documentOf(iri: string): string {
-  const hash = iri.indexOf('#');
-  return hash < 0 ? iri : iri.slice(0, hash);
+  return iri.split('#')[0];
 }

@@ -6,30 +6,22 @@ import { VocabError } from './errors.ts';
 import { Graph } from './graph.ts';
 import type { Reader } from './reader.ts';
 import { AS, PA, RDF } from './terms.ts';
-import type { Announcement, Confirmation, Contribution, Message, PartialAggregate } from './types.ts';
+import type { Announcement, Contribution, Message } from './types.ts';
 import { TurtleDoc, bool, bytes, dateTime, int, iri, str } from './write.ts';
 
 /** Messages larger than this are refused unread (8 MiB). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-export const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Confirmation', 'PartialAggregate'];
+const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Confirmation', 'PartialAggregate'];
 
 /** Parses any message, dispatching on its class. */
 export function parseMessage(turtle: string, baseIri: string): Message {
   return readMessage(turtle, baseIri, MESSAGE_TYPES);
 }
 
-export function parseAnnouncement(turtle: string, baseIri: string): Announcement {
-  return readMessage(turtle, baseIri, ['Announcement']) as Announcement;
-}
+/** Parses a contribution, refusing any other message. */
 export function parseContribution(turtle: string, baseIri: string): Contribution {
   return readMessage(turtle, baseIri, ['Contribution']) as Contribution;
-}
-export function parseConfirmation(turtle: string, baseIri: string): Confirmation {
-  return readMessage(turtle, baseIri, ['Confirmation']) as Confirmation;
-}
-export function parsePartialAggregate(turtle: string, baseIri: string): PartialAggregate {
-  return readMessage(turtle, baseIri, ['PartialAggregate']) as PartialAggregate;
 }
 
 function readMessage(turtle: string, baseIri: string, accepted: readonly Message['type'][]): Message {
@@ -107,14 +99,3 @@ export function serializeMessage(m: Message): string {
   }
   return doc.add(s, PA.signature, bytes(m.signature)).toString();
 }
-
-export const serializeAnnouncement = (m: Announcement): string => serializeMessage(m);
-export const serializeContribution = (m: Contribution): string => serializeMessage(m);
-export const serializeConfirmation = (m: Confirmation): string => serializeMessage(m);
-export const serializePartialAggregate = (m: PartialAggregate): string => serializeMessage(m);
-
-/** The class IRI of a message type, e.g. for inbox filtering. */
-export function messageClass(type: Message['type']): string {
-  return PA[type];
-}
-

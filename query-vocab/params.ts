@@ -6,7 +6,7 @@ import type { PlanParams, StrategyName, Timeouts } from './types.ts';
 import { PA } from './terms.ts';
 import { blank, int, iri, num, type Obj } from './write.ts';
 
-export const STRATEGIES: readonly StrategyName[] = ['LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold'];
 
 export function readStrategy(r: Reader, node: Term, optional = false): StrategyName | undefined {
   const value = r.iri(node, PA.strategy, true);
@@ -14,8 +14,8 @@ export function readStrategy(r: Reader, node: Term, optional = false): StrategyN
     if (!optional) r.one(node, PA.strategy);
     return undefined;
   }
-  const name = STRATEGIES.find((s) => PA[s] === value);
-  if (!name) r.fault(node, PA.strategy, `unknown strategy <${value}>; expected one of ${STRATEGIES.map((s) => `pa:${s}`).join(', ')}`);
+  const name = STRATEGY_NAMES.find((s) => PA[s] === value);
+  if (!name) r.fault(node, PA.strategy, `unknown strategy <${value}>; expected one of ${STRATEGY_NAMES.map((s) => `pa:${s}`).join(', ')}`);
   return name ?? 'LowCost';
 }
 

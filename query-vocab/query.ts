@@ -6,16 +6,26 @@ import { paramPairs, readParams } from './params.ts';
 import type { Reader } from './reader.ts';
 import { selectionProblems } from './sparql-check.ts';
 import { DCTERMS, DPV, PA, RDF, compactIri } from './terms.ts';
-import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, GroupBy } from './types.ts';
-import { TurtleDoc, blank, dateTime, int, iri, list, num, str, type Obj } from './write.ts';
+import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, BoundedSpec, CountSpec, GroupBy } from './types.ts';
+import { TurtleDoc, blank, dateTime, int, iri, list, num, str } from './write.ts';
+import { documentOf } from './iri.ts';
 
 export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'];
 
 /** Defaults a querier may leave out. */
-export const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
+const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
 
-/** Kinds that clip to declared bounds and so carry a fixed-point precision. */
-const BOUNDED: ReadonlySet<AggregateKind> = new Set(['Sum', 'Mean', 'Variance', 'VectorSum']);
+/** The properties that say what an aggregate reads, each allowed on some kinds only. */
+const KIND_PROPERTIES = [PA.variable, PA.variables, PA.dimension, PA.lower, PA.upper, PA.precision, PA.bin];
+const BOUNDS = [PA.lower, PA.upper, PA.precision];
+const PROPERTIES_OF: Record<AggregateKind, readonly string[]> = {
+  Count: [],
+  Sum: [PA.variable, ...BOUNDS],
+  Mean: [PA.variable, ...BOUNDS],
+  Variance: [PA.variable, ...BOUNDS],
+  Histogram: [PA.variable, PA.bin],
+  VectorSum: [PA.variables, PA.dimension, ...BOUNDS],
+};
 
 export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
   const { reader: r, node } = openGraph(nameAggregates(Graph.parse(turtle, baseIri), baseIri), baseIri, PA.AggregationQuery);
@@ -52,7 +62,7 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
  * document order), since results and messages refer to aggregates by IRI.
  */
 function nameAggregates(graph: Graph, baseIri: string): Graph {
-  const doc = baseIri.split('#')[0];
+  const doc = documentOf(baseIri);
   const taken = new Set(graph.quads.flatMap((q) => [q.subject.value, q.object.value]));
   const names = new Map<string, Term>();
   for (const q of graph.quads) {
@@ -76,34 +86,48 @@ function readAggregate(r: Reader, node: Term): AggregateSpec {
     r.fault(node, RDF.type, `${what}; expected one of ${AGGREGATE_KINDS.map((k) => `pa:${k}`).join(', ')}`);
   }
   const kind = kinds[0] ?? 'Count';
-  const unitIri = r.iri(node, PA.unit, true);
-  const spec: AggregateSpec = { id: node.value, kind, unit: unitIri === PA.Rows ? 'rows' : 'people' };
-  const variable = r.string(node, PA.variable, true);
-  if (variable !== undefined) spec.variable = stripMark(variable);
-  const variables = r.list(node, PA.variables, true);
-  if (variables !== undefined) {
-    spec.variables = variables.map((t) => stripMark(r.asString(node, PA.variables, t)));
-    const dimension = r.integer(node, PA.dimension, true);
-    if (dimension !== undefined && dimension !== spec.variables.length) {
-      r.fault(node, PA.dimension, `dimension ${dimension} differs from the ${spec.variables.length} variables listed`);
+  if (kinds.length === 1) {
+    for (const p of KIND_PROPERTIES.filter((p) => !PROPERTIES_OF[kind].includes(p) && r.all(node, p).length > 0)) {
+      r.fault(node, p, `does not apply to a pa:${kind}`);
     }
-    if (spec.variables.length === 0) r.fault(node, PA.variables, 'the variable list is empty');
   }
-  const lower = r.number(node, PA.lower, true);
-  if (lower !== undefined) spec.lower = lower;
-  const upper = r.number(node, PA.upper, true);
-  if (upper !== undefined) spec.upper = upper;
-  const precision = r.integer(node, PA.precision, true);
-  if (precision !== undefined) spec.precision = precision;
-  else if (BOUNDED.has(kind)) spec.precision = QUERY_DEFAULTS.precision;
-  const binNodes = r.all(node, PA.bin);
-  if (binNodes.length > 0 || kind === 'Histogram') spec.bins = readBins(r, node, binNodes);
+  const unit = r.iri(node, PA.unit, true) === PA.Rows ? 'rows' : 'people';
+  const base: Omit<CountSpec, 'kind'> = { id: node.value, unit };
   const groupBy = r.one(node, PA.groupBy, true);
-  if (groupBy) spec.groupBy = readGroupBy(r, groupBy);
+  if (groupBy) base.groupBy = readGroupBy(r, groupBy);
   const maxRows = r.integer(node, PA.maxRows, true);
-  if (maxRows !== undefined) spec.maxRows = maxRows;
-  else if (spec.unit === 'rows') spec.maxRows = QUERY_DEFAULTS.maxRows;
-  return spec;
+  if (maxRows !== undefined) base.maxRows = maxRows;
+  else if (unit === 'rows') base.maxRows = QUERY_DEFAULTS.maxRows;
+  switch (kind) {
+    case 'Count':
+      return { ...base, kind };
+    case 'Sum':
+    case 'Mean':
+    case 'Variance':
+      return { ...base, kind, variable: stripMark(r.string(node, PA.variable)), ...readBounds(r, node) };
+    case 'Histogram':
+      return { ...base, kind, variable: stripMark(r.string(node, PA.variable)), bins: readBins(r, node, r.all(node, PA.bin)) };
+    case 'VectorSum':
+      return { ...base, kind, variables: readVariableList(r, node), ...readBounds(r, node) };
+  }
+}
+
+function readBounds(r: Reader, node: Term): Pick<BoundedSpec, 'lower' | 'upper' | 'precision'> {
+  return {
+    lower: r.number(node, PA.lower),
+    upper: r.number(node, PA.upper),
+    precision: r.integer(node, PA.precision, true) ?? QUERY_DEFAULTS.precision,
+  };
+}
+
+function readVariableList(r: Reader, node: Term): string[] {
+  const variables = r.list(node, PA.variables).map((t) => stripMark(r.asString(node, PA.variables, t)));
+  const dimension = r.integer(node, PA.dimension, true);
+  if (dimension !== undefined && dimension !== variables.length) {
+    r.fault(node, PA.dimension, `dimension ${dimension} differs from the ${variables.length} variables listed`);
+  }
+  if (variables.length === 0) r.fault(node, PA.variables, 'the variable list is empty');
+  return variables;
 }
 
 /** Bins sorted by lower bound; overlapping neighbours are a fault of the aggregate. */
@@ -154,19 +178,32 @@ export function serializeQuery(q: AggregationQuery): string {
 
 function writeAggregate(doc: TurtleDoc, a: AggregateSpec): void {
   const s = iri(a.id);
-  const opt = <T>(v: T | undefined, f: (v: T) => Obj): Obj | undefined => (v === undefined ? undefined : f(v));
+  doc.add(s, RDF.type, iri(PA[a.kind]));
+  switch (a.kind) {
+    case 'Count':
+      break;
+    case 'Sum':
+    case 'Mean':
+    case 'Variance':
+      doc.add(s, PA.variable, str(a.variable));
+      writeBounds(doc, s, a);
+      break;
+    case 'Histogram':
+      doc.add(s, PA.variable, str(a.variable)).add(s, PA.bin, ...a.bins.map((b) => blank([PA.lower, num(b.lower)], [PA.upper, num(b.upper)])));
+      break;
+    case 'VectorSum':
+      doc.add(s, PA.variables, list(a.variables.map(str))).add(s, PA.dimension, int(a.variables.length));
+      writeBounds(doc, s, a);
+      break;
+  }
   doc
-    .add(s, RDF.type, iri(PA[a.kind]))
-    .add(s, PA.variable, opt(a.variable, str))
-    .add(s, PA.variables, opt(a.variables, (vs) => list(vs.map(str))))
-    .add(s, PA.dimension, opt(a.variables, (vs) => int(vs.length)))
-    .add(s, PA.lower, opt(a.lower, num))
-    .add(s, PA.upper, opt(a.upper, num))
-    .add(s, PA.precision, opt(a.precision, int))
-    .add(s, PA.bin, ...(a.bins ?? []).map((b) => blank([PA.lower, num(b.lower)], [PA.upper, num(b.upper)])))
-    .add(s, PA.groupBy, opt(a.groupBy, (g) => blank([PA.variable, str(g.variable)], [PA.keys, list(g.keys.map(str))])))
+    .add(s, PA.groupBy, a.groupBy && blank([PA.variable, str(a.groupBy.variable)], [PA.keys, list(a.groupBy.keys.map(str))]))
     .add(s, PA.unit, iri(a.unit === 'rows' ? PA.Rows : PA.People))
-    .add(s, PA.maxRows, opt(a.maxRows, int));
+    .add(s, PA.maxRows, a.maxRows === undefined ? undefined : int(a.maxRows));
+}
+
+function writeBounds(doc: TurtleDoc, s: Term, a: BoundedSpec): void {
+  doc.add(s, PA.lower, num(a.lower)).add(s, PA.upper, num(a.upper)).add(s, PA.precision, a.precision === undefined ? undefined : int(a.precision));
 }
 
 /**

@@ -3,6 +3,7 @@
 import sparqljs from 'sparqljs';
 import type { AggregateSpec } from './types.ts';
 import { PA, compactIri } from './terms.ts';
+import { valueVariables } from './variables.ts';
 
 /** A problem with a selection; `subject` is the aggregate at fault, if it is one. */
 export interface SelectionProblem {
@@ -13,9 +14,8 @@ export interface SelectionProblem {
 
 /** The variables an aggregate reads, each with the property that names it. */
 function readVariables(a: AggregateSpec): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  if (a.variable !== undefined) out.push([a.variable, PA.variable]);
-  for (const v of a.variables ?? []) out.push([v, PA.variables]);
+  const property = a.kind === 'VectorSum' ? PA.variables : PA.variable;
+  const out = valueVariables(a).map((v): [string, string] => [v, property]);
   if (a.groupBy) out.push([a.groupBy.variable, PA.groupBy]);
   return out;
 }

@@ -4,8 +4,6 @@
 
 export type WebId = string;
 
-export type AggregateKind = 'Count' | 'Sum' | 'Mean' | 'Variance' | 'Histogram' | 'VectorSum';
-
 /** A half-open bin [lower, upper); the last bin of a histogram also takes `upper`. */
 export interface Bin {
   lower: number;
@@ -20,27 +18,64 @@ export interface GroupBy {
   keys: string[];
 }
 
-export interface AggregateSpec {
+/** What every aggregate has, whatever its kind. */
+interface AggregateBase {
   /** IRI of the aggregate node in the query document. */
   id: string;
-  kind: AggregateKind;
-  /** SELECT variable read (Sum, Mean, Variance, Histogram); absent for Count. */
-  variable?: string;
-  /** VectorSum: the SELECT variables forming the vector, in order (dimension = length). */
-  variables?: string[];
-  /** Declared clipping bounds (Sum, Mean, Variance, VectorSum). */
-  lower?: number;
-  upper?: number;
-  /** Decimal digits kept by the fixed-point encoding (0 = integers). */
-  precision?: number;
-  /** Histogram bins, in order, non-overlapping. */
-  bins?: Bin[];
   groupBy?: GroupBy;
   /** 'people': each contributor counts once (its rows are averaged first); 'rows': every row counts. */
   unit: 'rows' | 'people';
   /** Rows one contributor may add when unit is 'rows' (bounds the ring); default 1000. */
   maxRows?: number;
 }
+
+/** The kinds that sum values clip them to declared bounds, then encode them in fixed point. */
+interface Bounded {
+  lower: number;
+  upper: number;
+  /** Decimal digits kept by the fixed-point encoding (0 = integers); default 0. */
+  precision?: number;
+}
+
+export interface CountSpec extends AggregateBase {
+  kind: 'Count';
+}
+
+export interface SumSpec extends AggregateBase, Bounded {
+  kind: 'Sum';
+  /** SELECT variable read. */
+  variable: string;
+}
+
+export interface MeanSpec extends AggregateBase, Bounded {
+  kind: 'Mean';
+  variable: string;
+}
+
+export interface VarianceSpec extends AggregateBase, Bounded {
+  kind: 'Variance';
+  variable: string;
+}
+
+export interface HistogramSpec extends AggregateBase {
+  kind: 'Histogram';
+  variable: string;
+  /** In order, non-overlapping. */
+  bins: Bin[];
+}
+
+export interface VectorSumSpec extends AggregateBase, Bounded {
+  kind: 'VectorSum';
+  /** The SELECT variables forming the vector, in order (dimension = length). */
+  variables: string[];
+}
+
+export type AggregateSpec = CountSpec | SumSpec | MeanSpec | VarianceSpec | HistogramSpec | VectorSumSpec;
+
+/** The kinds that clip values to bounds. */
+export type BoundedSpec = SumSpec | MeanSpec | VarianceSpec | VectorSumSpec;
+
+export type AggregateKind = AggregateSpec['kind'];
 
 export type StrategyName = 'LowCost' | 'HighCompleteness' | 'SafeAndPrompt' | 'Hybrid' | 'Threshold';
 

@@ -4,6 +4,7 @@
 
 import { Router, type Request, type Response } from 'express';
 import type { RunEvent } from '../agent/solid/events.ts';
+import { valueVariables } from '../query-vocab/index.ts';
 import type { PublicDocuments } from './documents.ts';
 import type { JournalTail } from './journal-tail.ts';
 import type { OwnerConsentReader } from './owner-consent.ts';
@@ -63,7 +64,7 @@ export function apiRouter(ctx: ApiContext): Router {
       ...summary,
       querier: summary.querier ?? doc.value?.querier,
       title: doc.value?.title,
-      aggregates: doc.value?.aggregates.map((a) => ({ id: a.id, kind: a.kind, variable: a.variable, bins: a.bins, groupBy: a.groupBy })),
+      aggregates: doc.value?.aggregates.map((a) => ({ id: a.id, kind: a.kind, variables: valueVariables(a), groupBy: a.groupBy })),
       minContributors: doc.value?.minContributors,
       counts: countEvents(events),
       timings: timings(events),

@@ -2,7 +2,7 @@
 // vocabulary's parsers. Published documents do not change, so a parsed one is kept; a
 // failure is not, so the next request tries again (a result may not be readable yet).
 
-import { parsePlan, parseQuery, parseResult } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
 
 export type Fetched<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
@@ -29,7 +29,7 @@ export class PublicDocuments {
   private async get<T>(url: string, parse: (turtle: string, base: string) => T): Promise<Fetched<T>> {
     if (this.cache.has(url)) return { value: this.cache.get(url) as T };
     // A result is named by a fragment (…#result); the document is the part before it.
-    const document = url.split('#')[0];
+    const document = documentOf(url);
     try {
       const response = await this.fetch(document, { headers: { accept: 'text/turtle' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
       if (!response.ok) return { error: `${document} answered ${response.status} ${response.statusText}` };

@@ -1,22 +1,24 @@
 // What the dashboard knows of a run, derived from the journal alone (plus the public plan
 // for the tree's shape): its state, counts, timings, and every tree node's state.
 
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../agent/core/digest.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import type { AggregationPlan, PlanGroup, WebId } from '../query-vocab/types.ts';
 
-export type RunState = 'running' | 'done' | 'aborted';
-/** An aggregator's state at its group position. */
-export type MemberState = 'waiting' | 'received' | 'sent' | 'failed' | 'replaced';
-export type ContributorState = 'waiting' | 'consented' | 'refused' | 'sent' | 'failed';
-export type QuerierState = 'waiting' | 'received' | 'done' | 'failed';
+// Statuses are labels the dashboard shows, read off the journal; the protocol's own state
+// of a run is agent/core/state.ts's RunState.
+export type RunStatus = 'running' | 'done' | 'aborted';
+/** An aggregator's status at its group position. */
+export type MemberStatus = 'waiting' | 'received' | 'sent' | 'failed' | 'replaced';
+export type ContributorStatus = 'waiting' | 'consented' | 'refused' | 'sent' | 'failed';
+export type QuerierStatus = 'waiting' | 'received' | 'done' | 'failed';
 
 export interface RunSummary {
   /** Short stable id for URLs: a hash of the query document URL. */
   id: string;
   query: string;
   querier?: WebId;
-  state: RunState;
+  state: RunStatus;
   plan?: string;
   result?: string;
   startedAt: string;
@@ -46,14 +48,14 @@ export interface RunTimings {
 export interface MemberNode {
   webId: WebId;
   position: number;
-  state: MemberState;
+  state: MemberStatus;
   /** The backup that sent for this position instead. */
   replacedBy?: WebId;
 }
 
 export interface ContributorNode {
   webId: WebId;
-  state: ContributorState;
+  state: ContributorStatus;
   reason?: string;
 }
 
@@ -67,12 +69,12 @@ export interface GroupNode {
 }
 
 export interface TreeView {
-  querier: { webId: WebId; state: QuerierState };
+  querier: { webId: WebId; state: QuerierStatus };
   groups: GroupNode[];
   backups: WebId[];
 }
 
-export const runId = (query: string): string => createHash('sha256').update(query).digest('hex').slice(0, 16);
+export const runId = (query: string): string => shortDigest(query);
 
 /** Journal events grouped by query, in journal order. */
 export function eventsByRun(events: RunEvent[]): Map<string, RunEvent[]> {

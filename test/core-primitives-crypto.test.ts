@@ -8,7 +8,7 @@ import { ProtocolError } from '../agent/core/errors.ts';
 import { generateKeys } from '../agent/core/keys.ts';
 import { seededRandom } from '../agent/core/random.ts';
 import { ReplayGuard, messageKey } from '../agent/core/replay.ts';
-import { open, seal, sealMany, sharedSecret, type SealContext } from '../agent/core/seal.ts';
+import { open, seal, sharedSecret, type SealContext } from '../agent/core/seal.ts';
 import { canonicalBytes, signMessage, verifyMessage } from '../agent/core/sign.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
@@ -85,17 +85,6 @@ test('seal/open round-trips any payload', () => {
       assert.deepEqual(open(sealed, bob.x25519.secretKey, ctx), payload);
     }),
   );
-});
-
-test('sealMany shares one ephemeral key and each recipient opens only its own payload', () => {
-  const [a, b] = sealMany([
-    { payload: new Uint8Array([1]), recipientPublicKey: alice.x25519.publicKey, ctx: { ...ctx, position: 0 } },
-    { payload: new Uint8Array([2]), recipientPublicKey: bob.x25519.publicKey, ctx },
-  ]);
-  assert.deepEqual(a.subarray(9, 41), b.subarray(9, 41));
-  assert.deepEqual(open(a, alice.x25519.secretKey, { ...ctx, position: 0 }), new Uint8Array([1]));
-  assert.deepEqual(open(b, bob.x25519.secretKey, ctx), new Uint8Array([2]));
-  assert.throws(() => open(b, alice.x25519.secretKey, ctx), code('wrong-recipient'));
 });
 
 test('a flipped bit anywhere is rejected as tampered', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { AggregateSpec, AggregateValue, Bin } from '../query-vocab/types.ts';
+import type { AggregateSpec, AggregateValue, Bin, VarianceSpec } from '../query-vocab/types.ts';
 import { compileLayout, decode, encodeRows, type Row } from '../agent/core/encoding.ts';
 import { ProtocolError } from '../agent/core/errors.ts';
 import { seededRandom } from '../agent/core/random.ts';
@@ -15,9 +15,13 @@ const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+const boundedOf = (spec: AggregateSpec) => ('lower' in spec ? spec : undefined);
+const scaleOf = (spec: AggregateSpec) => 10 ** (boundedOf(spec)?.precision ?? 0);
+
 function encodedTerms(spec: AggregateSpec, rows: Row[]): bigint[] {
-  const scale = 10 ** (spec.precision ?? 0);
-  const clip = (x: number) => Math.min(Math.max(x, spec.lower!), spec.upper!);
+  const scale = scaleOf(spec);
+  const bounded = boundedOf(spec);
+  const clip = (x: number) => (bounded ? Math.min(Math.max(x, bounded.lower), bounded.upper) : x);
   const e = (x: number) => BigInt(Math.round(clip(x) * scale));
   const cap = spec.unit === 'rows' ? (spec.maxRows ?? 1000) : Infinity;
   const people = spec.unit === 'people';
@@ -26,19 +30,19 @@ function encodedTerms(spec: AggregateSpec, rows: Row[]): bigint[] {
     case 'Count':
       return [BigInt(people ? Math.min(rows.length, 1) : Math.min(rows.length, cap))];
     case 'Histogram': {
-      const xs = rows.map((r) => r[spec.variable!]).filter(isNum).slice(0, cap);
+      const xs = rows.map((r) => r[spec.variable]).filter(isNum).slice(0, cap);
       const picked = people && xs.length ? [mean(xs)] : xs;
-      const bins = spec.bins!;
+      const bins = spec.bins;
       return bins.map((b, i) => BigInt(picked.filter((x) => x >= b.lower && (x < b.upper || (i === bins.length - 1 && x === b.upper))).length));
     }
     case 'VectorSum': {
-      const vs = rows.map((r) => spec.variables!.map((v) => r[v])).filter((v): v is number[] => v.every(isNum)).slice(0, cap);
-      if (vs.length === 0) return new Array<bigint>(spec.variables!.length + 1).fill(0n);
-      if (people) return [...spec.variables!.map((_, j) => e(mean(vs.map((v) => clip(v[j]))))), 1n];
-      return [...spec.variables!.map((_, j) => vs.reduce((s, v) => s + e(v[j]), 0n)), BigInt(vs.length)];
+      const vs = rows.map((r) => spec.variables.map((v) => r[v])).filter((v): v is number[] => v.every(isNum)).slice(0, cap);
+      if (vs.length === 0) return new Array<bigint>(spec.variables.length + 1).fill(0n);
+      if (people) return [...spec.variables.map((_, j) => e(mean(vs.map((v) => clip(v[j]))))), 1n];
+      return [...spec.variables.map((_, j) => vs.reduce((s, v) => s + e(v[j]), 0n)), BigInt(vs.length)];
     }
     default: {
-      const xs = rows.map((r) => r[spec.variable!]).filter(isNum).slice(0, cap);
+      const xs = rows.map((r) => r[spec.variable]).filter(isNum).slice(0, cap);
       const es = people ? (xs.length ? [e(mean(xs.map(clip)))] : []) : xs.map(e);
       const s1 = es.reduce((s, x) => s + x, 0n);
       const s2 = es.reduce((s, x) => s + x * x, 0n);
@@ -49,7 +53,7 @@ function encodedTerms(spec: AggregateSpec, rows: Row[]): bigint[] {
 }
 
 function referenceValue(spec: AggregateSpec, s: bigint[]): AggregateValue {
-  const scale = 10 ** (spec.precision ?? 0);
+  const scale = scaleOf(spec);
   switch (spec.kind) {
     case 'Count':
       return { kind: 'scalar', value: Number(s[0]) };
@@ -60,7 +64,7 @@ function referenceValue(spec: AggregateSpec, s: bigint[]): AggregateValue {
     case 'Variance':
       return { kind: 'scalar', value: Number(s[2] * s[1] - s[0] * s[0]) / Number(s[2] * s[2]) / (scale * scale) };
     case 'Histogram':
-      return { kind: 'histogram', bins: spec.bins!, counts: s.map(Number) };
+      return { kind: 'histogram', bins: spec.bins, counts: s.map(Number) };
     case 'VectorSum':
       return { kind: 'vector', values: s.slice(0, -1).map((x) => Number(x) / (Number(s[s.length - 1]) * scale)) };
   }
@@ -180,7 +184,7 @@ test('worked example: count, sum, mean, variance, histogram, grouped, vector', (
 
 // ---- overflow ----------------------------------------------------------------------------
 
-const variance = (bound: number, precision: number, maxRows: number): AggregateSpec => ({
+const variance = (bound: number, precision: number, maxRows: number): VarianceSpec => ({
   id: 'https://q.example/q#v', kind: 'Variance', variable: 'x', lower: -bound, upper: bound, precision, unit: 'rows', maxRows,
 });
 
@@ -240,7 +244,7 @@ function sqrt(n: bigint): bigint {
 test('decode refuses a vector of the wrong length; bad specs are refused', () => {
   const layout = compileLayout([{ id: 'a', kind: 'Count', unit: 'rows' }], 5, 'z64');
   assert.throws(() => decode(layout, zeros(2)), code('bad-input'));
-  assert.throws(() => compileLayout([{ id: 'a', kind: 'Sum', unit: 'rows', lower: 0, upper: 1 }], 5, 'z64'), code('bad-input'));
+  assert.throws(() => compileLayout([{ id: 'a', kind: 'Sum', unit: 'rows', lower: 0, upper: 1 } as AggregateSpec], 5, 'z64'), code('bad-input')); // no variable
   assert.throws(() => compileLayout([{ id: 'a', kind: 'Histogram', variable: 'x', unit: 'rows', bins: [{ lower: 0, upper: 2 }, { lower: 1, upper: 3 }] }], 5, 'z64'), code('bad-input'));
   assert.throws(() => compileLayout([{ id: 'a', kind: 'Count', unit: 'rows' }, { id: 'a', kind: 'Count', unit: 'rows' }], 5, 'z64'), code('bad-input'));
 });

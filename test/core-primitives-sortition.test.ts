@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import type { AggregationPlan, PlanParams } from '../query-vocab/types.ts';
 import { ProtocolError } from '../agent/core/errors.ts';
 import { BACKUP_CHAIN, candidates } from '../agent/core/backup.ts';
-import { topology } from '../agent/core/topology.ts';
-import { buildPlan, childrenOf, groupOf, leafGroups, populationSnapshot, verifyPlan } from '../agent/core/sortition.ts';
+import { isLeaf, topology } from '../agent/core/topology.ts';
+import { buildPlan, verifyPlan } from '../agent/core/sortition.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
 const people = (n: number) => Array.from({ length: n }, (_, i) => `https://pod${i}.example/profile/card#me`);
@@ -31,13 +31,14 @@ test('the plan has the declared shape, distinct aggregators, backups and a zone 
       const used = [...p.groups.flatMap((g) => g.members), ...p.backups];
       assert.equal(new Set(used).size, used.length);
       assert.ok(p.groups.every((g) => g.members.length === shape.groupSize));
-      const leaves = leafGroups(p).map((g) => g.id);
+      const topo = topology(p);
+      const leaves = p.groups.filter((g) => isLeaf(topo, g.id)).map((g) => g.id);
       assert.equal(leaves.length, shape.fanout ** (shape.depth - 1));
       assert.deepEqual(Object.keys(p.zones).sort(), [...population].sort());
       assert.ok(Object.values(p.zones).every((z) => leaves.includes(z)));
-      for (const g of p.groups) if (g.level < shape.depth - 1) assert.equal(childrenOf(p, g.id).length, shape.fanout);
+      for (const g of p.groups) if (g.level < shape.depth - 1) assert.equal(topo.children.get(g.id)?.length, shape.fanout);
       const first = p.groups[p.groups.length - 1];
-      assert.deepEqual(groupOf(p, first.members[0]), [{ group: first.id, position: 0 }]);
+      assert.deepEqual(topo.slotsOf.get(first.members[0]), [{ group: first.id, position: 0 }]);
       // Deterministic, independent of the population's order, and verifiable.
       assert.deepEqual(plan([...population].reverse(), { ...shape, threshold: shape.groupSize }, nonce), p);
       verifyPlan(p, population);
@@ -101,12 +102,6 @@ test('a doctored plan is rejected, naming the first difference', () => {
   const renonced = clone();
   renonced.nonce = 'ffff';
   doctoredMessage(renonced, population);
-});
-
-test('a population snapshot is sorted by WebID without duplicates', () => {
-  const reg = (webId: string) => ({ webId, inbox: `${webId}/inbox/`, x25519: new Uint8Array(32), ed25519: new Uint8Array(32) });
-  const snap = populationSnapshot([reg('https://b.example'), reg('https://a.example'), reg('https://b.example')]);
-  assert.deepEqual(snap.members.map((m) => m.webId), ['https://a.example', 'https://b.example']);
 });
 
 test('no agent is a candidate for two positions of one group, whatever fails', () => {

@@ -108,11 +108,12 @@ export async function startFixture(): Promise<Fixture> {
   const histogramResult = at('/results/spending');
   const hq: AggregationQuery = { ...parseQuery(example('spending-histogram'), histogramQuery), querier: q.webId };
   const spec = hq.aggregates[0];
+  if (spec.kind !== 'Histogram') throw new Error('the spending example starts with a histogram');
   const keys = spec.groupBy?.keys ?? [];
   publish(histogramQuery, serializeQuery(hq));
   publish(histogramResult, serializeResult({
     id: histogramResult, query: histogramQuery, plan: at('/plans/spending'),
-    values: [{ aggregate: spec.id, kind: 'Histogram', value: { kind: 'grouped', keys, values: keys.map((_, k) => ({ kind: 'histogram', bins: spec.bins ?? [], counts: (spec.bins ?? []).map((_, i) => (k + 1) * (i + 2)) })) } }],
+    values: [{ aggregate: spec.id, kind: 'Histogram', value: { kind: 'grouped', keys, values: keys.map((_, k) => ({ kind: 'histogram', bins: spec.bins, counts: spec.bins.map((_, i) => (k + 1) * (i + 2)) })) } }],
     contributors: 60, completeness: 0.95, strategy: 'Hybrid',
     startedAt: '2026-01-01T09:00:00.000Z', endedAt: '2026-01-01T09:00:06.000Z', generatedBy: q.webId,
   }));

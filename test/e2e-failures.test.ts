@@ -11,7 +11,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePlan, parseQuery } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
@@ -23,7 +23,7 @@ import { plainAnswer } from '../examples/plain.ts';
 import { freePorts } from './helpers/ports.ts';
 
 const ALL = new URL('fixtures/all-aggregates.ttl', import.meta.url).pathname;
-const STRATEGIES: StrategyName[] = ['LowCost', 'SafeAndPrompt', 'Threshold', 'HighCompleteness', 'Hybrid'];
+const TESTED_STRATEGIES: StrategyName[] = ['LowCost', 'SafeAndPrompt', 'Threshold', 'HighCompleteness', 'Hybrid'];
 const REPLACING = new Set<StrategyName>(['HighCompleteness', 'Hybrid']);
 /** Depth 2 with groups of 3 (4 for Threshold) and a backup per position needs 12 agents. */
 const PER_POPULATION = 13;
@@ -31,9 +31,9 @@ let demo: Demo;
 const populations: string[] = [];
 
 before(async () => {
-  demo = await startDemo({ pods: 1 + PER_POPULATION * STRATEGIES.length, port: await freePorts(), refusing: 0, collectMs: 25_000 });
+  demo = await startDemo({ pods: 1 + PER_POPULATION * TESTED_STRATEGIES.length, port: await freePorts(), refusing: 0, collectMs: 25_000 });
   const querier = demo.host.get(demo.querier.webId);
-  for (const [i] of STRATEGIES.entries()) {
+  for (const [i] of TESTED_STRATEGIES.entries()) {
     const url = new URL(`podagg/population-${i}/`, demo.querier.podUrl).href;
     await createPopulation(querier.session.fetch, url, demo.querier.webId);
     for (const c of demo.credentials.slice(1 + i * PER_POPULATION, 1 + (i + 1) * PER_POPULATION)) {
@@ -69,7 +69,7 @@ test('an aggregator killed mid-run: each strategy gives what DESIGN.md says', as
   };
   demo.host.journal.on('event', listener);
   const outcomes = await Promise.all(
-    STRATEGIES.map((strategy, i) => demo.publish(ALL, { strategy, population: populations[i], params: { depth: 2, fanout: 2 } })),
+    TESTED_STRATEGIES.map((strategy, i) => demo.publish(ALL, { strategy, population: populations[i], params: { depth: 2, fanout: 2 } })),
   );
   demo.host.journal.off('event', listener);
   await Promise.all(kills);
@@ -78,7 +78,7 @@ test('an aggregator killed mid-run: each strategy gives what DESIGN.md says', as
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => ok || problems.push(what);
   for (const [i, o] of outcomes.entries()) {
-    const strategy = STRATEGIES[i];
+    const strategy = TESTED_STRATEGIES[i];
     const victim = victims.get(o.query);
     check(victim !== undefined, `${strategy}: no aggregator was killed`);
     if (strategy === 'LowCost') {
@@ -92,7 +92,7 @@ test('an aggregator killed mid-run: each strategy gives what DESIGN.md says', as
     }
     const plan = plans.get(o.query)!;
     const included = includedOnDisk(demo.stateDir, o.query, demo.querier.webId, topology(plan).root.id) ?? [];
-    const doc = o.query.split('#')[0];
+    const doc = documentOf(o.query);
     const plain = await plainAnswer(parseQuery(await getTurtle(globalThis.fetch, doc), doc), plan, demo.people, new Set(included));
     check(o.published.contributors === included.length, `${strategy}: ${o.published.contributors} contributors, the audit finds ${included.length}`);
     check(JSON.stringify(o.published.values.map((v) => v.value)) === JSON.stringify(plain.values.map((v) => v.value)), `${strategy}: not exact over its contributors`);

@@ -15,6 +15,7 @@ import { aclUrlOf, getTurtle } from '../agent/solid/pod.ts';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode } from '../query-vocab/multikey.ts';
 import { freePorts } from './helpers/ports.ts';
+import { documentOf } from '../query-vocab/index.ts';
 
 const PODS = 4;
 let fleet: Fleet;
@@ -61,7 +62,7 @@ test('each agent logs in as its WebID and the first provisioning does every step
 test('provisioning twice is a no-op: no changes, same keys, same profile and ACL documents', async () => {
   for (let i = 0; i < PODS; i++) {
     const [session, credential] = [sessions[i], fleet.credentials[i]];
-    const profileUrl = credential.webId.split('#')[0];
+    const profileUrl = documentOf(credential.webId);
     const aclUrl = await aclUrlOf(session.fetch, reports[i].inbox);
     const before = [await getTurtle(session.fetch, profileUrl), await getTurtle(session.fetch, aclUrl)];
     const again = await provision(session, credential, stateDir);
@@ -136,9 +137,9 @@ test('no resource of a pod holds private key material, in base64, hex or base58'
       const multikey = 'z' + base58btcEncode(Uint8Array.from([...PRIVATE_MULTICODEC[type], ...key]));
       return [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex'), bytes.toString('hex').toUpperCase(), base58btcEncode(key), multikey];
     });
-    const documents = await crawl(session.fetch, credential.podUrl, credential.webId.split('#')[0]);
+    const documents = await crawl(session.fetch, credential.podUrl, documentOf(credential.webId));
     // The crawl must have reached what provisioning wrote, or it proves nothing.
-    for (const url of [credential.webId.split('#')[0], reports[i].inbox, await aclUrlOf(session.fetch, reports[i].inbox)]) {
+    for (const url of [documentOf(credential.webId), reports[i].inbox, await aclUrlOf(session.fetch, reports[i].inbox)]) {
       assert.ok(documents.has(url), `the crawl missed ${url}`);
     }
     for (const [url, body] of documents) {

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { containerMembers } from '../query-vocab/container.ts';
-import { RDFS, base58btcEncode, serializeRegistration } from '../query-vocab/index.ts';
+import { RDFS, base58btcEncode, serializeRegistration, documentOf } from '../query-vocab/index.ts';
 import type { Credential } from '../agent/solid/credentials.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
@@ -52,7 +52,6 @@ after(async () => {
 type Who = 'anonymous' | 'participant' | 'owner';
 const anonymous: Fetch = globalThis.fetch;
 const as = (c: Credential): Fetch => demo.host.get(c.webId).session.fetch;
-const doc = (iri: string) => iri.split('#')[0];
 const junk = () => `<#x> <${RDFS.comment}> "${randomBytes(4).toString('hex')}" .`;
 const insert = () => `INSERT DATA { ${junk()} }`;
 
@@ -117,14 +116,14 @@ async function aclOwnerOnly(container: string, owner: Fetch, participant: Fetch)
 
 test('query and plan: public read, owner-only write', async () => {
   const owner = as(demo.querier);
-  for (const url of [doc(outcome.query), doc(outcome.plan)]) await publicReadOwnerWrite(url, owner, as(other));
+  for (const url of [documentOf(outcome.query), documentOf(outcome.plan)]) await publicReadOwnerWrite(url, owner, as(other));
   await aclOwnerOnly(podLayout(demo.querier.podUrl).queries, owner, as(other));
 });
 
 test('result: public read, owner-only write', async () => {
   assert.ok(outcome.result);
   const owner = as(demo.querier);
-  await publicReadOwnerWrite(doc(outcome.result), owner, as(other));
+  await publicReadOwnerWrite(documentOf(outcome.result), owner, as(other));
   await aclOwnerOnly(podLayout(demo.querier.podUrl).results, owner, as(other));
 });
 
@@ -188,7 +187,7 @@ test('inbox: authenticated agents append only; they cannot list, read, overwrite
 
 test('profile (public keys, inbox): public read, owner-only write', async () => {
   const owner = as(member);
-  const profile = doc(member.webId);
+  const profile = documentOf(member.webId);
   for (const [who, f] of [['anonymous', anonymous], ['participant', as(other)]] as const) {
     await allowed(who, `GET ${profile}`, GET(f, profile));
     await refused(who, `PUT ${profile}`, PUT(f, profile));

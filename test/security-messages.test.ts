@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser, Writer } from 'n3';
-import { EX, PA, parsePlan, parseQuery, serializeMessage, serializePlan, serializeQuery } from '../query-vocab/index.ts';
+import { EX, PA, parsePlan, parseQuery, serializeMessage, serializePlan, serializeQuery, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Announcement, Contribution, Message, PartialAggregate, Registration } from '../query-vocab/types.ts';
 import type { AgentKeys } from '../agent/core/keys.ts';
 import { Run, layoutOf } from '../agent/core/protocol.ts';
@@ -127,7 +127,7 @@ before(async () => {
   const running = demo.publish('mean-steps');
   const announced = await waitFor((e) => e.kind === 'announced' && e.webId === querier.webId, 30_000, 'the run to start');
   const qfetch = fetchOf(querier.webId);
-  const queryDoc = announced.query.split('#')[0];
+  const queryDoc = documentOf(announced.query);
   query = parseQuery(await getTurtle(qfetch, queryDoc), queryDoc);
   assert.ok(announced.plan);
   plan = parsePlan(await getTurtle(qfetch, announced.plan), announced.plan);

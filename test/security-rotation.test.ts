@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode, encodeMultikey } from '../query-vocab/multikey.ts';
-import { parsePlan, parseQuery, serializeMessage } from '../query-vocab/index.ts';
+import { parsePlan, parseQuery, serializeMessage, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, PartialAggregate, PublicKeys } from '../query-vocab/types.ts';
 import { publicKeys, sameBytes, type KeyRing } from '../agent/core/keyring.ts';
 import { layoutOf } from '../agent/core/protocol.ts';
@@ -81,7 +81,7 @@ before(async () => {
   const root = plan2.groups.find((g) => g.parent === null)!;
   const position = root.members.findIndex((w) => w !== querier.webId);
   const sender = demo.credentials.find((c) => c.webId === root.members[position])!;
-  const query2 = parseQuery(await getTurtle(fetchOf(querier), plan2.query.split('#')[0]), plan2.query.split('#')[0]);
+  const query2 = parseQuery(await getTurtle(fetchOf(querier), documentOf(plan2.query)), documentOf(plan2.query));
   const ctx = { query: plan2.query, group: root.id, position, sender: sender.webId, recipient: querier.webId, kind: 'partial' };
   const { kind: _kind, ...envelope } = ctx;
   const forged = signMessage<PartialAggregate>({
@@ -179,7 +179,7 @@ test('a retired pair stops counting at its sec:expires and is then dropped from 
   const ring = await ringOf(c);
   assert.equal(ring.retired.length, 1);
   assert.ok(samePublic(publicKeys(ring.retired[0]), oldest));
-  const profile = await getTurtle(fetchOf(c), c.webId.split('#')[0]);
+  const profile = await getTurtle(fetchOf(c), documentOf(c.webId));
   assert.ok(!profile.includes(encodeMultikey('x25519', retiring.x25519)), 'the expired key left the profile');
   assert.ok(profile.includes(encodeMultikey('x25519', oldest.x25519)));
   assert.deepEqual((await provision(demo.host.get(c.webId).session, c, demo.stateDir)).changes, [], 'a second provisioning changes nothing');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PA, VocabError, checkQuery, loopbackUrl, parseQuery, type AggregationQuery } from '../query-vocab/index.ts';
+import { PA, VocabError, checkQuery, loopbackUrl, parseQuery, valueVariables, type AggregationQuery } from '../query-vocab/index.ts';
 
 const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'] as const;
 const read = (name: (typeof EXAMPLES)[number]): string => readFileSync(new URL(`../examples/queries/${name}.ttl`, import.meta.url), 'utf8');
@@ -35,7 +35,9 @@ test('every example query parses, validates and passes the offline checks', () =
 test('defaults are applied at parse time', () => {
   const q = parseQuery(read('mean-steps').replace('pa:expectedSelectivity 0.3 ;', '').replace('pa:precision 0 ;', '').replace('pa:unit pa:People', ''), BASE);
   assert.equal(q.expectedSelectivity, 1);
-  assert.equal(q.aggregates[0].precision, 0);
+  const mean = q.aggregates[0];
+  assert.ok(mean.kind === 'Mean');
+  assert.equal(mean.precision, 0);
   assert.equal(q.aggregates[0].unit, 'people');
   const h = parseQuery(read('spending-histogram').replace('pa:maxRows 2000 .', '.').replace(';\n  pa:unit pa:Rows ;', ';\n  pa:unit pa:Rows'), BASE);
   assert.equal(h.aggregates[0].maxRows, 1000);
@@ -46,7 +48,7 @@ test('defaults are applied at parse time', () => {
 test('blank aggregates are named in document order; variables may carry their ?', () => {
   const q = parseQuery(read('mean-steps').replace('pa:variable "steps"', 'pa:variable "?steps"'), BASE);
   assert.deepEqual(q.aggregates.map((a) => [a.id, a.kind]), [[`${BASE}#aggregate-1`, 'Mean'], [`${BASE}#aggregate-2`, 'Count']]);
-  assert.equal(q.aggregates[0].variable, 'steps');
+  assert.deepEqual(valueVariables(q.aggregates[0]), ['steps']);
 });
 
 interface Broken {

@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import {
   parseConsentDecision, parseConsentPolicy, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
   serializeConsentDecision, serializeConsentPolicy, serializeMessage, serializePlan, serializeQuery,
-  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGIES, loopbackUrl,
-  type AggregateSpec, type AggregateValue, type AggregationPlan, type AggregationQuery, type AggregationResult,
+  serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, documentOf, loopbackUrl, valueVariables,
+  type AggregateSpec, type AggregateValue, type CountSpec, type AggregationPlan, type AggregationQuery, type AggregationResult,
   type Bin, type ConsentDecision, type ConsentPolicy, type Message, type PlanParams, type Registration,
 } from '../query-vocab/index.ts';
 
@@ -45,17 +45,23 @@ const aggregate = (id: string): fc.Arbitrary<AggregateSpec> =>
     unit: fc.constantFrom('rows' as const, 'people' as const),
     maxRows: fc.integer({ min: 1, max: 100_000 }),
   }).map((r) => {
-    const a: AggregateSpec = { id, kind: r.kind, unit: r.unit };
-    if (r.kind === 'VectorSum') a.variables = r.variables;
-    else if (r.kind !== 'Count') a.variable = r.variable;
-    if (['Sum', 'Mean', 'Variance', 'VectorSum'].includes(r.kind)) {
-      [a.lower, a.upper] = r.bounds;
-      a.precision = r.precision;
+    const base: Omit<CountSpec, 'kind'> = { id, unit: r.unit };
+    if (r.groupBy) base.groupBy = r.groupBy;
+    if (r.unit === 'rows') base.maxRows = r.maxRows;
+    const [lower, upper] = r.bounds;
+    const bounded = { lower, upper, precision: r.precision };
+    switch (r.kind) {
+      case 'Count':
+        return { ...base, kind: r.kind };
+      case 'Sum':
+      case 'Mean':
+      case 'Variance':
+        return { ...base, kind: r.kind, variable: r.variable, ...bounded };
+      case 'Histogram':
+        return { ...base, kind: r.kind, variable: r.variable, bins: r.bins };
+      case 'VectorSum':
+        return { ...base, kind: r.kind, variables: r.variables, ...bounded };
     }
-    if (r.kind === 'Histogram') a.bins = r.bins;
-    if (r.groupBy) a.groupBy = r.groupBy;
-    if (r.unit === 'rows') a.maxRows = r.maxRows;
-    return a;
   });
 
 const params: fc.Arbitrary<PlanParams> = fc.record({
@@ -63,13 +69,13 @@ const params: fc.Arbitrary<PlanParams> = fc.record({
   fanout: fc.integer({ min: 1, max: 16 }),
   groupSize: fc.integer({ min: 1, max: 9 }),
   threshold: fc.integer({ min: 1, max: 9 }),
-  strategy: fc.constantFrom(...STRATEGIES),
+  strategy: fc.constantFrom(...STRATEGY_NAMES),
   backupRatio: fc.double({ min: 0, max: 2, noNaN: true }),
   timeouts: fc.record({ collectMs: nat, syncMs: nat, childMs: nat }),
 }).map((p) => ({ ...p, threshold: Math.min(p.threshold, p.groupSize) }));
 
 const query: fc.Arbitrary<AggregationQuery> = fc.record({
-  id: iri.map((i) => i.split('#')[0]),
+  id: iri.map(documentOf),
   title: text.filter((t) => t.length > 0),
   querier: webId,
   population: iri,
@@ -83,7 +89,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
   fixedParams: fc.option(params.chain((p) => fc.subarray(Object.keys(p) as Array<keyof PlanParams>).map((keys) => Object.fromEntries(keys.map((k) => [k, p[k]])) as Partial<PlanParams>)), { nil: undefined }),
 }).chain((r) =>
   fc.tuple(...Array.from({ length: r.n }, (_, i) => aggregate(`${r.id}#agg-${i}`))).map((aggregates) => {
-    const variables = [...new Set(aggregates.flatMap((a) => [a.variable, ...(a.variables ?? []), a.groupBy?.variable]).filter((v) => v !== undefined))];
+    const variables = [...new Set(aggregates.flatMap((a) => [...valueVariables(a), a.groupBy?.variable]).filter((v) => v !== undefined))];
     const q: AggregationQuery = {
       id: r.id, title: r.title, querier: r.querier, population: r.population, aggregates, purposes: r.purposes,
       minContributors: r.minContributors, deadline: r.deadline, expectedSelectivity: r.expectedSelectivity,
@@ -149,7 +155,7 @@ const result: fc.Arbitrary<AggregationResult> = fc.record({
   id: iri, query: iri, plan: iri,
   values: fc.array(fc.record({ aggregate: iri, kind: fc.constantFrom(...AGGREGATE_KINDS), value }), { maxLength: 4 }),
   contributors: nat, completeness: fc.double({ min: 0, max: 1, noNaN: true }),
-  strategy: fc.constantFrom(...STRATEGIES), startedAt: dateTime, endedAt: dateTime, generatedBy: webId,
+  strategy: fc.constantFrom(...STRATEGY_NAMES), startedAt: dateTime, endedAt: dateTime, generatedBy: webId,
 });
 
 const registration: fc.Arbitrary<Registration> = fc.record({ webId, inbox: iri, x25519: key, ed25519: key });

@@ -50,7 +50,7 @@ test('multikeys round trip and carry their key type', () => {
 });
 
 test('checkSelection: SELECT only, bound variables, no SERVICE, FROM inside the scope', () => {
-  const mean: AggregateSpec = { id: loopbackUrl(1, '/q#m'), kind: 'Mean', variable: 'steps', unit: 'people' };
+  const mean: AggregateSpec = { id: loopbackUrl(1, '/q#m'), kind: 'Mean', variable: 'steps', lower: 0, upper: 50_000, unit: 'people' };
   assert.deepEqual(checkSelection('SELECT ?steps WHERE { ?d ?p ?steps }', [mean]), []);
   assert.deepEqual(checkSelection('SELECT * WHERE { ?d ?p ?steps }', [mean]), []);
   assert.deepEqual(checkSelection('SELECT (?s * 2 AS ?steps) WHERE { ?d ?p ?s }', [mean]), []);

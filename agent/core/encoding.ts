@@ -9,7 +9,7 @@
 // number are skipped. The vector is signed z64 (two's complement) whatever the layout's
 // ring; the ring only sets the overflow bound and how aggregators add shares.
 
-import type { AggregateSpec, AggregateValue, ResultValue } from '../../query-vocab/types.ts';
+import type { AggregateSpec, AggregateValue, Bin, BoundedSpec, GroupBy, ResultValue, VectorSumSpec } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 import { signedMax, toSigned, zeros, type Ring, type Vec } from './ring.ts';
 
@@ -19,8 +19,8 @@ export interface Block {
   offset: number;
   /** Elements per key. */
   width: number;
-  /** Group-by keys, each owning `width` elements in order; null when not grouped. */
-  keys: string[] | null;
+  /** A copy of the group-by: each key owns `width` elements, in order; null when not grouped. */
+  groupBy: GroupBy | null;
   /** 10^precision. */
   scale: number;
 }
@@ -49,31 +49,61 @@ function width(spec: AggregateSpec): number {
     case 'Variance':
       return 3;
     case 'Histogram':
-      return spec.bins?.length ?? 0;
+      return spec.bins.length;
     case 'VectorSum':
-      return (spec.variables?.length ?? 0) + 1;
+      return spec.variables.length + 1;
   }
 }
 
-function validate(spec: AggregateSpec): void {
+/** The spec again if its kind clips and encodes values in fixed point, else null. */
+function boundedOf(spec: AggregateSpec): BoundedSpec | null {
+  switch (spec.kind) {
+    case 'Sum':
+    case 'Mean':
+    case 'Variance':
+    case 'VectorSum':
+      return spec;
+    case 'Count':
+    case 'Histogram':
+      return null;
+  }
+}
+
+function validateBounds(spec: BoundedSpec): void {
   const p = spec.precision ?? 0;
   if (!Number.isInteger(p) || p < 0 || p > MAX_PRECISION) throw bad(spec, `precision must be an integer in 0..${MAX_PRECISION}`);
+  const { lower, upper } = spec;
+  if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower > upper) throw bad(spec, 'needs finite bounds lower ≤ upper');
+}
+
+// Specs also come from code (simulations, examples), not only from parsed documents.
+function validate(spec: AggregateSpec): void {
   if (spec.unit === 'rows' && spec.maxRows !== undefined && !(Number.isInteger(spec.maxRows) && spec.maxRows >= 1)) {
     throw bad(spec, 'maxRows must be a positive integer');
   }
-  if (['Sum', 'Mean', 'Variance', 'Histogram'].includes(spec.kind) && !spec.variable) throw bad(spec, 'needs a variable');
-  if (spec.kind === 'VectorSum' && !spec.variables?.length) throw bad(spec, 'needs at least one variable');
-  if (['Sum', 'Mean', 'Variance', 'VectorSum'].includes(spec.kind)) {
-    const { lower, upper } = spec;
-    if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower! > upper!) throw bad(spec, 'needs finite bounds lower ≤ upper');
-  }
-  if (spec.kind === 'Histogram') {
-    const bins = spec.bins ?? [];
-    if (bins.length === 0) throw bad(spec, 'needs at least one bin');
-    bins.forEach((b, i) => {
-      if (!(Number.isFinite(b.lower) && Number.isFinite(b.upper) && b.lower < b.upper)) throw bad(spec, `bin ${i} is empty or not finite`);
-      if (i > 0 && b.lower < bins[i - 1].upper) throw bad(spec, `bin ${i} overlaps or precedes bin ${i - 1}`);
-    });
+  switch (spec.kind) {
+    case 'Count':
+      break;
+    case 'Sum':
+    case 'Mean':
+    case 'Variance':
+      if (!spec.variable) throw bad(spec, 'needs a variable');
+      validateBounds(spec);
+      break;
+    case 'VectorSum':
+      if (spec.variables.length === 0) throw bad(spec, 'needs at least one variable');
+      validateBounds(spec);
+      break;
+    case 'Histogram': {
+      if (!spec.variable) throw bad(spec, 'needs a variable');
+      const bins = spec.bins;
+      if (bins.length === 0) throw bad(spec, 'needs at least one bin');
+      bins.forEach((b, i) => {
+        if (!(Number.isFinite(b.lower) && Number.isFinite(b.upper) && b.lower < b.upper)) throw bad(spec, `bin ${i} is empty or not finite`);
+        if (i > 0 && b.lower < bins[i - 1].upper) throw bad(spec, `bin ${i} overlaps or precedes bin ${i - 1}`);
+      });
+      break;
+    }
   }
   if (spec.groupBy) {
     const { variable, keys } = spec.groupBy;
@@ -88,9 +118,10 @@ function worstCase(spec: AggregateSpec, populationSize: number): { bound: bigint
   const per = spec.unit === 'rows' ? ` × ${rows} rows` : '';
   const tail = `${per} × ${populationSize} people`;
   const n = BigInt(rows) * BigInt(populationSize);
-  if (spec.kind === 'Count' || spec.kind === 'Histogram') return { bound: n, why: `1${tail}` };
-  const p = spec.precision ?? 0;
-  const bound = Math.max(Math.abs(spec.lower!), Math.abs(spec.upper!));
+  const bounded = boundedOf(spec);
+  if (!bounded) return { bound: n, why: `1${tail}` };
+  const p = bounded.precision ?? 0;
+  const bound = Math.max(Math.abs(bounded.lower), Math.abs(bounded.upper));
   const magnitude = bound * 10 ** p;
   const bounds = `bounds ±${bound} × 10^${p}`;
   if (magnitude > Number.MAX_SAFE_INTEGER) {
@@ -125,10 +156,10 @@ export function compileLayout(aggregates: AggregateSpec[], populationSize: numbe
           'narrow the bounds, lower the precision or maxRows, or query a smaller population.',
       );
     }
-    const keys = spec.groupBy ? [...spec.groupBy.keys] : null;
+    const groupBy = spec.groupBy ? { variable: spec.groupBy.variable, keys: [...spec.groupBy.keys] } : null;
     const w = width(spec);
-    blocks.push({ aggregate: spec, offset, width: w, keys, scale: 10 ** (spec.precision ?? 0) });
-    offset += w * (keys?.length ?? 1);
+    blocks.push({ aggregate: spec, offset, width: w, groupBy, scale: 10 ** (boundedOf(spec)?.precision ?? 0) });
+    offset += w * (groupBy?.keys.length ?? 1);
   }
   return { length: offset, ring, blocks };
 }
@@ -140,16 +171,11 @@ function numberOf(row: Row, variable: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function clip(x: number, spec: AggregateSpec): number {
-  return Math.min(Math.max(x, spec.lower!), spec.upper!);
+function clip(x: number, spec: BoundedSpec): number {
+  return Math.min(Math.max(x, spec.lower), spec.upper);
 }
 
-function enc(x: number, block: Block): number {
-  return Math.round(clip(x, block.aggregate) * block.scale);
-}
-
-function binOf(x: number, spec: AggregateSpec): number {
-  const bins = spec.bins!;
+function binOf(x: number, bins: Bin[]): number {
   for (let i = 0; i < bins.length; i++) {
     if (x >= bins[i].lower && (x < bins[i].upper || (i === bins.length - 1 && x === bins[i].upper))) return i;
   }
@@ -200,13 +226,13 @@ function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): v
     return;
   }
   if (spec.kind === 'VectorSum') {
-    encodeVector(acc, at, block, rows, cap);
+    encodeVector(acc, at, spec, block.scale, rows, cap);
     return;
   }
   const xs: number[] = [];
   for (const row of rows) {
     if (xs.length >= cap) break;
-    const x = numberOf(row, spec.variable!);
+    const x = numberOf(row, spec.variable);
     if (x !== undefined) xs.push(x);
   }
   if (xs.length === 0) return;
@@ -214,12 +240,13 @@ function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): v
     // A person's values are averaged like any other; the average picks the bin.
     const values = people ? [xs.reduce((s, x) => s + x, 0) / xs.length] : xs;
     for (const x of values) {
-      const bin = binOf(x, spec);
+      const bin = binOf(x, spec.bins);
       if (bin >= 0) acc.add(at + bin, 1);
     }
     return;
   }
-  const es = people ? [enc(xs.reduce((s, x) => s + clip(x, spec), 0) / xs.length, block)] : xs.map((x) => enc(x, block));
+  const enc = (x: number) => Math.round(clip(x, spec) * block.scale);
+  const es = people ? [enc(xs.reduce((s, x) => s + clip(x, spec), 0) / xs.length)] : xs.map(enc);
   for (const e of es) {
     acc.add(at, e);
     if (spec.kind === 'Variance') acc.addSquare(at + 1, e);
@@ -230,12 +257,9 @@ function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): v
 
 // Model updates can have 10^5 components: one pass reads each row into a Float64Array,
 // and the bounds stay in locals.
-function encodeVector(acc: Accumulator, at: number, block: Block, rows: Row[], cap: number): void {
-  const spec = block.aggregate;
-  const vars = spec.variables!;
+function encodeVector(acc: Accumulator, at: number, spec: VectorSumSpec, scale: number, rows: Row[], cap: number): void {
+  const { variables: vars, lower, upper } = spec;
   const d = vars.length;
-  const { lower, upper } = spec as Required<Pick<AggregateSpec, 'lower' | 'upper'>>;
-  const scale = block.scale;
   const valid: Float64Array[] = [];
   for (const row of rows) {
     if (valid.length >= cap) break;
@@ -264,17 +288,19 @@ function encodeVector(acc: Accumulator, at: number, block: Block, rows: Row[], c
 export function encodeRows(layout: Layout, rows: Row[]): Vec {
   const acc = new Accumulator(zeros(layout.length));
   for (const block of layout.blocks) {
-    if (!block.keys) {
+    if (!block.groupBy) {
       encodeBlock(acc, block.offset, block, rows);
       continue;
     }
-    const variable = block.aggregate.groupBy!.variable;
-    const byKey = new Map<string, Row[]>(block.keys.map((k) => [k, []]));
+    const { variable, keys } = block.groupBy;
+    const indexOf = new Map(keys.map((k, i) => [k, i]));
+    const byKey: Row[][] = keys.map(() => []);
     for (const row of rows) {
       const key = row[variable];
-      if (key !== undefined) byKey.get(String(key))?.push(row); // keys outside the domain are ignored
+      const i = key === undefined ? undefined : indexOf.get(String(key));
+      if (i !== undefined) byKey[i].push(row); // keys outside the domain are ignored
     }
-    block.keys.forEach((k, i) => encodeBlock(acc, block.offset + i * block.width, block, byKey.get(k)!));
+    byKey.forEach((keyRows, i) => encodeBlock(acc, block.offset + i * block.width, block, keyRows));
   }
   return acc.v;
 }
@@ -297,7 +323,7 @@ function decodeBlock(block: Block, s: bigint[]): AggregateValue {
       return { kind: 'scalar', value: Number(n * s2 - s1 * s1) / Number(n * n) / (scale * scale) };
     }
     case 'Histogram':
-      return { kind: 'histogram', bins: spec.bins!.map((b) => ({ ...b })), counts: s.map(Number) };
+      return { kind: 'histogram', bins: spec.bins.map((b) => ({ ...b })), counts: s.map(Number) };
     case 'VectorSum': {
       // Federated averaging: the weighted mean vector Σv / n (n = the last element).
       const n = Number(s[s.length - 1]);
@@ -317,8 +343,9 @@ export function decode(layout: Layout, sum: Vec): ResultValue[] {
   const signed = toSigned(sum, 'z64');
   return layout.blocks.map((block) => {
     const at = (i: number) => signed.slice(block.offset + i * block.width, block.offset + (i + 1) * block.width);
-    const value: AggregateValue = block.keys
-      ? { kind: 'grouped', keys: [...block.keys], values: block.keys.map((_, i) => decodeBlock(block, at(i))) }
+    const keys = block.groupBy?.keys;
+    const value: AggregateValue = keys
+      ? { kind: 'grouped', keys: [...keys], values: keys.map((_, i) => decodeBlock(block, at(i))) }
       : decodeBlock(block, at(0));
     return { aggregate: block.aggregate.id, kind: block.aggregate.kind, value };
   });

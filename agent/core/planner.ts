@@ -12,7 +12,7 @@
 
 import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
-import { STRATEGIES, syncAt } from './strategy.ts';
+import { STRATEGIES, isThreshold, replaces, replacesAt, strategyOf, syncAt, type Strategy } from './strategy.ts';
 
 export interface Situation {
   population: number;
@@ -77,12 +77,24 @@ interface Candidate {
   estimates: Estimates;
 }
 
+/**
+ * The chance that nothing is lost, from the chance `alive` that one node survives and
+ * `replaced` that a replaced position survives (its backup too).
+ */
+function completenessOf(st: Strategy, depth: number, k: number, t: number, aggregators: number, alive: number, replaced: number): number {
+  if (st.propagation === 'full') return alive ** aggregators; // any failure: no result
+  if (isThreshold(st)) return binomialAtLeast(k, t, alive) ** depth;
+  // Every level has k positions; one is lost when its aggregator fails and nobody replaces it.
+  const replacedLevels = (replacesAt(st, true) ? 1 : 0) + (replacesAt(st, false) ? depth - 1 : 0);
+  return alive ** (k * (depth - replacedLevels)) * replaced ** (k * replacedLevels);
+}
+
 function evaluate(s: Situation, depth: number, fanout: number, k: number, t: number, strategy: StrategyName): Candidate | null {
   const st = STRATEGIES[strategy];
   const groups = groupsOf(depth, fanout);
   const aggregators = groups * k;
   // A fifth of the aggregators, and at least one backup per position of a group (backup.ts).
-  const backupRatio = st.handling === 'replace' ? Math.max(0.2, k / aggregators) : 0;
+  const backupRatio = replaces(st) ? Math.max(0.2, k / aggregators) : 0;
   if (aggregators + Math.ceil(backupRatio * aggregators) > s.population) return null;
   const leaves = fanout ** (depth - 1);
   const lat = s.latencyMs;
@@ -106,27 +118,10 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   const q = 1 - Math.exp((-s.failureRate * latency) / 1000);
   const alive = 1 - q;
   const replaced = 1 - q * q;
-  let completeness: number;
-  switch (strategy) {
-    case 'LowCost':
-      completeness = alive ** aggregators; // any failure: no result
-      break;
-    case 'SafeAndPrompt':
-      completeness = alive ** (k * depth);
-      break;
-    case 'HighCompleteness':
-      completeness = replaced ** (k * depth);
-      break;
-    case 'Hybrid':
-      completeness = alive ** k * replaced ** (k * (depth - 1));
-      break;
-    case 'Threshold':
-      completeness = binomialAtLeast(k, t, alive) ** depth;
-      break;
-  }
+  const completeness = completenessOf(st, depth, k, t, aggregators, alive, replaced);
   // Replacing costs a detection and a re-collection on the paths that saw a failure.
   const touched = 1 - alive ** (k * depth);
-  if (st.handling === 'replace') latency += touched * (DETECT_FACTOR * lat + timeouts.syncMs + depth * hop);
+  if (replaces(st)) latency += touched * (DETECT_FACTOR * lat + timeouts.syncMs + depth * hop);
   if (st.standby === 'stay' && q > 0) latency += touched * timeouts.childMs;
   const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
   const messages = s.population * k + aggregators + contributors * k + confirmations + groups * k;
@@ -158,8 +153,9 @@ export function proposePlan(s: Situation): Proposal {
         for (let k = minK; k <= minK + 3; k++) {
           if (f.groupSize && f.groupSize !== k) continue;
           // Threshold keeps the coalition size at minK and adds members that may fail.
-          const t = strategy === 'Threshold' ? (f.threshold ?? minK) : k;
-          if (strategy === 'Threshold' && (t >= k || t < minK)) continue;
+          const shamir = isThreshold(STRATEGIES[strategy]);
+          const t = shamir ? (f.threshold ?? minK) : k;
+          if (shamir && (t >= k || t < minK)) continue;
           const cand = evaluate(s, depth, fanout, k, t, strategy);
           if (!cand) continue;
           if (f.backupRatio !== undefined) cand.params.backupRatio = f.backupRatio;
@@ -185,7 +181,7 @@ export function proposePlan(s: Situation): Proposal {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const explanation =
     `${p.strategy} over depth ${p.depth}, fanout ${p.fanout} and groups of ${p.groupSize}` +
-    (p.strategy === 'Threshold' ? ` (any ${p.threshold} reconstruct)` : '') +
+    (isThreshold(strategyOf(p)) ? ` (any ${p.threshold} reconstruct)` : '') +
     ` is expected to finish in ${(e.latencyMs / 1000).toFixed(1)} s at ${pct(e.completeness)} completeness for about ` +
     `${Math.round(s.population * s.selectivity)} contributors (${pct(s.failureRate)} of nodes failing per second), ` +
     (good.length > 0 ? `the fastest of ${good.length} shapes that reach the ${pct(target)} target.` : `the most complete shape, as none reaches the ${pct(target)} target.`);

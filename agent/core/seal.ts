@@ -99,7 +99,7 @@ function aad(header: Uint8Array, ctx: SealContext): Uint8Array {
   return out;
 }
 
-/** An ephemeral key pair; sealMany shares one across the recipients of a single split. */
+/** An ephemeral key pair, fresh for every sealed payload. */
 export interface Ephemeral {
   secretKey: Uint8Array;
   publicKey: Uint8Array;
@@ -115,9 +115,9 @@ export function seal(
   recipientPublicKey: Uint8Array,
   ctx: SealContext,
   random: RandomSource = secureRandom,
-  ephemeral: Ephemeral = newEphemeral(random),
 ): Uint8Array {
   if (recipientPublicKey.length !== 32) throw new ProtocolError('bad-input', 'an X25519 public key has 32 bytes');
+  const ephemeral = newEphemeral(random);
   const shared = sharedSecret(ephemeral.secretKey, recipientPublicKey);
   const key = deriveKey(shared, ephemeral.publicKey, recipientPublicKey);
   const out = new Uint8Array(HEADER + payload.length + TAG);
@@ -132,18 +132,6 @@ export function seal(
   cipher.final();
   out.set(cipher.getAuthTag(), HEADER + payload.length);
   return out;
-}
-
-/**
- * Seals one payload to each recipient with a single ephemeral key (one X25519 base
- * multiplication instead of k). Each recipient still gets its own agreement, key and iv.
- */
-export function sealMany(
-  items: Array<{ payload: Uint8Array; recipientPublicKey: Uint8Array; ctx: SealContext }>,
-  random: RandomSource = secureRandom,
-): Uint8Array[] {
-  const ephemeral = newEphemeral(random);
-  return items.map((it) => seal(it.payload, it.recipientPublicKey, it.ctx, random, ephemeral));
 }
 
 // Deriving a public key costs an X25519 multiplication; an aggregator opens many payloads

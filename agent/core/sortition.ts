@@ -5,20 +5,9 @@
 // holding the snapshot recomputes the plan and checks it.
 
 import { createHash } from 'node:crypto';
-import type { AggregationPlan, PlanGroup, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
+import type { AggregationPlan, PlanGroup, PlanParams, WebId } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
-
-/** The population directory as read at plan time, sorted by webId. */
-export interface PopulationSnapshot {
-  members: Registration[];
-}
-
-/** Sorts by webId and keeps the first registration of each WebID. */
-export function populationSnapshot(registrations: Registration[]): PopulationSnapshot {
-  const byId = new Map<WebId, Registration>();
-  for (const r of registrations) if (!byId.has(r.webId)) byId.set(r.webId, r);
-  return { members: [...byId.values()].sort((a, b) => (a.webId < b.webId ? -1 : a.webId > b.webId ? 1 : 0)) };
-}
+import { isThreshold, strategyOf } from './strategy.ts';
 
 function digest(...parts: string[]): Buffer {
   return createHash('sha256').update(parts.join('\u0000'), 'utf8').digest();
@@ -32,7 +21,7 @@ function checkParams(p: PlanParams): void {
   if (!Number.isInteger(p.threshold) || p.threshold < 1 || p.threshold > p.groupSize) {
     throw bad(`threshold must be in 1..${p.groupSize}, got ${p.threshold}`);
   }
-  if (p.strategy !== 'Threshold' && p.threshold !== p.groupSize) {
+  if (!isThreshold(strategyOf(p)) && p.threshold !== p.groupSize) {
     throw bad(`additive sharing (${p.strategy}) needs threshold = group size`);
   }
   if (!(p.backupRatio >= 0 && Number.isFinite(p.backupRatio))) throw bad(`backup ratio must be ≥ 0, got ${p.backupRatio}`);
@@ -106,23 +95,4 @@ export function verifyPlan(plan: AggregationPlan, population: WebId[]): void {
   for (const w of Object.keys(plan.zones)) {
     if (!(w in expected.zones)) throw doctored(`${w} has a zone but is not in the population`);
   }
-}
-
-export function leafGroups(plan: AggregationPlan): PlanGroup[] {
-  return plan.groups.filter((g) => g.level === plan.params.depth - 1);
-}
-
-export function childrenOf(plan: AggregationPlan, groupId: string): PlanGroup[] {
-  return plan.groups.filter((g) => g.parent === groupId);
-}
-
-/** Every (group id, position) a WebID holds in the plan, root first. */
-export function groupOf(plan: AggregationPlan, webId: WebId): Array<{ group: string; position: number }> {
-  const out: Array<{ group: string; position: number }> = [];
-  for (const g of plan.groups) {
-    g.members.forEach((m, position) => {
-      if (m === webId) out.push({ group: g.id, position });
-    });
-  }
-  return out;
 }

@@ -56,9 +56,24 @@ export function strategyOf(params: PlanParams): Strategy {
   return STRATEGIES[params.strategy];
 }
 
+/** Whether a name (from a flag, a file) is one of the strategies; `in` would also accept 'toString'. */
+export function isStrategyName(name: string): name is StrategyName {
+  return Object.hasOwn(STRATEGIES, name);
+}
+
+/** Whether a backup takes a failed aggregator's position anywhere in the tree, so the plan needs backups. */
+export function replaces(s: Strategy): boolean {
+  return s.handling === 'replace';
+}
+
+/** Whether any t of a group's k shares reconstruct (Shamir), so t is a parameter of its own; else t = k. */
+export function isThreshold(s: Strategy): boolean {
+  return s.sharing === 'shamir';
+}
+
 /** The ring shares and sums live in. */
 export function ringOf(s: Strategy): Ring {
-  return s.sharing === 'shamir' ? 'p61' : 'z64';
+  return isThreshold(s) ? 'p61' : 'z64';
 }
 
 export type SyncAt = 'blocking' | 'non-blocking' | 'none';
@@ -77,12 +92,12 @@ export function syncAt(s: Strategy, leaf: boolean): SyncAt {
 }
 
 export function replacesAt(s: Strategy, leaf: boolean): boolean {
-  return s.handling === 'replace' && (!leaf || s.replaceLeaves);
+  return replaces(s) && (!leaf || s.replaceLeaves);
 }
 
 /** Matching partial aggregates the querier needs: k for additive shares, t for Shamir. */
 export function quorum(params: PlanParams): number {
-  return STRATEGIES[params.strategy].sharing === 'shamir' ? params.threshold : params.groupSize;
+  return isThreshold(strategyOf(params)) ? params.threshold : params.groupSize;
 }
 
 /** When a group at `height` above the leaves stops waiting for inputs, from its start. */

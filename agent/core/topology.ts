@@ -60,12 +60,6 @@ export function topology(plan: AggregationPlan): Topology {
   return topo;
 }
 
-export function groupOrThrow(topo: Topology, id: string): PlanGroup {
-  const g = topo.groups.get(id);
-  if (!g) throw new ProtocolError('not-in-plan', `group ${id} is not in plan ${topo.plan.id}`);
-  return g;
-}
-
 export function isLeaf(topo: Topology, group: string): boolean {
   return (topo.children.get(group) ?? []).length === 0;
 }

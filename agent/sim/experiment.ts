@@ -9,6 +9,7 @@
 
 import type { PlanParams, StrategyName, Timeouts, WebId } from '../../query-vocab/types.ts';
 import { proposePlan } from '../core/planner.ts';
+import { STRATEGIES, isThreshold } from '../core/strategy.ts';
 import type { Uniform } from './rng.ts';
 import { buildScenario } from './scenario.ts';
 import type { CostModel } from './network.ts';
@@ -117,7 +118,8 @@ const AEAD_BYTES_PER_MS = 1.7e6;
 export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
   const wall = performance.now();
   const population = cfg.population ?? defaultPopulation(cfg);
-  const threshold = cfg.strategy === 'Threshold' ? (cfg.threshold ?? defaultThreshold(cfg.groupSize)) : cfg.groupSize;
+  const shamir = isThreshold(STRATEGIES[cfg.strategy]);
+  const threshold = shamir ? (cfg.threshold ?? defaultThreshold(cfg.groupSize)) : cfg.groupSize;
   const latency = parseLatency(cfg.latency);
   const vectorBytes = cfg.vectorSize * 8;
   const cryptoMs = cfg.cryptoMs + vectorBytes / AEAD_BYTES_PER_MS;
@@ -129,7 +131,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
     bandwidthBytesPerMs: cfg.bandwidth,
     vectorLength: cfg.vectorSize,
     failureRate: cfg.failureRate,
-    minGroupSize: cfg.strategy === 'Threshold' ? threshold : cfg.groupSize,
+    minGroupSize: shamir ? threshold : cfg.groupSize,
     fixed: { depth: cfg.depth, fanout: cfg.fanout, groupSize: cfg.groupSize, strategy: cfg.strategy, threshold },
   });
   const params: PlanParams = {

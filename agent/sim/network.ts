@@ -14,7 +14,7 @@ import type { Action, Event, RunContext } from '../core/io.ts';
 import { Run } from '../core/protocol.ts';
 import type { CryptoSuite } from '../core/suite.ts';
 import { topology, type Slot } from '../core/topology.ts';
-import { EventQueue } from './events.ts';
+import { EventQueue } from './event-queue.ts';
 import type { Uniform } from './rng.ts';
 
 export interface CostModel {

@@ -3,8 +3,9 @@
 
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { PublicKeys } from '../../query-vocab/types.ts';
+import { shortDigest } from '../core/digest.ts';
 import { generateKeys, type AgentKeys, type KeyPair } from '../core/keys.ts';
 import { pairFor, type KeyRing } from '../core/keyring.ts';
 
@@ -22,8 +23,7 @@ interface KeyFileJson {
 
 /** Where one WebID's keys live inside a state folder. */
 export function keyFilePath(stateDir: string, webId: string): string {
-  const name = createHash('sha256').update(webId).digest('hex').slice(0, 16);
-  return path.join(stateDir, 'keys', `${name}.json`);
+  return path.join(stateDir, 'keys', `${shortDigest(webId)}.json`);
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

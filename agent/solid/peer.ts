@@ -7,6 +7,7 @@ import { readAgentProfile } from '../../query-vocab/profile.ts';
 import type { PublicKeys, Registration } from '../../query-vocab/types.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { PodError, getTurtle, type Fetch } from './pod.ts';
+import { documentOf } from '../../query-vocab/iri.ts';
 
 export interface Peer extends Registration {
   /** Retired keys not yet expired, one list per type. */
@@ -16,7 +17,7 @@ export interface Peer extends Registration {
 export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): Promise<Peer> {
   let turtle: string;
   try {
-    turtle = await getTurtle(fetch, webId.split('#')[0]);
+    turtle = await getTurtle(fetch, documentOf(webId));
   } catch (error) {
     const reason = error instanceof PodError ? `its profile answered ${error.status}` : 'its profile is unreachable';
     throw new Error(`cannot read the podagg keys of ${webId}: ${reason}`);

@@ -13,6 +13,7 @@ import { KeyStore, keyFilePath, loadOrCreateKeys, writeKeyRing } from './keyfile
 import { podLayout } from './layout.ts';
 import { aclUrlOf, ensureContainer, getTurtle, getTurtleIfExists, patchSparql, putTurtle, type Fetch } from './pod.ts';
 import type { AgentSession } from './session.ts';
+import { documentOf } from '../../query-vocab/iri.ts';
 
 export interface ProvisionReport {
   webId: string;
@@ -60,7 +61,7 @@ export async function ensureAcl(fetch: Fetch, resource: string, rules: AclRule[]
 
 /** Publishes the ring's public keys: the current pair, and each retired pair with its sec:expires. */
 export async function ensureProfile(fetch: Fetch, webId: string, inbox: string, ring: KeyRing): Promise<boolean> {
-  const profileUrl = webId.split('#')[0];
+  const profileUrl = documentOf(webId);
   const turtle = await getTurtle(fetch, profileUrl);
   const retired = ring.retired.map((p) => ({ ...publicKeys(p), expires: p.expires }));
   const wanted = agentProfileQuads(webId, { inbox, ...publicKeys(ring.current), retired });

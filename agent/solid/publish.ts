@@ -8,6 +8,7 @@ import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vo
 import { compileLayout } from '../core/encoding.ts';
 import { proposePlan } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';
+import { STRATEGIES, ringOf } from '../core/strategy.ts';
 import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { ensureAcl } from './provision.ts';
@@ -64,16 +65,17 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
   if (population.length < query.minContributors) {
     throw new Error(`the population ${query.population} has ${population.length} members, fewer than the query's minContributors (${query.minContributors})`);
   }
-  const layout = compileLayout(query.aggregates, population.length, query.fixedParams?.strategy === 'Threshold' ? 'p61' : 'z64');
+  // Without synchronisation the k leaf members must see the same contributors by their
+  // deadline; over HTTP with polling, jitter near the deadline splits them and LowCost
+  // then gives no result. So over Solid the default is a strategy whose leaves sync.
+  const strategy = query.fixedParams?.strategy ?? 'SafeAndPrompt';
+  const layout = compileLayout(query.aggregates, population.length, ringOf(STRATEGIES[strategy]));
   const proposal = proposePlan({
     ...SOLID_SITUATION,
     population: population.length,
     selectivity: query.expectedSelectivity,
     vectorLength: layout.length,
-    // Without synchronisation the k leaf members must see the same contributors by their
-    // deadline; over HTTP with polling, jitter near the deadline splits them and LowCost
-    // then gives no result. So over Solid the default is a strategy whose leaves sync.
-    fixed: { strategy: 'SafeAndPrompt', ...query.fixedParams },
+    fixed: { ...query.fixedParams, strategy },
   });
   const floors = { ...SOLID_MIN_TIMEOUTS, ...o.minTimeouts };
   const t = proposal.params.timeouts;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StrategyName } from '../../query-vocab/types.ts';
 import { proposePlan, type Situation } from '../../agent/core/planner.ts';
-import { STRATEGIES } from '../../agent/core/strategy.ts';
+import { STRATEGIES, isThreshold, replaces } from '../../agent/core/strategy.ts';
 import type { ExperimentConfig, ExperimentRow } from '../../agent/sim/experiment.ts';
 import { runPool } from '../../agent/sim/pool.ts';
 import { progressBar } from '../../agent/sim/progress-bar.ts';
@@ -75,13 +75,13 @@ function alternatives(c: Case): Alternative[] {
 }
 
 function config(c: Case, a: Alternative, seed: number): ExperimentConfig {
-  const replace = STRATEGIES[a.strategy].handling === 'replace';
+  const strategy = STRATEGIES[a.strategy];
   return {
     strategy: a.strategy,
     depth: a.depth,
     fanout: a.fanout,
     groupSize: K,
-    threshold: a.strategy === 'Threshold' ? MIN_K : undefined,
+    threshold: isThreshold(strategy) ? MIN_K : undefined,
     vectorSize: VECTOR,
     population: c.population,
     selectivity: c.selectivity,
@@ -89,7 +89,7 @@ function config(c: Case, a: Alternative, seed: number): ExperimentConfig {
     latency: String(c.latencyMs),
     bandwidth: Infinity,
     cryptoMs: c.cryptoMs,
-    backupRatio: replace ? 0.2 : 0,
+    backupRatio: replaces(strategy) ? 0.2 : 0,
     seed,
     crypto: 'plain',
   };

@@ -7,7 +7,7 @@ import { h, number, percent } from './dom.js';
 const MAX_BARS = 64;
 
 function describe(spec, value) {
-  const variable = spec?.variable ? ` of ${spec.variable}` : '';
+  const variable = spec?.variables?.length ? ` of ${spec.variables.join(', ')}` : '';
   const by = spec?.groupBy ? ` by ${spec.groupBy.variable}` : '';
   return `${value.kind}${variable}${by}`;
 }
