@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { apiRouter } from './api.ts';
 import { PublicDocuments } from './documents.ts';
-import { JournalTail } from './journal-tail.ts';
+import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { OwnerConsentReader } from './owner-consent.ts';
 import { vocabularyRouter } from './vocabulary.ts';
 

@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDashboard, type Dashboard } from '../server/dashboard.ts';
-import { JournalTail } from '../server/journal-tail.ts';
+import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { runId } from '../server/run-state.ts';
 import { startFixture, type Fixture } from './dashboard-fixture.ts';
 
