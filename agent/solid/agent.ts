@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSyn
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parsePlan, parseQuery, serializeMessage, serializeResult } from '../../query-vocab/index.ts';
-import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/types.ts';
+import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration } from '../../query-vocab/index.ts';
 import { decideConsent } from '../core/consent.ts';
 import { encodeRows } from '../core/encoding.ts';
 import { publicKeys } from '../core/keyring.ts';
