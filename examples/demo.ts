@@ -18,7 +18,7 @@ import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
-import { startFleet, type Fleet } from '../server/pods.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { generatePerson, personDocuments } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
 

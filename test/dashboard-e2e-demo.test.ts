@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { startDashboard, type Dashboard } from '../server/dashboard.ts';
+import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
 import { freePorts } from './helpers/ports.ts';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { startDemo, type Demo } from '../examples/demo.ts';
-import { startSolidServer } from '../server/solid-server.ts';
+import { startSolidServer } from '../solid-server/solid-server.ts';
 import { freePorts } from './helpers/ports.ts';
 
 let demo: Demo;

@@ -6,7 +6,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFleet, type Fleet } from '../server/pods.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { provision, type ProvisionReport } from '../agent/solid/provision.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';

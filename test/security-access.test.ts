@@ -27,7 +27,7 @@ import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { createAccount } from '../server/accounts.ts';
+import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from './helpers/ports.ts';
 
 let demo: Demo;

@@ -1,5 +1,5 @@
 // The web dashboard: the JSON API under /api, the vocabulary at its namespace path, and
-// the static browser app (server/dashboard/) at /.
+// the static browser app (dashboard/static/) at /.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'node:http';
@@ -25,7 +25,7 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-const STATIC = fileURLToPath(new URL('./dashboard/', import.meta.url));
+const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const journal = new JournalTail(options.stateDir);
