@@ -12,7 +12,7 @@ import { evaluateSelection } from '../agent/solid/evaluate.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
 import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { parseQuery } from '../query-vocab/index.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../test/helpers/ports.ts';
 
 const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'count-all.ttl');

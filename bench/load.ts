@@ -13,8 +13,8 @@ import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
-import { plainAnswer } from '../examples/plain.ts';
+import { EXAMPLES, startDemo, type DemoOutcome } from '../demo/demo.ts';
+import { plainAnswer } from '../demo/plain.ts';
 import { freePorts } from '../test/helpers/ports.ts';
 
 const STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];

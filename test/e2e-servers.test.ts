@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from './helpers/ports.ts';
 
 let demo: Demo;

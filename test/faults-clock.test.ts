@@ -15,7 +15,7 @@ import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
 import { Run } from '../agent/core/protocol.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from './helpers/ports.ts';
 
 const skews = new Map<string, number>();

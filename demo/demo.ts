@@ -80,7 +80,7 @@ export interface PublishChoice {
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
-const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries');
+const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries');
 const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.AcademicResearch];
 
 export async function startDemo(o: DemoOptions): Promise<Demo> {
