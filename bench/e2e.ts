@@ -13,7 +13,7 @@ import { listInbox } from '../agent/solid/inbox.ts';
 import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { parseQuery } from '../query-vocab/index.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'count-all.ttl');
 /** Repeats per size: large sizes run once (say so in the table). */

@@ -15,7 +15,7 @@ import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { EXAMPLES, startDemo, type DemoOutcome } from '../demo/demo.ts';
 import { plainAnswer } from '../demo/plain.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
 const KILLED = 0.1;

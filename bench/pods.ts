@@ -9,7 +9,7 @@ import { startSolidServer } from '../solid-server/solid-server.ts';
 import { startFleet } from '../solid-server/pods.ts';
 import { login } from '../agent/solid/session.ts';
 import { provision } from '../agent/solid/provision.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const SIZES = [10, 50, 200];
 const RUNS = 3;

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let dash: Dashboard;

@@ -20,7 +20,7 @@ import { getTurtle } from '../agent/solid/pod.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { plainAnswer } from '../demo/plain.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const ALL = new URL('fixtures/all-aggregates.ttl', import.meta.url).pathname;
 const STRATEGIES: StrategyName[] = ['LowCost', 'SafeAndPrompt', 'Threshold', 'HighCompleteness', 'Hybrid'];

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 

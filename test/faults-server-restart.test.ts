@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { startSolidServer } from '../solid-server/solid-server.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let port: number;

@@ -14,7 +14,7 @@ import { readPeer } from '../agent/solid/peer.ts';
 import { aclUrlOf, getTurtle } from '../agent/solid/pod.ts';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode } from '../query-vocab/multikey.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const PODS = 4;
 let fleet: Fleet;

@@ -28,7 +28,7 @@ import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { createAccount } from '../solid-server/accounts.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let outcome: DemoOutcome;
