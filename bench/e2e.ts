@@ -12,10 +12,10 @@ import { evaluateSelection } from '../agent/solid/evaluate.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
 import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { parseQuery } from '../query-vocab/index.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { freePorts } from '../harness/ports.ts';
 
-const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'count-all.ttl');
+const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'harness', 'fixtures', 'count-all.ttl');
 /** Repeats per size: large sizes run once (say so in the table). */
 const runsFor = (pods: number) => (pods <= 100 ? 3 : 1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -95,7 +95,7 @@ export default async function benchE2e(): Promise<string> {
   return [
     '## End to end over Solid',
     '',
-    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process; k = 3, SafeAndPrompt, every pod consents and matches (query \`test/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they stop as soon as their whole zone is in). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. Requests count every HTTP request of every agent during the run (polling included) divided by the contributors.`,
+    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process; k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they stop as soon as their whole zone is in). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. Requests count every HTTP request of every agent during the run (polling included) divided by the contributors.`,
     '',
     ...lines,
   ].join('\n');

@@ -13,9 +13,9 @@ import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
-import { plainAnswer } from '../examples/plain.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { EXAMPLES, startDemo, type DemoOutcome } from '../demo/demo.ts';
+import { plainAnswer } from '../demo/plain.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const CYCLED_STRATEGIES: StrategyName[] = ['SafeAndPrompt', 'HighCompleteness', 'Hybrid', 'Threshold', 'LowCost'];
 const KILLED = 0.1;

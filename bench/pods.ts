@@ -5,11 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startSolidServer } from '../server/solid-server.ts';
-import { startFleet } from '../server/pods.ts';
+import { startSolidServer } from '../solid-server/solid-server.ts';
+import { startFleet } from '../solid-server/pods.ts';
 import { login } from '../agent/solid/session.ts';
 import { provision } from '../agent/solid/provision.ts';
-import { freePorts } from '../test/helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const SIZES = [10, 50, 200];
 const RUNS = 3;

@@ -1,7 +1,7 @@
 // podagg demo (npm start): the main job on the embedded default.
 
-import { EXAMPLES, startDemo, type DemoOutcome } from '../examples/demo.ts';
-import { startDashboard } from '../server/dashboard.ts';
+import { EXAMPLES, startDemo, type DemoOutcome } from '../demo/demo.ts';
+import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, progress, untilInterrupted, UsageError } from './args.ts';
 import { formatValue } from './result-format.ts';
 import { printEvent } from './journal-print.ts';

@@ -1,6 +1,6 @@
 // podagg pods up: start embedded Solid servers with N pods and write their credentials.
 
-import { startFleet } from '../server/pods.ts';
+import { startFleet } from '../solid-server/pods.ts';
 import { writeCredentials } from '../agent/solid/credentials.ts';
 import { integer, parse, progress, untilInterrupted } from './args.ts';
 

@@ -1,7 +1,7 @@
 // podagg serve: the web dashboard and its JSON API over a state folder's run journal.
 
 import { existsSync } from 'node:fs';
-import { startDashboard } from '../server/dashboard.ts';
+import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, untilInterrupted, UsageError } from './args.ts';
 
 export const usage = `usage: podagg serve --state DIR [--credentials FILE] [--port P] [--host H] [--simulations DIR]

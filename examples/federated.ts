@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { DPV, EX } from '../query-vocab/terms.ts';
 import { serializeQuery } from '../query-vocab/index.ts';
 import type { AggregationQuery } from '../query-vocab/types.ts';
-import { generatePerson, type Person } from './data.ts';
-import { startDemo, type Demo } from './demo.ts';
+import { generatePerson, type Person } from '../demo/data.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 
 export interface Model {
   w0: number;

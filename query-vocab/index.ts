@@ -16,3 +16,7 @@ export { valueVariables } from './variables.ts';
 export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type KeyType } from './multikey.ts';
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';
+export { containerMembers } from './container.ts';
+export { aclQuads, aclTurtle, type AclRule, type Mode } from './acl.ts';
+export { readAgentProfile, agentProfileQuads, existingAgentQuads, sparqlUpdate, type AgentProfile, type RetiredKeys } from './profile.ts';
+export { Graph } from './graph.ts';

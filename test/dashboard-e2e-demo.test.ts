@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { startDashboard, type Dashboard } from '../server/dashboard.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
+import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let dash: Dashboard;

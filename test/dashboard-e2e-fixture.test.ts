@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../server/dashboard.ts';
-import { runId } from '../server/run-state.ts';
+import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
+import { runId } from '../dashboard/run-state.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
 import { startFixture, type Fixture } from './dashboard-fixture.ts';
 

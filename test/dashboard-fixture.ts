@@ -19,8 +19,8 @@ import { login } from '../agent/solid/session.ts';
 import { simulate } from '../cli/simulate.ts';
 import { DPV, loopbackUrl, parseQuery, serializeConsentDecision, serializeConsentPolicy, serializePlan, serializeQuery, serializeResult } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
-import { startFleet, type Fleet } from '../server/pods.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
+import { freePorts } from '../harness/ports.ts';
 
 export interface Fixture {
   stateDir: string;

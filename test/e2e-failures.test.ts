@@ -18,9 +18,9 @@ import { includedOnDisk } from '../agent/solid/audit.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { plainAnswer } from '../examples/plain.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { plainAnswer } from '../demo/plain.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const ALL = new URL('fixtures/all-aggregates.ttl', import.meta.url).pathname;
 const TESTED_STRATEGIES: StrategyName[] = ['LowCost', 'SafeAndPrompt', 'Threshold', 'HighCompleteness', 'Hybrid'];

@@ -3,8 +3,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 

@@ -14,9 +14,9 @@ import { vecToBytes } from '../agent/core/ring.ts';
 import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { startDemo, waitForEnd, type Demo } from '../examples/demo.ts';
-import { plainContributions } from '../examples/plain.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, waitForEnd, type Demo } from '../demo/demo.ts';
+import { plainContributions } from '../demo/plain.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const ALL = path.join(import.meta.dirname, 'fixtures', 'all-aggregates.ttl');
 const PODS = 20;

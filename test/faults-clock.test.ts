@@ -16,8 +16,8 @@ import { Run } from '../agent/core/protocol.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { systemScheduler } from '../agent/solid/scheduler.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { freePorts } from '../harness/ports.ts';
 
 const skews = new Map<string, number>();
 let demo: Demo;

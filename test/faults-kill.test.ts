@@ -8,8 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 

@@ -10,9 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
-import { startSolidServer } from '../server/solid-server.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { startSolidServer } from '../solid-server/solid-server.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let port: number;

@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { backoffMs, DEFAULT_RETRY } from '../agent/solid/retry.ts';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let proxy: FaultProxy;

@@ -3,9 +3,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, type Demo } from '../examples/demo.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { train } from '../examples/federated.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 before(async () => {

@@ -7,12 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFleet, type Fleet } from '../server/pods.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { login } from '../agent/solid/session.ts';
 import { readCredentials, type Credential } from '../agent/solid/credentials.ts';
 import { loopbackUrl } from '../query-vocab/terms.ts';
 import { runCli, startCli, type CliResult } from './helpers/cli.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let root: string;
 let fleet: Fleet;

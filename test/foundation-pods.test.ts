@@ -6,7 +6,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFleet, type Fleet } from '../server/pods.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { provision, type ProvisionReport } from '../agent/solid/provision.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
@@ -14,7 +14,7 @@ import { readPeer } from '../agent/solid/peer.ts';
 import { aclUrlOf, getTurtle } from '../agent/solid/pod.ts';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode } from '../query-vocab/multikey.ts';
-import { freePorts } from './helpers/ports.ts';
+import { freePorts } from '../harness/ports.ts';
 import { documentOf } from '../query-vocab/index.ts';
 
 const PODS = 4;

@@ -26,9 +26,9 @@ import { aclUrlOf, getTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
-import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { createAccount } from '../server/accounts.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
+import { createAccount } from '../solid-server/accounts.ts';
+import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let outcome: DemoOutcome;

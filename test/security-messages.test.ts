@@ -33,9 +33,9 @@ import { provision } from '../agent/solid/provision.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { createAccount } from '../server/accounts.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
+import { createAccount } from '../solid-server/accounts.ts';
+import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
 
 const EXAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries', 'mean-steps.ttl');

@@ -26,8 +26,8 @@ import { getTurtle, postTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
-import { startDemo, type Demo, type DemoOutcome } from '../examples/demo.ts';
-import { freePorts } from './helpers/ports.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
+import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
 
 let demo: Demo;

@@ -4,7 +4,7 @@
 
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { WebId } from '../../query-vocab/types.ts';
+import type { WebId } from '../../query-vocab/index.ts';
 import { includedContributors } from '../core/audit.ts';
 import { deserialiseState, type RunState } from '../core/protocol.ts';
 import { savedRuns } from './run-store.ts';

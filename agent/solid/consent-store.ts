@@ -3,10 +3,8 @@
 
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { containerMembers } from '../../query-vocab/container.ts';
-import { parseConsentDecision, parseConsentPolicy, serializeConsentDecision, serializeConsentPolicy } from '../../query-vocab/index.ts';
-import type { ConsentDecision, ConsentPolicy } from '../../query-vocab/types.ts';
-import type { AclRule } from '../../query-vocab/acl.ts';
+import { containerMembers, parseConsentDecision, parseConsentPolicy, serializeConsentDecision, serializeConsentPolicy } from '../../query-vocab/index.ts';
+import type { ConsentDecision, ConsentPolicy, AclRule } from '../../query-vocab/index.ts';
 import { podLayout } from './layout.ts';
 import { ensureAcl } from './provision.ts';
 import { ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';

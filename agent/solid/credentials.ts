@@ -2,9 +2,16 @@
 // written by `podagg pods up`.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Credential } from '../../server/accounts.ts';
 
-export type { Credential };
+/** One account's client credentials, as the CSS account API hands them out. */
+export interface Credential {
+  webId: string;
+  podUrl: string;
+  oidcIssuer: string;
+  email: string;
+  clientId: string;
+  clientSecret: string;
+}
 
 const FIELDS = ['webId', 'podUrl', 'oidcIssuer', 'email', 'clientId', 'clientSecret'] as const;
 

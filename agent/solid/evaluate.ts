@@ -5,10 +5,8 @@
 import { QueryEngine } from '@comunica/query-sparql';
 import type { Bindings } from '@comunica/types';
 import { Parser, Store } from 'n3';
-import { containerMembers } from '../../query-vocab/container.ts';
-import { checkSelection } from '../../query-vocab/index.ts';
-import { XSD } from '../../query-vocab/terms.ts';
-import type { AggregateSpec } from '../../query-vocab/types.ts';
+import { containerMembers, checkSelection, XSD } from '../../query-vocab/index.ts';
+import type { AggregateSpec } from '../../query-vocab/index.ts';
 import { getTurtle, type Fetch } from './pod.ts';
 
 export type Row = Record<string, string | number>;

@@ -2,10 +2,10 @@
 // before parsing), and post messages into peers' inboxes with retries.
 
 import { getLinkedResourceUrlAll, getResourceInfo } from '@inrupt/solid-client';
-import { containerMembers } from '../../query-vocab/container.ts';
-import { SOLID } from '../../query-vocab/terms.ts';
+import { containerMembers } from '../../query-vocab/index.ts';
+import { SOLID } from '../../query-vocab/index.ts';
 import { MAX_MESSAGE_BYTES, parseMessage, serializeMessage } from '../../query-vocab/index.ts';
-import type { Message } from '../../query-vocab/types.ts';
+import type { Message } from '../../query-vocab/index.ts';
 import { PodError, getTurtle, postTurtle, type Fetch } from './pod.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 

@@ -4,7 +4,7 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { PublicKeys } from '../../query-vocab/types.ts';
+import type { PublicKeys } from '../../query-vocab/index.ts';
 import { shortDigest } from '../core/digest.ts';
 import { generateKeys, type AgentKeys, type KeyPair } from '../core/keys.ts';
 import { pairFor, type KeyRing } from '../core/keyring.ts';

@@ -2,9 +2,8 @@
 // current keys, the profile lists the keys a rotation retired until they expire: they are
 // still the peer's own for the runs pinned to them.
 
-import type { KeyType } from '../../query-vocab/multikey.ts';
-import { readAgentProfile } from '../../query-vocab/profile.ts';
-import type { PublicKeys, Registration } from '../../query-vocab/types.ts';
+import { readAgentProfile } from '../../query-vocab/index.ts';
+import type { KeyType, PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { PodError, getTurtle, type Fetch } from './pod.ts';
 import { documentOf } from '../../query-vocab/iri.ts';

@@ -4,9 +4,8 @@
 // so nobody can register in someone else's name. A member that rotated its keys has
 // several registrations: the one with its current keys counts.
 
-import { containerMembers } from '../../query-vocab/container.ts';
-import { parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
-import type { PublicKeys, Registration } from '../../query-vocab/types.ts';
+import { containerMembers, parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
+import type { PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';

@@ -2,10 +2,8 @@
 // the profile entries peers read (current keys, and retired keys until they expire).
 // Every step first looks, and writes only what differs, so a second run changes nothing.
 
-import { aclQuads, aclTurtle, type AclRule } from '../../query-vocab/acl.ts';
+import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, existingAgentQuads, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
 import type { Quad } from 'n3';
-import { agentProfileQuads, existingAgentQuads, sparqlUpdate } from '../../query-vocab/profile.ts';
-import { Graph } from '../../query-vocab/graph.ts';
 import type { AgentKeys } from '../core/keys.ts';
 import { dropExpired, publicKeys, type KeyRing } from '../core/keyring.ts';
 import type { Credential } from './credentials.ts';

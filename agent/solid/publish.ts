@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
-import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/types.ts';
+import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/index.ts';
 import { compileLayout } from '../core/encoding.ts';
 import { proposePlan } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';

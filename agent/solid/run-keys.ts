@@ -4,7 +4,7 @@
 // during a run changes nothing for the run: agents that joined before it and agents that
 // joined after it agree on every key, and the rotated agent still holds its retired pair.
 
-import type { AggregationPlan, AggregationQuery, PublicKeys, Registration, WebId } from '../../query-vocab/types.ts';
+import type { AggregationPlan, AggregationQuery, PublicKeys, Registration, WebId } from '../../query-vocab/index.ts';
 import { ownsKeys } from './peer.ts';
 import type { PeerCache, Snapshot } from './population.ts';
 

@@ -26,17 +26,6 @@ export interface RunSummary {
   events: number;
 }
 
-export interface RunCounts {
-  announced: number;
-  accepted: number;
-  refused: number;
-  contributed: number;
-  sent: number;
-  received: number;
-  rejected: number;
-  failed: number;
-}
-
 export interface RunTimings {
   startedAt: string;
   firstContributionAt?: string;
@@ -103,20 +92,6 @@ export function summarize(query: string, events: RunEvent[]): RunSummary {
     startedAt: events[0].at,
     lastAt: events[events.length - 1].at,
     events: events.length,
-  };
-}
-
-export function countEvents(events: RunEvent[]): RunCounts {
-  const count = (test: (e: RunEvent) => boolean) => events.filter(test).length;
-  return {
-    announced: new Set(events.filter((e) => e.kind === 'announced').map((e) => e.webId)).size,
-    accepted: count((e) => e.kind === 'consent' && e.accepted === true),
-    refused: count((e) => e.kind === 'consent' && e.accepted === false),
-    contributed: count((e) => e.kind === 'contributed'),
-    sent: count((e) => e.kind === 'sent'),
-    received: count((e) => e.kind === 'received'),
-    rejected: count((e) => e.kind === 'rejected'),
-    failed: count((e) => e.kind === 'failed'),
   };
 }
 

@@ -1,4 +1,4 @@
-// Free loopback ports for the servers a test starts.
+// Free loopback ports for the servers a test or a benchmark starts.
 
 import net from 'node:net';
 

@@ -18,7 +18,7 @@ import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
-import { startFleet, type Fleet } from '../server/pods.ts';
+import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { generatePerson, personDocuments } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
 
@@ -80,7 +80,7 @@ export interface PublishChoice {
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
-const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries');
+const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries');
 const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.AcademicResearch];
 
 export async function startDemo(o: DemoOptions): Promise<Demo> {

@@ -6,10 +6,11 @@ import { Router, type Request, type Response } from 'express';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { valueVariables } from '../query-vocab/index.ts';
 import type { PublicDocuments } from './documents.ts';
-import type { JournalTail } from './journal-tail.ts';
+import type { JournalTail } from '../agent/solid/journal-tail.ts';
 import type { OwnerConsentReader } from './owner-consent.ts';
 import { publicEvent } from './public-event.ts';
-import { buildTree, countEvents, eventsByRun, runId, summarize, timings, type RunSummary } from './run-state.ts';
+import { buildTree, eventsByRun, runId, summarize, timings, type RunSummary } from './run-state.ts';
+import { countEvents } from '../agent/solid/run-counts.ts';
 import { listSimulations, readSimulation } from './simulations.ts';
 import { eventStream } from './sse.ts';
 

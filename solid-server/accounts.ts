@@ -1,14 +1,7 @@
 // Accounts, pods and client credentials through CSS's account API (v7): create an
 // account, give it a password login, a pod and a client-credentials token.
 
-export interface Credential {
-  webId: string;
-  podUrl: string;
-  oidcIssuer: string;
-  email: string;
-  clientId: string;
-  clientSecret: string;
-}
+import type { Credential } from '../agent/solid/credentials.ts';
 
 type Controls = Record<string, Record<string, string>>;
 

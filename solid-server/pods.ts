@@ -5,10 +5,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createAccount, type Credential } from './accounts.ts';
+import { createAccount } from './accounts.ts';
 import type { SolidServer } from './solid-server.ts';
 import { startSolidServerThread } from './solid-thread.ts';
-import { writeCredentials } from '../agent/solid/credentials.ts';
+import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 
 export interface FleetOptions {
   pods: number;

@@ -3,7 +3,7 @@
 
 import type { Request, Response } from 'express';
 import type { RunEvent } from '../agent/solid/events.ts';
-import type { JournalTail } from './journal-tail.ts';
+import type { JournalTail } from '../agent/solid/journal-tail.ts';
 import { publicEvent } from './public-event.ts';
 import { runId } from './run-state.ts';
 

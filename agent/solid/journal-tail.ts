@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseEvents, type RunEvent } from '../agent/solid/events.ts';
+import { parseEvents, type RunEvent } from './events.ts';
 
 export class JournalTail extends EventEmitter<{ event: [RunEvent] }> {
   readonly file: string;

@@ -1,5 +1,5 @@
 // The web dashboard: the JSON API under /api, the vocabulary at its namespace path, and
-// the static browser app (server/dashboard/) at /.
+// the static browser app (dashboard/static/) at /.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'node:http';
@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { apiRouter } from './api.ts';
 import { PublicDocuments } from './documents.ts';
-import { JournalTail } from './journal-tail.ts';
+import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { OwnerConsentReader } from './owner-consent.ts';
 import { vocabularyRouter } from './vocabulary.ts';
 
@@ -25,7 +25,7 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-const STATIC = fileURLToPath(new URL('./dashboard/', import.meta.url));
+const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const journal = new JournalTail(options.stateDir);
