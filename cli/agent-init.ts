@@ -12,10 +12,9 @@ export const usage = `usage: podagg agent init --credentials FILE (--webid WEBID
 export async function agentInit(args: string[]): Promise<number> {
   const { values } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
-  }, usage);
+  }, { required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(usage), 0);
-  if (!values.credentials) throw new Error(`--credentials FILE is required\n${usage}`);
-  const chosen = selectCredentials(await readCredentials(values.credentials), values.webid, values.all ?? false);
+  const chosen = selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false);
   for (const credential of chosen) {
     const session = await login(credential);
     try {

@@ -19,12 +19,11 @@ export const usage = `usage: podagg agent rotate-keys --credentials FILE --webid
 export async function agentRotate(args: string[]): Promise<number> {
   const { values } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, state: { type: 'string' }, 'grace-hours': { type: 'string' }, population: { type: 'string' },
-  }, usage);
+  }, { required: ['credentials', 'webid'] });
   if (values.help) return (console.log(usage), 0);
-  if (!values.credentials || !values.webid) throw new Error(`--credentials FILE and --webid WEBID are required\n${usage}`);
   const graceMs = integer(values['grace-hours'], '--grace-hours', DEFAULT_GRACE_MS / 3600_000, 0) * 3600_000;
   const populations = values.population?.split(',').filter(Boolean) ?? [];
-  const [credential] = selectCredentials(await readCredentials(values.credentials), values.webid, false);
+  const [credential] = selectCredentials(await readCredentials(values.credentials!), values.webid, false);
   const session = await login(credential);
   try {
     const report = await rotateKeys(session, credential, values.state ?? '.podagg', { graceMs, populations });

@@ -16,11 +16,11 @@ export async function agentRun(args: string[]): Promise<number> {
   const { values } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
     'poll-ms': { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' },
-  }, usage);
+  }, { required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(usage), 0);
-  if (!values.credentials) throw new Error(`--credentials FILE is required\n${usage}`);
-  const chosen = selectCredentials(await readCredentials(values.credentials), values.webid, values.all ?? false);
-  const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs: integer(values['poll-ms'], '--poll-ms', 500), onProgress: progress('starting agents') });
+  const pollMs = integer(values['poll-ms'], '--poll-ms', 500);
+  const chosen = selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false);
+  const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, onProgress: progress('starting agents') });
   host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
   await host.add(chosen);
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);

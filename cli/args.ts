@@ -1,19 +1,61 @@
-// Flag parsing shared by every command: node:util's parseArgs, with errors turned into
-// one line that names the flag.
+// Flag parsing shared by every command: node:util's parseArgs plus what each command
+// requires (flags, positionals), so that every usage error is a UsageError, thrown before
+// any file or network is touched, and main reports it the same way for every command.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Bad command line: main prints it as one line and exits 2. */
 export class UsageError extends Error {}
 
-export function parse<O extends Options>(args: string[], options: O, usage: string) {
+/** What a command needs beyond its flags' types; not checked with --help. */
+export interface Needs<O extends Options> {
+  /** Positional arguments in order, all required; a last name ending in '…' takes one or more. Default: none. */
+  positionals?: string[];
+  required?: Array<keyof O & string>;
+  /** Exactly one of these two flags. */
+  oneOf?: [keyof O & string, keyof O & string];
+}
+
+function strict<O extends Options>(args: string[], options: O) {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`);
+    // node:util goes on to explain '--' escaping; its first sentence names the flag.
+    const first = (error as Error).message.split('. ')[0];
+    throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1));
   }
 }
+
+export function parse<O extends Options>(args: string[], options: O, needs: Needs<O> = {}) {
+  const parsed = strict(args, options);
+  const values = parsed.values as Record<string, unknown>;
+  if (!values.help) check(values, parsed.positionals, needs);
+  return parsed;
+}
+
+function check(values: Record<string, unknown>, positionals: string[], needs: { positionals?: string[]; required?: string[]; oneOf?: string[] }): void {
+  const names = needs.positionals ?? [];
+  const many = names.at(-1)?.endsWith('…') ?? false;
+  const missing = [
+    ...names.slice(positionals.length).map((n) => n.replace(/…$/, '')),
+    ...(needs.required ?? []).filter((f) => values[f] === undefined).map((f) => `--${f}`),
+  ];
+  if (missing.length > 0) throw new UsageError(`${words(missing, 'and')} ${missing.length > 1 ? 'are' : 'is'} required`);
+  if (!many && positionals.length > names.length) throw new UsageError(`unexpected argument "${positionals[names.length]}"`);
+  const given = (needs.oneOf ?? []).filter((f) => values[f] !== undefined);
+  if (needs.oneOf && given.length !== 1) {
+    throw new UsageError(`give ${words(needs.oneOf.map((f) => `--${f}`), 'or')}${given.length > 1 ? ', not both' : ''}`);
+  }
+}
+
+/** How main (and query check, which reports to its own output) prints a usage error: one line, with where to look. */
+export function usageLine(error: UsageError, command: string): string {
+  return `podagg: ${error.message} (see podagg ${command ? `${command} ` : ''}--help)`;
+}
+
+const words = (items: string[], last: string) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}` : items[0]);
 
 export function integer(value: unknown, flag: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;

@@ -20,16 +20,20 @@ export async function consentSet(args: string[]): Promise<number> {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, purposes: { type: 'string' },
     queriers: { type: 'string' }, scope: { type: 'string' }, 'min-group-size': { type: 'string' },
     'min-contributors': { type: 'string' }, 'max-per-day': { type: 'string' },
-  }, usage);
+  }, { required: ['credentials', 'purposes'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(usage), 0);
-  if (!values.credentials) throw new UsageError(`--credentials FILE is required\n${usage}`);
   const purposes = list(values.purposes).map((p) => (p.includes(':') ? p : DPV.$ + p));
-  if (purposes.length === 0) throw new UsageError(`--purposes needs at least one purpose\n${usage}`);
+  if (purposes.length === 0) throw new UsageError('--purposes needs at least one purpose');
   const queriers = list(values.queriers ?? 'any');
   for (const q of [...queriers.filter((q) => q !== 'any'), ...list(values.scope)]) {
     if (!URL.canParse(q)) throw new UsageError(`"${q}" is not a URL`);
   }
-  for (const credential of selectCredentials(await readCredentials(values.credentials), values.webid, values.all ?? false)) {
+  const limits = {
+    minGroupSize: integer(values['min-group-size'], '--min-group-size', 3),
+    minContributors: integer(values['min-contributors'], '--min-contributors', 10),
+    maxQueriesPerDay: integer(values['max-per-day'], '--max-per-day', 20),
+  };
+  for (const credential of selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false)) {
     const session = await login(credential);
     try {
       const url = await writePolicy(session.fetch, credential.podUrl, {
@@ -39,9 +43,7 @@ export async function consentSet(args: string[]): Promise<number> {
         anyQuerier: queriers.includes('any'),
         queriers: queriers.filter((q) => q !== 'any'),
         dataScope: values.scope ? list(values.scope) : [new URL('data/', credential.podUrl).href],
-        minGroupSize: integer(values['min-group-size'], '--min-group-size', 3),
-        minContributors: integer(values['min-contributors'], '--min-contributors', 10),
-        maxQueriesPerDay: integer(values['max-per-day'], '--max-per-day', 20),
+        ...limits,
       });
       console.log(`${credential.webId}: policy written to ${url}`);
     } finally {

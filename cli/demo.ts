@@ -22,8 +22,9 @@ export async function demo(args: string[]): Promise<number> {
     pods: { type: 'string' }, port: { type: 'string' }, servers: { type: 'string' }, data: { type: 'string' },
     state: { type: 'string' }, queries: { type: 'string' }, 'dashboard-port': { type: 'string' },
     exit: { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, 'collect-ms': { type: 'string' },
-  }, usage);
+  });
   if (values.help) return (console.log(usage), 0);
+  const dashboardPort = integer(values['dashboard-port'], '--dashboard-port', 8080, 0);
   const names = values.queries ? values.queries.split(',') : EXAMPLES;
   const unknown = names.filter((n) => !EXAMPLES.includes(n));
   if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')}; examples are ${EXAMPLES.join(', ')}`);
@@ -56,7 +57,7 @@ export async function demo(args: string[]): Promise<number> {
     if (json) console.log(JSON.stringify({ population: d.population, outcomes }, null, 1));
     else say(`\n${allExact ? 'every result equals its plain answer' : 'SOME RESULTS DIFFER FROM THEIR PLAIN ANSWERS'}`);
     if (values.exit) return allExact ? 0 : 1;
-    const dashboard = await startDashboard({ port: integer(values['dashboard-port'], '--dashboard-port', 8080, 0), stateDir: d.stateDir, credentialsFile: d.credentialsFile });
+    const dashboard = await startDashboard({ port: dashboardPort, stateDir: d.stateDir, credentialsFile: d.credentialsFile });
     say(`\ndashboard  ${dashboard.url}\nrunning; Ctrl-C to stop`);
     await untilInterrupted();
     await dashboard.stop();

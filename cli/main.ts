@@ -1,6 +1,6 @@
 // The podagg command line: one table of commands, each in its own module.
 
-import { UsageError } from './args.ts';
+import { UsageError, usageLine } from './args.ts';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -31,20 +31,22 @@ commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(19)}${c.summary}`).join('\n')}`;
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     console.log(HELP);
-    return argv.length === 0 ? 1 : 0;
+    return 0;
   }
   const name = [`${argv[0]} ${argv[1] ?? ''}`, argv[0]].find((n) => n in COMMANDS);
-  if (!name) {
-    console.error(`podagg: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${HELP}`);
-    return 2;
-  }
   try {
+    if (argv.length === 0) throw new UsageError('no command given');
+    if (!name) throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
     return await COMMANDS[name].run(argv.slice(name.split(' ').length));
   } catch (error) {
     if (process.env.PODAGG_DEBUG) console.error(error);
+    if (error instanceof UsageError) {
+      console.error(usageLine(error, name ?? ''));
+      return 2;
+    }
     console.error(`podagg: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof UsageError ? 2 : 1;
+    return 1;
   }
 }

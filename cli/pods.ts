@@ -13,7 +13,7 @@ export async function podsUp(args: string[]): Promise<number> {
   const { values } = parse(args, {
     pods: { type: 'string' }, port: { type: 'string' }, servers: { type: 'string' },
     data: { type: 'string' }, credentials: { type: 'string' },
-  }, usage);
+  });
   if (values.help) return (console.log(usage), 0);
   const pods = integer(values.pods, '--pods', 5);
   const fleet = await startFleet({

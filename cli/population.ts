@@ -14,10 +14,9 @@ export const createUsage = `usage: podagg population create URL --credentials FI
   readable by authenticated agents, who may append their registration but change nothing.`;
 
 export async function populationCreate(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { credentials: { type: 'string' }, webid: { type: 'string' } }, createUsage);
+  const { values, positionals } = parse(args, { credentials: { type: 'string' }, webid: { type: 'string' } }, { positionals: ['URL'], required: ['credentials', 'webid'] });
   if (values.help) return (console.log(createUsage), 0);
-  if (!positionals[0] || !values.credentials || !values.webid) throw new Error(`URL, --credentials and --webid are required\n${createUsage}`);
-  const [credential] = selectCredentials(await readCredentials(values.credentials), values.webid, false);
+  const [credential] = selectCredentials(await readCredentials(values.credentials!), values.webid, false);
   const session = await login(credential);
   try {
     const created = await createPopulation(session.fetch, positionals[0], credential.webId);
@@ -35,11 +34,10 @@ export const joinUsage = `usage: podagg population join URL --credentials FILE (
 export async function populationJoin(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
-  }, joinUsage);
+  }, { positionals: ['URL'], required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(joinUsage), 0);
-  if (!positionals[0] || !values.credentials) throw new Error(`URL and --credentials are required\n${joinUsage}`);
   const stateDir = values.state ?? '.podagg';
-  for (const credential of selectCredentials(await readCredentials(values.credentials), values.webid, values.all ?? false)) {
+  for (const credential of selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false)) {
     const session = await login(credential);
     try {
       await provision(session, credential, stateDir);

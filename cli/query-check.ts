@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VocabError, checkQuery, parseQuery } from '../query-vocab/index.ts';
+import { UsageError, parse, usageLine } from './args.ts';
 
 const HELP = `usage: podagg query check [options] FILE...
 
@@ -25,25 +26,20 @@ export interface Output {
 const console_: Output = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 export async function queryCheck(args: string[], io: Output = console_): Promise<number> {
-  const files: string[] = [];
-  const scope: string[] = [];
-  let now = new Date();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '-h' || arg === '--help') {
-      io.out(HELP);
-      return 0;
-    } else if (arg === '--now' || arg === '--scope') {
-      const value = args[++i];
-      if (value === undefined) return usage(io, `${arg} needs a value`);
-      if (arg === '--scope') scope.push(value);
-      else if (Number.isNaN(Date.parse(value))) return usage(io, `--now ${value} is not a date-time`);
-      else now = new Date(value);
-    } else if (arg.startsWith('-')) {
-      return usage(io, `unknown option ${arg}`);
-    } else files.push(arg);
+  let options;
+  try {
+    options = parseOptions(args);
+  } catch (error) {
+    // Tests call this without main: report as main would.
+    if (!(error instanceof UsageError)) throw error;
+    io.err(usageLine(error, 'query check'));
+    return 2;
   }
-  if (files.length === 0) return usage(io, 'no FILE given');
+  if (options === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  const { files, now, scope } = options;
   let clean = true;
   for (const file of files) {
     const problems = await checkFile(file, now, scope, io);
@@ -73,7 +69,9 @@ async function checkFile(file: string, now: Date, scope: string[], io: Output): 
   }
 }
 
-function usage(io: Output, message: string): number {
-  io.err(`podagg query check: ${message} (see --help)`);
-  return 2;
+function parseOptions(args: string[]): 'help' | { files: string[]; now: Date; scope: string[] } {
+  const { values, positionals } = parse(args, { now: { type: 'string' }, scope: { type: 'string', multiple: true } }, { positionals: ['FILE…'] });
+  if (values.help) return 'help';
+  if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) throw new UsageError(`--now ${values.now} is not a date-time`);
+  return { files: positionals, now: values.now === undefined ? new Date() : new Date(values.now), scope: values.scope ?? [] };
 }

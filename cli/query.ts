@@ -9,7 +9,7 @@ import { getTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { countEvents } from '../agent/solid/run-counts.ts';
 import { JournalTail } from '../agent/solid/journal-tail.ts';
-import { integer, parse } from './args.ts';
+import { UsageError, integer, parse } from './args.ts';
 import { printEvent } from './journal-print.ts';
 import { formatResult } from './result-format.ts';
 
@@ -23,20 +23,19 @@ export async function queryPublish(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, population: { type: 'string' }, state: { type: 'string' },
     'collect-ms': { type: 'string' }, json: { type: 'boolean' },
-  }, publishUsage);
+  }, { positionals: ['QUERY.ttl'], required: ['credentials', 'webid'] });
   if (values.help) return (console.log(publishUsage), 0);
   const file = positionals[0];
-  if (!file || !values.credentials || !values.webid) throw new Error(`QUERY.ttl, --credentials and --webid are required\n${publishUsage}`);
+  const collectMs = values['collect-ms'] === undefined ? undefined : integer(values['collect-ms'], '--collect-ms', 0, 100);
   const turtle = await readFile(file, 'utf8').catch(() => {
     throw new Error(`cannot read query file ${file}`);
   });
-  const [credential] = selectCredentials(await readCredentials(values.credentials), values.webid, false);
+  const [credential] = selectCredentials(await readCredentials(values.credentials!), values.webid, false);
   const stateDir = values.state ?? '.podagg';
   const host = new AgentHost({ stateDir });
   try {
     await host.add([credential]);
     const { session, agent } = host.get(credential.webId);
-    const collectMs = values['collect-ms'] === undefined ? undefined : integer(values['collect-ms'], '--collect-ms', 0, 100);
     const published = await publishQuery({
       session, podUrl: credential.podUrl, turtle, population: values.population, peers: host.peers,
       minTimeouts: collectMs ? { collectMs } : undefined,
@@ -84,10 +83,10 @@ export const statusUsage = `usage: podagg query status QUERY_URL [--state DIR] [
   result once published.`;
 
 export async function queryStatus(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { state: { type: 'string' }, json: { type: 'boolean' } }, statusUsage);
+  const { values, positionals } = parse(args, { state: { type: 'string' }, json: { type: 'boolean' } }, { positionals: ['QUERY_URL'] });
   if (values.help) return (console.log(statusUsage), 0);
   const url = positionals[0];
-  if (!url) throw new Error(`QUERY_URL is required\n${statusUsage}`);
+  if (!URL.canParse(url)) throw new UsageError(`"${url}" is not a URL`);
   const query = parseQuery(await getTurtle(globalThis.fetch, url), url);
   const plan = query.plan ? parsePlan(await getTurtle(globalThis.fetch, query.plan), query.plan) : undefined;
   const tail = new JournalTail(values.state ?? '.podagg');

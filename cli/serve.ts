@@ -14,13 +14,12 @@ export async function serve(args: string[]): Promise<number> {
   const { values } = parse(args, {
     state: { type: 'string' }, credentials: { type: 'string' }, port: { type: 'string' },
     host: { type: 'string' }, simulations: { type: 'string' },
-  }, usage);
+  }, { required: ['state'] });
   if (values.help) return (console.log(usage), 0);
-  if (!values.state) throw new UsageError(`--state DIR is required\n${usage}`);
   if (values.credentials && !existsSync(values.credentials)) throw new UsageError(`no credentials file ${values.credentials}`);
   const dashboard = await startDashboard({
     port: integer(values.port, '--port', 8080, 0),
-    stateDir: values.state,
+    stateDir: values.state!,
     credentialsFile: values.credentials,
     simulationsDir: values.simulations,
     host: values.host,

@@ -5,9 +5,9 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { STRATEGIES, isStrategyName, isThreshold } from '../agent/core/strategy.ts';
-import { CSV_COLUMNS, csvRow, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
+import { CSV_COLUMNS, csvRow, parseLatency, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
 import { progressBar } from '../agent/sim/progress-bar.ts';
-import { UsageError, parse } from './args.ts';
+import { UsageError, integer, parse } from './args.ts';
 
 const USAGE = `usage: podagg simulate [flags]   (lists: comma-separated values are swept)
   --strategy LIST        ${Object.keys(STRATEGIES).join(', ')} (default HighCompleteness)
@@ -56,11 +56,20 @@ function toValue(axis: Axis, raw: unknown): string | number {
   if (!NUMERIC.includes(axis)) {
     const s = String(raw);
     if (axis === 'strategy' && !isStrategyName(s)) throw new UsageError(`unknown strategy "${s}"`);
+    if (axis === 'latency') checkLatency(s);
     return s;
   }
   const n = Number(raw);
-  if (!Number.isFinite(n) && !(axis === 'bandwidth' && n === Infinity)) throw new UsageError(`--${axis} needs numbers, not "${raw}"`);
+  if (!Number.isFinite(n) && !(axis === 'bandwidth' && n === Infinity)) throw new UsageError(`--${axis.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs numbers, not "${raw}"`);
   return n;
+}
+
+function checkLatency(spec: string): void {
+  try {
+    parseLatency(spec);
+  } catch (error) {
+    throw new UsageError(`--latency: ${(error as Error).message}`);
+  }
 }
 
 /** Every combination of the axes' values, in a stable order. */
@@ -71,13 +80,13 @@ function product(axes: Array<[Axis, Array<string | number>]>): Array<Record<stri
 }
 
 export async function simulate(args: string[]): Promise<number> {
-  const { values: v } = parse(args, FLAGS, USAGE);
+  const { values: v } = parse(args, FLAGS);
   if ((v as { help?: boolean }).help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const list = (flag: string | undefined, fallback: string) => (flag ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
-  const seeds = v.seed !== undefined ? [v.seed] : Array.from({ length: Number(v.seeds ?? 1) }, (_, i) => String(i + 1));
+  const seeds = v.seed !== undefined ? [v.seed] : Array.from({ length: integer(v.seeds, '--seeds', 1) }, (_, i) => String(i + 1));
   const axes = new Map<Axis, unknown[]>([
     ['strategy', list(v.strategy, 'HighCompleteness')],
     ['depth', list(v.depth, '3')],

@@ -2,16 +2,15 @@
 
 import { QueryEngine } from '@comunica/query-sparql';
 import { toRow } from '../agent/solid/evaluate.ts';
-import { UsageError, parse } from './args.ts';
+import { parse } from './args.ts';
 
 export const usage = `usage: podagg sparql 'SELECT …' --from RESULT_URL [--from RESULT_URL …] [--json]
   Runs a SPARQL SELECT over one or more result documents and prints a table (or JSON rows).`;
 
 export async function sparql(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { from: { type: 'string', multiple: true }, json: { type: 'boolean' } }, usage);
+  const { values, positionals } = parse(args, { from: { type: 'string', multiple: true }, json: { type: 'boolean' } }, { positionals: ['QUERY'], required: ['from'] });
   if (values.help) return (console.log(usage), 0);
-  const sources = values.from ?? [];
-  if (!positionals[0] || sources.length === 0) throw new UsageError(`a query and at least one --from are required\n${usage}`);
+  const sources = values.from!;
   let rows;
   try {
     const stream = await new QueryEngine().queryBindings(positionals[0], { sources: sources as [string, ...string[]] });

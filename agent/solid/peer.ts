@@ -6,7 +6,7 @@ import { readAgentProfile } from '../../query-vocab/index.ts';
 import type { KeyType, PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { PodError, getTurtle, type Fetch } from './pod.ts';
-import { documentOf } from '../../query-vocab/iri.ts';
+import { documentOf } from '../../query-vocab/index.ts';
 
 export interface Peer extends Registration {
   /** Retired keys not yet expired, one list per type. */

@@ -11,7 +11,7 @@ import { KeyStore, keyFilePath, loadOrCreateKeys, writeKeyRing } from './keyfile
 import { podLayout } from './layout.ts';
 import { aclUrlOf, ensureContainer, getTurtle, getTurtleIfExists, patchSparql, putTurtle, type Fetch } from './pod.ts';
 import type { AgentSession } from './session.ts';
-import { documentOf } from '../../query-vocab/iri.ts';
+import { documentOf } from '../../query-vocab/index.ts';
 
 export interface ProvisionReport {
   webId: string;

@@ -1,0 +1,92 @@
+// Usage errors through the real podagg command: every command, given an unknown flag, a
+// missing required flag or argument, or a bad flag value, exits 2 with one `podagg:` line,
+// before touching any file or network (no server runs here). Runtime failures keep exit 1.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from './helpers/cli.ts';
+
+// A credentials file that does not exist: reading it would be a runtime failure (exit 1),
+// so a case exiting 2 with it was refused before any I/O.
+const C = ['--credentials', 'no-such-credentials.json'];
+
+const COMMANDS = [
+  'demo', 'pods up', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
+  'consent set', 'query check', 'query publish', 'query status', 'sparql', 'simulate', 'serve',
+];
+
+const CASES: Array<[args: string[], message: RegExp]> = [
+  [[], /^podagg: no command given \(see podagg --help\)$/],
+  [['nosuch'], /^podagg: unknown command "nosuch" \(see podagg --help\)$/],
+  [['agent', 'nosuch'], /^podagg: unknown command "agent nosuch"/],
+  ...COMMANDS.map((c): [string[], RegExp] => [[...c.split(' '), '--bogus'], new RegExp(`^podagg: unknown option '--bogus' \\(see podagg ${c} --help\\)$`)]),
+  // Missing flags and arguments.
+  [['agent', 'init'], /^podagg: --credentials is required/],
+  [['agent', 'init', ...C], /^podagg: give --webid or --all \(/],
+  [['agent', 'run', ...C, '--webid', 'w', '--all'], /^podagg: give --webid or --all, not both/],
+  [['agent', 'rotate-keys', ...C], /^podagg: --webid is required/],
+  [['agent', 'run'], /^podagg: --credentials is required/],
+  [['population', 'create'], /^podagg: URL, --credentials and --webid are required/],
+  [['population', 'join', ...C, '--all'], /^podagg: URL is required/],
+  [['population', 'create', 'u', 'extra', ...C, '--webid', 'w'], /^podagg: unexpected argument "extra"/],
+  [['consent', 'set', ...C, '--all'], /^podagg: --purposes is required/],
+  [['query', 'check'], /^podagg: FILE is required \(see podagg query check --help\)$/],
+  [['query', 'publish', ...C, '--webid', 'w'], /^podagg: QUERY.ttl is required/],
+  [['query', 'status'], /^podagg: QUERY_URL is required/],
+  [['sparql', 'SELECT * WHERE { ?s ?p ?o }'], /^podagg: --from is required/],
+  [['serve'], /^podagg: --state is required/],
+  [['demo', 'extra'], /^podagg: unexpected argument "extra"/],
+  // Bad values, caught before any file is read or server started.
+  [['demo', '--pods', '1'], /^podagg: --pods must be an integer of at least 2, not "1"/],
+  [['demo', '--dashboard-port', 'x'], /^podagg: --dashboard-port must be an integer/],
+  [['demo', '--queries', 'nosuch'], /^podagg: unknown example nosuch/],
+  [['pods', 'up', '--pods', 'x'], /^podagg: --pods must be an integer/],
+  [['agent', 'rotate-keys', ...C, '--webid', 'w', '--grace-hours', 'x'], /^podagg: --grace-hours must be an integer/],
+  [['agent', 'run', ...C, '--all', '--poll-ms', '0'], /^podagg: --poll-ms must be an integer/],
+  [['agent', 'init', ...C, '--all=yes'], /^podagg: option '--all' does not take an argument/],
+  [['consent', 'set', ...C, '--all', '--purposes', ','], /^podagg: --purposes needs at least one purpose/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--min-contributors', 'x'], /^podagg: --min-contributors must be an integer/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--queriers', 'nobody'], /^podagg: "nobody" is not a URL/],
+  [['query', 'check', '--now', 'x', 'q.ttl'], /^podagg: --now x is not a date-time/],
+  [['query', 'check', '--now'], /^podagg: option '--now <value>' argument missing/],
+  [['query', 'publish', 'q.ttl', ...C, '--webid', 'w', '--collect-ms', '5'], /^podagg: --collect-ms must be an integer of at least 100/],
+  [['query', 'status', 'not-a-url'], /^podagg: "not-a-url" is not a URL/],
+  [['simulate', '--group-size', 'x'], /^podagg: --group-size needs numbers, not "x"/],
+  [['simulate', '--strategy', 'Nosuch'], /^podagg: unknown strategy "Nosuch"/],
+  [['simulate', '--seeds', 'x'], /^podagg: --seeds must be an integer/],
+  [['simulate', '--latency', 'soon'], /^podagg: --latency: bad latency "soon"/],
+  [['serve', '--state', 'nowhere', '--port', 'x'], /^podagg: --port must be an integer/],
+];
+
+// Each case is a child process waiting on its own start-up: run a few side by side.
+describe('usage errors exit 2 with one podagg: line', { concurrency: 4 }, () => {
+  for (const [args, message] of CASES) {
+    test(`podagg ${args.join(' ')}`, async () => {
+      const result = await runCli(args);
+      const lines = result.stderr.split('\n').filter((l) => l.trim());
+      assert.equal(result.code, 2, `exit code ${result.code}, signal ${result.signal}\n${result.stderr}`);
+      assert.equal(lines.length, 1, `not one line on stderr:\n${result.stderr}`);
+      assert.match(lines[0], message);
+      assert.equal(result.stdout, '');
+    });
+  }
+});
+
+describe('runtime failures keep their exit codes', { concurrency: true }, () => {
+  test('a credentials file that cannot be read: exit 1', async () => {
+    const result = await runCli(['agent', 'init', ...C, '--all']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^podagg: cannot read credentials file no-such-credentials\.json$/m);
+  });
+
+  test('query check of a file that cannot be read: exit 1', async () => {
+    const result = await runCli(['query', 'check', 'no-such-query.ttl']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^cannot read no-such-query\.ttl: ENOENT$/m);
+  });
+
+  test('--help exits 0 even without the required flags', async () => {
+    const result = await runCli(['agent', 'init', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^usage: podagg agent init/);
+  });
+});
