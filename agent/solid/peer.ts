@@ -2,11 +2,10 @@
 // current keys, the profile lists the keys a rotation retired until they expire: they are
 // still the peer's own for the runs pinned to them.
 
-import { readAgentProfile } from '../../query-vocab/index.ts';
+import { documentOf, readAgentProfile } from '../../query-vocab/index.ts';
 import type { KeyType, PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { PodError, getTurtle, type Fetch } from './pod.ts';
-import { documentOf } from '../../query-vocab/index.ts';
 
 export interface Peer extends Registration {
   /** Retired keys not yet expired, one list per type. */

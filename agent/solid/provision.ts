@@ -2,7 +2,7 @@
 // the profile entries peers read (current keys, and retired keys until they expire).
 // Every step first looks, and writes only what differs, so a second run changes nothing.
 
-import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, existingAgentQuads, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
+import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, documentOf, existingAgentQuads, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
 import type { Quad } from 'n3';
 import type { AgentKeys } from '../core/keys.ts';
 import { dropExpired, publicKeys, type KeyRing } from '../core/keyring.ts';
@@ -11,7 +11,6 @@ import { KeyStore, keyFilePath, loadOrCreateKeys, writeKeyRing } from './keyfile
 import { podLayout } from './layout.ts';
 import { aclUrlOf, ensureContainer, getTurtle, getTurtleIfExists, patchSparql, putTurtle, type Fetch } from './pod.ts';
 import type { AgentSession } from './session.ts';
-import { documentOf } from '../../query-vocab/index.ts';
 
 export interface ProvisionReport {
   webId: string;
