@@ -216,7 +216,7 @@ export class SolidAgent {
         const cancel = this.clock.after(action.delayMs, () => {
           this.timers.delete(cancel);
           void this.later(hosted, { type: 'timer', name: action.name });
-        });
+        }, `${query} ${action.name}`);
         this.timers.add(cancel);
         return;
       }

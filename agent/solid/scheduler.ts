@@ -6,8 +6,8 @@ export type Cancel = () => void;
 
 export interface Scheduler {
   now(): number;
-  /** Runs `task` once `ms` have passed on this clock. */
-  after(ms: number, task: () => void): Cancel;
+  /** Runs `task` once `ms` have passed on this clock; `label` names the timer (query and timer name). */
+  after(ms: number, task: () => void, label: string): Cancel;
 }
 
 export const systemScheduler: Scheduler = {
