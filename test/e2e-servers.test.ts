@@ -3,13 +3,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, type Demo } from '../demo/demo.ts';
+import { type Demo } from '../demo/demo.ts';
+import { startAnsweredDemo } from './helpers/answered.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 
 before(async () => {
-  demo = await startDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: 25_000 });
+  demo = await startAnsweredDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: 25_000 });
 });
 after(async () => demo?.stop());
 

@@ -14,7 +14,8 @@ import { vecToBytes } from '../agent/core/ring.ts';
 import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { startDemo, waitForEnd, type Demo } from '../demo/demo.ts';
+import { waitForEnd, type Demo } from '../demo/demo.ts';
+import { startAnsweredDemo } from './helpers/answered.ts';
 import { plainContributions } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -23,7 +24,7 @@ const PODS = 20;
 let demo: Demo;
 
 before(async () => {
-  demo = await startDemo({ pods: PODS, port: await freePorts(), collectMs: 25_000 });
+  demo = await startAnsweredDemo({ pods: PODS, port: await freePorts(), collectMs: 25_000 });
 });
 after(async () => demo?.stop());
 
@@ -93,7 +94,7 @@ test('a run its querier cannot start ends with a report, not a wait for ever', a
 test('nothing the server stores holds a contribution or a share in the clear', async () => {
   // The provider's view: the file backend's own files, read straight from disk.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
-  const stored = await startDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: 20_000 });
+  const stored = await startAnsweredDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: 20_000 });
   try {
     const o = await stored.publish(ALL, { strategy: 'SafeAndPrompt' });
     assert.ok(o.exact, `not exact: ${o.abort ?? ''}`);

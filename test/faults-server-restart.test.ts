@@ -10,7 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { startDemo, type Demo } from '../demo/demo.ts';
+import { type Demo } from '../demo/demo.ts';
+import { startAnsweredDemo } from './helpers/answered.ts';
 import { startSolidServer } from '../solid-server/solid-server.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -22,7 +23,7 @@ before(async () => {
   port = await freePorts();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-data-'));
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-restart-'));
-  demo = await startDemo({ pods: 8, port, dataDir, stateDir, collectMs: 20_000 });
+  demo = await startAnsweredDemo({ pods: 8, port, dataDir, stateDir, collectMs: 20_000 });
 });
 after(async () => demo?.stop());
 

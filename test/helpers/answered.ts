@@ -33,10 +33,12 @@ export function closeLeavesWhenAnswered(journal: EventLog, clock: DrivenClock): 
     if (e.kind === 'published' && e.plan && !queries.has(e.query)) {
       const t: Tracked = { plan: null, events: [], closed: false };
       queries.set(e.query, t);
-      void getTurtle(globalThis.fetch, documentOf(e.plan)).then((turtle) => {
-        t.plan = parsePlan(turtle, documentOf(e.plan!));
+      // A plan that cannot be read leaves nothing to close: the run reports its own end.
+      const url = documentOf(e.plan);
+      void getTurtle(globalThis.fetch, url).then((turtle) => {
+        t.plan = parsePlan(turtle, url);
         check(e.query, t);
-      });
+      }, () => undefined);
       return;
     }
     const t = queries.get(e.query);
