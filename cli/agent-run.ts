@@ -23,8 +23,9 @@ export async function agentRun(args: string[]): Promise<number> {
   const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, onProgress: progress('starting agents') });
   host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
   await host.add(chosen);
+  const interrupted = untilInterrupted();
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);
-  await untilInterrupted();
+  await interrupted;
   await host.stop();
   return 0;
 }

@@ -72,7 +72,11 @@ export function progress(label: string): (done: number, total: number) => void {
   };
 }
 
-/** Resolves on Ctrl-C or SIGTERM: long-running commands wait on it, then clean up. */
+/**
+ * Resolves on Ctrl-C (or SIGTERM). Call it before printing that the command is running:
+ * a signal sent as soon as that line is read must find the handler in place, or the
+ * process dies of it instead of stopping cleanly.
+ */
 export function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());

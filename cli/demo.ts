@@ -58,8 +58,9 @@ export async function demo(args: string[]): Promise<number> {
     else say(`\n${allExact ? 'every result equals its plain answer' : 'SOME RESULTS DIFFER FROM THEIR PLAIN ANSWERS'}`);
     if (values.exit) return allExact ? 0 : 1;
     const dashboard = await startDashboard({ port: dashboardPort, stateDir: d.stateDir, credentialsFile: d.credentialsFile });
+    const interrupted = untilInterrupted();
     say(`\ndashboard  ${dashboard.url}\nrunning; Ctrl-C to stop`);
-    await untilInterrupted();
+    await interrupted;
     await dashboard.stop();
     return 0;
   } finally {

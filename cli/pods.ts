@@ -23,13 +23,14 @@ export async function podsUp(args: string[]): Promise<number> {
     dataDir: values.data,
     onProgress: progress('creating pods'),
   });
+  const interrupted = untilInterrupted();
   const file = values.credentials ?? (values.data ? `${values.data}/credentials.json` : 'credentials.json');
   await writeCredentials(file, fleet.credentials);
   for (const server of fleet.servers) console.log(`server     ${server.baseUrl}${server.dataDir ? `  (data in ${server.dataDir})` : '  (in memory)'}`);
   console.log(`pods       ${fleet.credentials.length}, first ${fleet.credentials[0].podUrl}`);
   console.log(`credentials ${file}`);
   console.log('running; Ctrl-C to stop');
-  await untilInterrupted();
+  await interrupted;
   await fleet.stop();
   return 0;
 }

@@ -24,10 +24,11 @@ export async function serve(args: string[]): Promise<number> {
     simulationsDir: values.simulations,
     host: values.host,
   });
+  const interrupted = untilInterrupted();
   console.log(`dashboard  ${dashboard.url}`);
   console.log(`api        ${dashboard.url}api/runs`);
   console.log('running; Ctrl-C to stop');
-  await untilInterrupted();
+  await interrupted;
   await dashboard.stop();
   return 0;
 }

@@ -39,8 +39,9 @@ export async function evaluateContribution(c: EvaluationContext, query: Aggregat
     const decision = await retried(() => c.consentLog.append({ owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at }));
     c.record({ kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text: `consent ${verdict.accepted ? 'given' : 'refused'}: ${verdict.reason}` });
     if (!verdict.accepted || !policy) return { type: 'decline', reason: verdict.reason };
-    const selection = { fetch: c.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: c.timeLimitMs };
-    const rows = await withRetry(c.retry, () => evaluateSelection(selection), () => podAway(c));
+    const watched = watchFailures(c.fetch);
+    const selection = { fetch: watched.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: c.timeLimitMs };
+    const rows = await withRetry(c.retry, () => evaluateSelection(selection), async () => watched.failedSinceLastAsked() || (await podAway(c)));
     if (rows.length === 0) {
       c.record({ kind: 'log', text: NO_ROWS });
       return { type: 'decline', reason: NO_ROWS };
@@ -56,9 +57,33 @@ export async function evaluateContribution(c: EvaluationContext, query: Aggregat
 }
 
 /**
- * Whether the own pod is unreachable: the selection engine wraps network errors in its
- * own, so a failed evaluation is retried only when the pod itself does not answer.
+ * The selection engine wraps network errors in its own, so whether a failed evaluation is
+ * worth another attempt is read off its requests: one of them met a network error or a
+ * 5xx (the server may be back by the time the engine gives up, e.g. after a restart).
  */
+function watchFailures(fetch: Fetch): { fetch: Fetch; failedSinceLastAsked(): boolean } {
+  let failed = false;
+  const watched: Fetch = async (input, init) => {
+    try {
+      const response = await fetch(input, init);
+      if (response.status >= 500) failed = true;
+      return response;
+    } catch (error) {
+      if (isTransient(error)) failed = true;
+      throw error;
+    }
+  };
+  return {
+    fetch: watched,
+    failedSinceLastAsked: () => {
+      const answer = failed;
+      failed = false;
+      return answer;
+    },
+  };
+}
+
+/** Whether the own pod is unreachable now. */
 async function podAway(c: EvaluationContext): Promise<boolean> {
   try {
     const response = await c.fetch(c.podUrl, { method: 'HEAD', signal: AbortSignal.timeout(c.retry.timeoutMs) });
