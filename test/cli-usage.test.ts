@@ -1,8 +1,9 @@
-// Usage errors through the real podagg command: every command, given an unknown flag, a
+// Usage errors of the podagg command: every command, given an unknown flag, a
 // missing required flag or argument, or a bad flag value, exits 2 with one `podagg:` line,
 // before touching any file or network (no server runs here). Runtime failures keep exit 1.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { main } from '../cli/main.ts';
 import { runCli } from './helpers/cli.ts';
 
 // A credentials file that does not exist: reading it would be a runtime failure (exit 1),
@@ -57,19 +58,43 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['serve', '--state', 'nowhere', '--port', 'x'], /^podagg: --port must be an integer/],
 ];
 
-// Each case is a child process waiting on its own start-up: run a few side by side.
-describe('usage errors exit 2 with one podagg: line', { concurrency: 4 }, () => {
+// Each case runs the command's own entry point in this process, as bin/podagg.js does
+// (a child process per case would spend a second each starting up); the real command is
+// run once below, for the exit code the shell sees.
+describe('usage errors exit 2 with one podagg: line', () => {
   for (const [args, message] of CASES) {
     test(`podagg ${args.join(' ')}`, async () => {
-      const result = await runCli(args);
+      const result = await runMain(args);
       const lines = result.stderr.split('\n').filter((l) => l.trim());
-      assert.equal(result.code, 2, `exit code ${result.code}, signal ${result.signal}\n${result.stderr}`);
+      assert.equal(result.code, 2, `exit code ${result.code}\n${result.stderr}`);
       assert.equal(lines.length, 1, `not one line on stderr:\n${result.stderr}`);
       assert.match(lines[0], message);
       assert.equal(result.stdout, '');
     });
   }
 });
+
+test('the podagg command itself exits 2 on a usage error', async () => {
+  const result = await runCli(['agent', 'init', ...C]);
+  assert.equal(result.code, 2, `exit code ${result.code}, signal ${result.signal}\n${result.stderr}`);
+  assert.match(result.stderr, /^podagg: give --webid or --all \(/);
+});
+
+/** main() with console output captured: what the command prints and the code it returns. */
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+  console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
 
 describe('runtime failures keep their exit codes', { concurrency: true }, () => {
   test('a credentials file that cannot be read: exit 1', async () => {
