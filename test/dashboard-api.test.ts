@@ -32,8 +32,23 @@ async function get(path: string, accept = 'application/json'): Promise<{ status:
 before(async () => {
   fx = await startFixture();
   dash = await startDashboard({ port: 0, stateDir: fx.stateDir, credentialsFile: fx.credentialsFile, simulationsDir: fx.simulationsDir });
+  // The run's last journal line reaching the event stream means the dashboard has read it all.
+  const read = streamed(/"kind":"result"/);
   await fx.playMeanRun(0);
+  await read;
 });
+
+/** Resolves once the dashboard's event stream carries a line matching `pattern`. */
+async function streamed(pattern: RegExp): Promise<void> {
+  const controller = new AbortController();
+  const response = await fetch(new URL('/api/events', dash.url), { signal: controller.signal });
+  const reader = response.body!.getReader();
+  let text = '';
+  return (async () => {
+    while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+  })();
+}
 
 after(async () => {
   await dash?.stop();
@@ -41,7 +56,6 @@ after(async () => {
 });
 
 test('the runs list shows both runs with their state and title', async () => {
-  await new Promise((r) => setTimeout(r, 400)); // one journal poll
   const { status, json } = await get('/api/runs');
   assert.equal(status, 200);
   const mean = json.runs.find((r: any) => r.query === fx.meanQuery);

@@ -45,12 +45,13 @@ test('a demo query: the run page fills up live and shows the result', { timeout:
   // A member's 'sent' is journaled once its POST returns, which may be just after the querier published.
   const settled = () =>
     page.locator('[data-key^="g"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
-  const deadline = Date.now() + 15_000;
-  let states = await settled();
-  while (states.some((s) => s !== 'sent' && s !== 'replaced') && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    states = await settled();
-  }
+  const allSent = () => {
+    const shown = Array.from(document.querySelectorAll('[data-key^="g"]'), (n) => n.getAttribute('data-state'));
+    return shown.length > 0 && shown.every((s) => s === 'sent' || s === 'replaced');
+  };
+  // The page redraws on each event it is sent: wait for the redraw that shows every member sent.
+  await page.waitForFunction(allSent, undefined, { timeout: 15_000 }).catch(() => undefined);
+  const states = await settled();
   assert.ok(states.length > 0);
   for (const state of states) assert.ok(state === 'sent' || state === 'replaced', `a group member is ${state}`);
   assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`${done.published!.contributors} contributors`));

@@ -12,7 +12,8 @@ export interface Peer extends Registration {
   retired: Record<KeyType, Uint8Array[]>;
 }
 
-export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): Promise<Peer> {
+/** `now` decides which retired keys have expired. */
+export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch, now = Date.now()): Promise<Peer> {
   let turtle: string;
   try {
     turtle = await getTurtle(fetch, documentOf(webId));
@@ -20,7 +21,7 @@ export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch): 
     const reason = error instanceof PodError ? `its profile answered ${error.status}` : 'its profile is unreachable';
     throw new Error(`cannot read the podagg keys of ${webId}: ${reason}`);
   }
-  const profile = readAgentProfile(turtle, webId);
+  const profile = readAgentProfile(turtle, webId, now);
   const missing = [
     !profile.inbox && 'an inbox (ldp:inbox)',
     !profile.x25519 && 'an X25519 key (sec:keyAgreementMethod)',

@@ -29,12 +29,13 @@ export function inboxRules(owner: string): AclRule[] {
   ];
 }
 
-export async function provision(session: AgentSession, credential: Credential, stateDir: string): Promise<ProvisionReport> {
+/** `now` decides which retired key pairs have expired and are dropped. */
+export async function provision(session: AgentSession, credential: Credential, stateDir: string, now = Date.now()): Promise<ProvisionReport> {
   const changes: string[] = [];
   const file = keyFilePath(stateDir, credential.webId);
   const loaded = await loadOrCreateKeys(file, credential.webId);
   if (loaded.created) changes.push('generated keys');
-  const ring = dropExpired(loaded.ring, Date.now());
+  const ring = dropExpired(loaded.ring, now);
   if (ring.retired.length < loaded.ring.retired.length) {
     await writeKeyRing(file, credential.webId, ring);
     changes.push(`dropped ${loaded.ring.retired.length - ring.retired.length} expired retired key pairs`);
