@@ -184,7 +184,11 @@ export class SolidAgent {
     // Beat before announcing anything: a peer that hears from us may look for our presence.
     const dependedOnUntil = hosted.run.dependedOnUntil();
     if (dependedOnUntil !== null) await this.heartbeat.keepFor(dependedOnUntil - this.clock.now());
-    if (!savedState) this.record({ query: query.id, kind: 'announced', plan: plan.id, text: `joined run of "${query.title}"` });
+    if (!savedState) {
+      // Saved before it is told: a crash from here on resumes (and so starts) the run.
+      this.store.save({ query: query.id, state: hosted.run.serialise() });
+      this.record({ query: query.id, kind: 'announced', plan: plan.id, text: `joined run of "${query.title}"` });
+    }
     this.step(hosted, { type: savedState ? 'resume' : 'start' });
     return hosted;
   }
