@@ -183,7 +183,7 @@ export class SolidAgent {
     this.runs.set(query.id, hosted);
     // Beat before announcing anything: a peer that hears from us may look for our presence.
     const dependedOnUntil = hosted.run.dependedOnUntil();
-    if (dependedOnUntil !== null) await this.heartbeat.keepFor(dependedOnUntil - this.clock.now());
+    if (dependedOnUntil !== null) this.heartbeat.keepFor(dependedOnUntil - this.clock.now());
     if (!savedState) {
       // Saved before it is told: a crash from here on resumes (and so starts) the run.
       this.store.save({ query: query.id, state: hosted.run.serialise() });

@@ -33,12 +33,16 @@ export class Heartbeat {
     private readonly onError: (message: string) => void,
   ) {}
 
-  /** Beats now (unless already beating) and then every beat for `durationMs`, extending any earlier end. */
-  async keepFor(durationMs: number): Promise<void> {
+  /**
+   * Beats now (unless already beating) and then every beat for `durationMs`, extending any
+   * earlier end. It does not wait for the beat: peers give an agent a stale period to show
+   * its first one (peer-watch.ts), and a run must not wait on a slow server to start.
+   */
+  keepFor(durationMs: number): void {
     this.until = Math.max(this.until, Date.now() + durationMs);
     if (this.timer) return;
     this.timer = setInterval(() => (Date.now() > this.until ? this.stop() : void this.beat()), this.timing.beatMs);
-    await this.beat();
+    void this.beat();
   }
 
   stop(): void {
@@ -52,24 +56,33 @@ export class Heartbeat {
     this.beating = true;
     try {
       await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.timing.staleMs / 2));
-      if (!this.aclSet) {
-        await ensureAcl(this.fetch, this.url, [
-          { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: false },
-          { name: 'public', everyone: true, modes: ['Read'], inherit: false },
-        ]);
-        this.aclSet = true;
-      }
+      // The access rule is set once, beside the beats rather than in one: three more
+      // requests must not delay the next beat.
+      if (!this.aclSet) void this.setAcl();
     } catch (error) {
       this.onError(`presence not written: ${(error as Error).message}`);
     } finally {
       this.beating = false;
     }
   }
+
+  private async setAcl(): Promise<void> {
+    this.aclSet = true;
+    try {
+      await ensureAcl(this.fetch, this.url, [
+        { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: false },
+        { name: 'public', everyone: true, modes: ['Read'], inherit: false },
+      ]);
+    } catch (error) {
+      this.aclSet = false;
+      this.onError(`presence not made public: ${(error as Error).message}`);
+    }
+  }
 }
 
 /**
  * Judges peers by their presence documents. One answer serves every agent of the process
- * for half a beat, so a hundred agents watching the same aggregator cost one request.
+ * for a beat, so a hundred agents watching the same aggregator cost one request.
  */
 export class PresenceMonitor {
   private readonly seen = new Map<string, { at: number; verdict: Promise<string | null> }>();
@@ -82,7 +95,7 @@ export class PresenceMonitor {
   /** Why the agent behind `url` looks dead, or null when it looks alive or cannot be judged. */
   deadReason(url: string): Promise<string | null> {
     const hit = this.seen.get(url);
-    if (hit && Date.now() - hit.at < this.timing.beatMs / 2) return hit.verdict;
+    if (hit && Date.now() - hit.at < this.timing.beatMs) return hit.verdict;
     const verdict = this.probe(url);
     this.seen.set(url, { at: Date.now(), verdict });
     return verdict;
