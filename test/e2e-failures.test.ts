@@ -2,7 +2,7 @@
 // Solid Server with real agents, on a two-level tree. A dead agent's pod still accepts
 // posts, so its peers learn of the death from its presence document going stale
 // (agent/solid/presence.ts), as the simulator's nodes learn it from the network.
-// DESIGN.md's behaviours: LowCost gives no result and says why; the replacing strategies
+// docs/design.md's behaviours: LowCost gives no result and says why; the replacing strategies
 // (HighCompleteness, Hybrid) bring in a backup; SafeAndPrompt cuts the dead member's
 // subtree; Threshold needs no replacement. Every result is checked against the plaintext
 // over exactly the contributors it includes, recovered from the agents' saved run states.
@@ -45,7 +45,7 @@ before(async () => {
 });
 after(async () => demo?.stop());
 
-test('an aggregator killed mid-run: each strategy gives what DESIGN.md says', async () => {
+test('an aggregator killed mid-run: each strategy gives what docs/design.md says', async () => {
   const plans = new Map<string, AggregationPlan>(); // query → plan
   const victims = new Map<string, string>(); // query → its killed aggregator
   const kills: Promise<void>[] = [];

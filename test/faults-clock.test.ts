@@ -3,29 +3,31 @@
 // bound changes nothing: agents whose clocks are up to 25 s ahead or behind (50 s apart)
 // give the exact result over a real Community Solid Server. Beyond the bound, a message
 // dated in the receiver's future is refused with 'clock-skew', named in the journal, and
-// the run ends with a clear report. Skew is injected through each agent's scheduler.
+// the run ends with a clear report. Skew is injected through each agent's scheduler, a skewed view of one driven clock.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Contribution, Message } from '../query-vocab/types.ts';
+import { parsePlan, type Contribution, type Message } from '../query-vocab/index.ts';
+import { getTurtle } from '../agent/solid/pod.ts';
 import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
 import { Run } from '../agent/core/protocol.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { systemScheduler } from '../agent/solid/scheduler.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { startDemo, type Demo } from '../demo/demo.ts';
+import { type Demo } from '../demo/demo.ts';
+import { startAnsweredDemo } from './helpers/answered.ts';
+import { DrivenClock } from './helpers/driven-clock.ts';
 import { freePorts } from '../harness/ports.ts';
 
 const skews = new Map<string, number>();
+const clock = new DrivenClock();
 let demo: Demo;
 
 before(async () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-clock-'));
-  const schedulerOf = (webId: string) => ({ ...systemScheduler, now: () => Date.now() + (skews.get(webId) ?? 0) });
-  demo = await startDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000, agents: { schedulerOf } });
+  demo = await startAnsweredDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000 }, clock, (webId) => clock.skewed(() => skews.get(webId) ?? 0));
 });
 after(async () => demo?.stop());
 
@@ -71,7 +73,26 @@ test('a querier whose clock is behind the others beyond the bound refuses their 
   const querier = demo.querier.webId;
   skews.set(querier, -(MAX_CLOCK_SKEW_MS + 30_000));
   const refused: RunEvent[] = [];
-  const listener = (e: RunEvent) => void (e.kind === 'rejected' && e.webId === querier && refused.push(e));
+  // Once every root member's aggregate was refused, nothing can change before the
+  // querier's deadline: fire it (the subject is what the querier does then, not the wait).
+  let groupSize = Infinity;
+  let query = '';
+  const fireIfAllRefused = () => {
+    const senders = new Set(refused.filter((r) => r.messageType === 'PartialAggregate').map((r) => r.peer));
+    if (senders.size >= groupSize) clock.fire((label) => label === `${query} querier`);
+  };
+  const listener = (e: RunEvent) => {
+    if (e.kind === 'published' && e.plan) {
+      query = e.query;
+      void getTurtle(globalThis.fetch, e.plan).then((t) => {
+        groupSize = parsePlan(t, e.plan!).params.groupSize;
+        fireIfAllRefused();
+      });
+    }
+    if (e.kind !== 'rejected' || e.webId !== querier) return;
+    refused.push(e);
+    fireIfAllRefused();
+  };
   demo.host.journal.on('event', listener);
   try {
     const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });

@@ -1,4 +1,4 @@
-// A reliability strategy is a record of building blocks (DESIGN.md, after Mirval et al.
+// A reliability strategy is a record of building blocks (docs/design.md, after Mirval et al.
 // 2023): how a failure propagates, how a failed aggregator is handled, whether an
 // aggregator stays to send corrected versions, how group members synchronise, and how a
 // value is shared. Roles consult these blocks, never the strategy's name.

@@ -112,7 +112,7 @@ export function defaultPopulation(c: Pick<ExperimentConfig, 'depth' | 'fanout' |
   return Math.max(contributors, Math.ceil(groups * c.groupSize * (1 + c.backupRatio)) + 1);
 }
 
-/** AES-GCM in node:crypto runs at about 1.7 GB/s here (DESIGN.md): bytes per ms. */
+/** AES-GCM in node:crypto runs at about 1.7 GB/s here (docs/design.md): bytes per ms. */
 const AEAD_BYTES_PER_MS = 1.7e6;
 
 export function runExperiment(cfg: ExperimentConfig): ExperimentRow {

@@ -90,7 +90,7 @@ export class SolidAgent {
     this.outbox = new Outbox(o.session.fetch, this.retry, (parcel, outcome) => this.delivered(parcel, outcome));
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(dir, 'consent-history.json'));
     this.presence = o.presence ?? new PresenceMonitor();
-    this.heartbeat = new Heartbeat(o.session.fetch, podLayout(o.credential.podUrl).presence, this.webId, this.presence.timing, (text) => this.log(text));
+    this.heartbeat = new Heartbeat(o.session.fetch, podLayout(o.credential.podUrl).presence, this.webId, this.presence, (text) => this.log(text));
   }
 
   /** This agent's registration for a population, signed with its own key. */

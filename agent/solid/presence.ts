@@ -29,7 +29,7 @@ export class Heartbeat {
     private readonly fetch: Fetch,
     private readonly url: string,
     private readonly webId: string,
-    private readonly timing: PresenceTiming,
+    private readonly monitor: PresenceMonitor,
     private readonly onError: (message: string) => void,
   ) {}
 
@@ -41,7 +41,7 @@ export class Heartbeat {
   keepFor(durationMs: number): void {
     this.until = Math.max(this.until, Date.now() + durationMs);
     if (this.timer) return;
-    this.timer = setInterval(() => (Date.now() > this.until ? this.stop() : void this.beat()), this.timing.beatMs);
+    this.timer = setInterval(() => (Date.now() > this.until ? this.stop() : void this.beat()), this.monitor.timing.beatMs);
     void this.beat();
   }
 
@@ -55,11 +55,12 @@ export class Heartbeat {
     if (this.beating) return;
     this.beating = true;
     try {
-      await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.timing.staleMs / 2));
+      await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.monitor.timing.staleMs / 2));
       // The access rule is set once, beside the beats rather than in one: three more
       // requests must not delay the next beat.
       if (!this.aclSet) void this.setAcl();
     } catch (error) {
+      if (error instanceof TypeError) this.monitor.serverUnreachable(this.url);
       this.onError(`presence not written: ${(error as Error).message}`);
     } finally {
       this.beating = false;
@@ -86,11 +87,21 @@ export class Heartbeat {
  */
 export class PresenceMonitor {
   private readonly seen = new Map<string, { at: number; verdict: Promise<string | null> }>();
+  /** When each pod server last failed to answer a probe. */
+  private readonly unreachable = new Map<string, number>();
 
   constructor(
     readonly timing: PresenceTiming = PRESENCE_TIMING,
     private readonly fetch: Fetch = globalThis.fetch,
   ) {}
+
+  /**
+   * The server of `url` did not answer (a probe, or this process's own beat): for a stale
+   * period, the documents it holds are no evidence, since it could not take beats.
+   */
+  serverUnreachable(url: string): void {
+    this.unreachable.set(new URL(url).origin, Date.now());
+  }
 
   /** Why the agent behind `url` looks dead, or null when it looks alive or cannot be judged. */
   deadReason(url: string): Promise<string | null> {
@@ -107,10 +118,14 @@ export class PresenceMonitor {
     try {
       response = await this.fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(this.timing.staleMs / 2) });
     } catch {
-      return null; // the pod server is unreachable: a failed delivery will tell
+      // The pod server is unreachable: a failed delivery will tell.
+      this.serverUnreachable(url);
+      return null;
     }
     // A server (or a process) this slow to answer is as slow to store beats: no verdict.
     if (Date.now() - asked > this.timing.beatMs) return null;
+    // Nor while a server back from an outage holds the beats it could not take as stale.
+    if (Date.now() - (this.unreachable.get(new URL(url).origin) ?? -Infinity) < this.timing.staleMs) return null;
     if (response.status === 404) return 'it has no presence document';
     if (!response.ok) return null; // e.g. not yet readable: no evidence either way
     const modified = Date.parse(response.headers.get('last-modified') ?? '');

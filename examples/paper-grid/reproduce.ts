@@ -2,7 +2,7 @@
 // grid (grid.json; its reduced form unless --full) on every core, and writes into DIR
 // (default reproduce-output/) the CSV of every run, SVG plots (completeness and latency
 // against the failure rate, one line per strategy, per depth; cost against the vector
-// size) and comparison.md, our figures next to DESIGN.md's reference figures.
+// size) and comparison.md, our figures next to docs/design.md's reference figures.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ interface Point {
   cfg: ExperimentConfig;
 }
 
-/** DESIGN.md's reference figures at depth 4, fanout 8, k 5, vector 1024, 0.25 %/s. */
+/** docs/design.md's reference figures at depth 4, fanout 8, k 5, vector 1024, 0.25 %/s. */
 const REFERENCE: Record<string, { completeness: number | null; latencyS: number | null }> = {
   LowCost: { completeness: null, latencyS: null },
   HighCompleteness: { completeness: 0.991, latencyS: 7.5 },

@@ -7,6 +7,7 @@
 import { documentOf, parsePlan, type AggregationPlan } from '../../query-vocab/index.ts';
 import type { EventLog, RunEvent } from '../../agent/solid/events.ts';
 import { getTurtle } from '../../agent/solid/pod.ts';
+import type { Scheduler } from '../../agent/solid/scheduler.ts';
 import { startDemo, type Demo, type DemoOptions } from '../../demo/demo.ts';
 import { DrivenClock } from './driven-clock.ts';
 
@@ -67,10 +68,12 @@ function answered(plan: AggregationPlan, events: RunEvent[]): boolean {
   return Object.keys(plan.zones).every((w) => declined.has(w) || (contributed.has(w) && (received.get(w)?.size ?? 0) === k));
 }
 
-/** A demo whose agents run on a DrivenClock, its leaves closed as soon as their zones answered. */
-export async function startAnsweredDemo(options: DemoOptions): Promise<Demo> {
-  const clock = new DrivenClock();
-  const demo = await startDemo({ ...options, agents: { ...options.agents, schedulerOf: () => clock } });
+/**
+ * A demo whose agents run on `clock` (each through `schedulerOf`, e.g. a skewed view of
+ * it), its leaves closed as soon as their zones answered.
+ */
+export async function startAnsweredDemo(options: DemoOptions, clock = new DrivenClock(), schedulerOf: (webId: string) => Scheduler = () => clock): Promise<Demo> {
+  const demo = await startDemo({ ...options, agents: { ...options.agents, schedulerOf } });
   const unwatch = closeLeavesWhenAnswered(demo.host.journal, clock);
   return {
     ...demo,

@@ -28,6 +28,11 @@ export class DrivenClock implements Scheduler {
     };
   }
 
+  /** The same timers read on a clock `offset()` ms off this one (a misset machine clock). */
+  skewed(offset: () => number): Scheduler {
+    return { now: () => this.now() + offset(), after: (ms, task, label) => this.after(ms, task, label) };
+  }
+
   /** Fires now every pending timer whose label `select` picks; returns how many. */
   fire(select: (label: string) => boolean): number {
     const chosen = [...this.pending].filter((p) => select(p.label));
