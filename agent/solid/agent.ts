@@ -141,11 +141,6 @@ export class SolidAgent {
     });
   }
 
-  /** Reads the inbox now and handles every message not yet handled. */
-  poll(): Promise<void> {
-    return this.reader.list();
-  }
-
   private async receive(url: string, read: Message | Error): Promise<void> {
     if (this.reader.isProcessed(url) || this.stopped) return;
     if (read instanceof Error) {
