@@ -4,13 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Demo } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: 25_000 });
+  demo = await startAnsweredDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: ANSWERED_COLLECT_MS });
 });
 after(async () => demo?.stop());
 

@@ -15,7 +15,7 @@ import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { waitForEnd, type Demo } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
 import { plainContributions } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -24,7 +24,10 @@ const PODS = 20;
 let demo: Demo;
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: PODS, port: await freePorts(), collectMs: 25_000 });
+  // Leaves close once their zone answered; a long window keeps a slow evaluation on a loaded
+  // machine from closing one member of a LowCost leaf before the others (that member's
+  // deadline would then come first, and the unsynchronised members disagree).
+  demo = await startAnsweredDemo({ pods: PODS, port: await freePorts(), collectMs: ANSWERED_COLLECT_MS });
 });
 after(async () => demo?.stop());
 
@@ -94,7 +97,7 @@ test('a run its querier cannot start ends with a report, not a wait for ever', a
 test('nothing the server stores holds a contribution or a share in the clear', async () => {
   // The provider's view: the file backend's own files, read straight from disk.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
-  const stored = await startAnsweredDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: 20_000 });
+  const stored = await startAnsweredDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: ANSWERED_COLLECT_MS });
   try {
     const o = await stored.publish(ALL, { strategy: 'SafeAndPrompt' });
     assert.ok(o.exact, `not exact: ${o.abort ?? ''}`);

@@ -4,13 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Demo } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
 import { train } from '../examples/federated.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 10, port: await freePorts(), collectMs: 20_000 });
+  demo = await startAnsweredDemo({ pods: 10, port: await freePorts(), collectMs: ANSWERED_COLLECT_MS });
 });
 after(async () => demo?.stop());
 

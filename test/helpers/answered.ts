@@ -69,6 +69,13 @@ function answered(plan: AggregationPlan, events: RunEvent[]): boolean {
 }
 
 /**
+ * A collect window for demos whose leaves close when answered: it only has to be longer
+ * than any zone takes to answer, so that no real deadline comes first (a lost share then
+ * shows as a wrong result after this long, never as a hang).
+ */
+export const ANSWERED_COLLECT_MS = 90_000;
+
+/**
  * A demo whose agents run on `clock` (each through `schedulerOf`, e.g. a skewed view of
  * it), its leaves closed as soon as their zones answered.
  */
