@@ -1,12 +1,12 @@
 // The plan document: parameters, the aggregator groups in order, backups, zones and the
-// public keys pinned for the run.
+// public keys and inboxes pinned for the run.
 import type { Term } from 'n3';
 import { openDocument } from './document.ts';
 import { multikeyNode, readKey } from './key-node.ts';
 import { paramPairs, readParams } from './params.ts';
 import type { Reader } from './reader.ts';
-import { PA, RDF, SEC } from './terms.ts';
-import type { AggregationPlan, PlanGroup, PlanParams, PublicKeys, WebId } from './types.ts';
+import { LDP, PA, RDF, SEC } from './terms.ts';
+import type { AggregationPlan, PinnedPeer, PlanGroup, PlanParams, WebId } from './types.ts';
 import { TurtleDoc, blank, int, iri, list, str } from './write.ts';
 
 export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
@@ -39,12 +39,12 @@ export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
   return plan;
 }
 
-function readRunKeys(r: Reader, plan: Term, nodes: Term[]): Record<WebId, PublicKeys> {
-  const out: Record<WebId, PublicKeys> = {};
+function readRunKeys(r: Reader, plan: Term, nodes: Term[]): Record<WebId, PinnedPeer> {
+  const out: Record<WebId, PinnedPeer> = {};
   for (const k of nodes) {
     const member = r.iri(k, PA.member);
     if (member in out) r.fault(plan, PA.runKeys, `member <${member}> has two sets of run keys`);
-    out[member] = { x25519: readKey(r, k, SEC.keyAgreementMethod, 'x25519'), ed25519: readKey(r, k, SEC.assertionMethod, 'ed25519') };
+    out[member] = { x25519: readKey(r, k, SEC.keyAgreementMethod, 'x25519'), ed25519: readKey(r, k, SEC.assertionMethod, 'ed25519'), inbox: r.iri(k, LDP.inbox) };
   }
   return out;
 }
@@ -82,6 +82,7 @@ export function serializePlan(p: AggregationPlan): string {
       [PA.member, iri(member)],
       [SEC.keyAgreementMethod, multikeyNode('x25519', k.x25519, member)],
       [SEC.assertionMethod, multikeyNode('ed25519', k.ed25519, member)],
+      [LDP.inbox, iri(k.inbox)],
     )))
     .toString();
 }

@@ -172,11 +172,16 @@ export interface AggregationPlan {
   /** Population member → leaf group id. */
   zones: Record<WebId, string>;
   /**
-   * The public keys each participant (zoned members and the querier) uses for the whole run,
-   * pinned at publication: every agent seals to and verifies with these, whenever it joins
-   * the run, so a key rotation during the run changes nothing for it.
+   * The public keys and inbox each participant (zoned members and the querier) uses for the
+   * whole run, pinned at publication from the population: every agent seals to, verifies
+   * with and posts to these, whenever it joins the run, so a key rotation during the run
+   * changes nothing for it, and no agent but the querier needs to read the population.
    */
-  runKeys?: Record<WebId, PublicKeys>;
+  runKeys?: Record<WebId, PinnedPeer>;
+}
+
+export interface PinnedPeer extends PublicKeys {
+  inbox: string;
 }
 
 /** Raw 32-byte public keys: X25519 to seal to, Ed25519 to verify. */
@@ -213,6 +218,13 @@ export interface Contribution extends MessageBase {
   sealed: Uint8Array;
 }
 
+/** A zone member sends no share: said to each position of its leaf group, with no reason. */
+export interface Abstention extends MessageBase {
+  type: 'Abstention';
+  group: string;
+  position: number;
+}
+
 export interface Confirmation extends MessageBase {
   type: 'Confirmation';
   group: string;
@@ -236,7 +248,7 @@ export interface PartialAggregate extends MessageBase {
   sealed: Uint8Array;
 }
 
-export type Message = Announcement | Contribution | Confirmation | PartialAggregate;
+export type Message = Announcement | Contribution | Abstention | Confirmation | PartialAggregate;
 
 // ---- result ---------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 // Bad messages are rejected by the run, each with its own error code, before any role
 // counts them: forged or altered signatures, unknown senders, senders the plan gives no
 // such role, tampered payloads, mis-addressed messages, replays (also after a restart)
-// and a second, different share from the same contributor.
+// a second, different share from the same contributor, and abstentions that contradict a
+// share, come from outside the zone or are forged.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Contribution, Message, PartialAggregate } from '../query-vocab/types.ts';
+import type { Abstention, Contribution, Message, PartialAggregate } from '../query-vocab/types.ts';
 import type { Action } from '../agent/core/io.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
 import { signMessage } from '../agent/core/sign.ts';
@@ -88,4 +89,30 @@ test('a tampered sealed share is rejected as tampered; a second, different share
   const run = fresh(s, m.recipient);
   assert.equal(rejection(run.handle({ type: 'message', message: m })), null);
   assert.equal(rejection(run.handle({ type: 'message', message: resign(s, m, { consent: `${m.consent}-2` }) })), 'duplicate-contribution');
+});
+
+test('abstentions: a share after an abstention, an abstention after a share, one from outside the zone and a forged one are each refused, and change nothing', () => {
+  const { s, contribution: m } = setup();
+  const { signature: _s, consent: _c, sealed: _x, ...envelope } = m;
+  const abstention = resign<Abstention>(s, { ...envelope, type: 'Abstention' } as Abstention, {});
+  const run = fresh(s, m.recipient);
+  assert.equal(rejection(run.handle({ type: 'message', message: abstention })), null);
+  const before = serialiseState(run.state);
+  assert.equal(rejection(run.handle({ type: 'message', message: m })), 'duplicate-contribution');
+  assert.equal(rejection(run.handle({ type: 'message', message: abstention })), 'replayed');
+  assert.equal(serialiseState(run.state), before);
+
+  const contributed = fresh(s, m.recipient);
+  assert.equal(rejection(contributed.handle({ type: 'message', message: m })), null);
+  const held = serialiseState(contributed.state);
+  assert.equal(rejection(contributed.handle({ type: 'message', message: abstention })), 'duplicate-contribution');
+  assert.equal(serialiseState(contributed.state), held);
+
+  const plan = s.context(m.recipient).plan;
+  const outsider = s.population.find((w) => plan.zones[w] !== m.group);
+  assert.ok(outsider);
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: resign(s, abstention, { sender: outsider }) })), 'not-in-plan');
+  const signature = abstention.signature.slice();
+  signature[0] ^= 1;
+  assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: { ...abstention, signature } })), 'bad-signature');
 });

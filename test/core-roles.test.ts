@@ -90,6 +90,19 @@ test('no failures, real sealing and signing: exact for each strategy', () => {
   }
 });
 
+test('members that decline abstain: every leaf closes on its zone\'s answers, long before its deadline', () => {
+  for (const [i, strategy] of NAMES.entries()) {
+    const p = { ...params(strategy, 2, 2, 3, 2), timeouts: { collectMs: 60_000, syncMs: 20_000, childMs: 20_000 } };
+    const s = buildScenario({ population: 40, selectivity: 0.5, params: p, seed: 300 + i, crypto: 'plain', model: idealModel() });
+    const { outcome, included } = runAndAudit(s);
+    assert.equal(outcome.type, 'publish', strategy);
+    assert.equal(included?.length, s.values.size);
+    assert.ok(s.values.size < s.population.length, 'some members declined');
+    // Five hops of 5 ms and a few more for syncing: nothing waited for a 60 s deadline.
+    assert.ok(outcome.at < 1_000, `${strategy} ended at ${outcome.at} ms`);
+  }
+});
+
 test('random aggregator failures: exact over the included contributors, completeness = included / received', () => {
   const seen = new Map<StrategyName, { published: number; runs: number }>();
   fc.assert(

@@ -126,15 +126,18 @@ const plan: fc.Arbitrary<AggregationPlan> = fc.record({
   }), { minLength: 1, maxLength: 6 }),
   backups: fc.array(webId, { maxLength: 5 }),
   zoneMembers: fc.uniqueArray(webId, { maxLength: 6 }),
-}).map(({ zoneMembers, ...p }) => ({
+  pins: fc.array(fc.record({ x25519: key, ed25519: key, inbox: iri }), { maxLength: 6 }),
+}).map(({ zoneMembers, pins, ...p }) => ({
   ...p,
   zones: Object.fromEntries(zoneMembers.map((m, i) => [m, p.groups[i % p.groups.length].id])),
+  ...(pins.length ? { runKeys: Object.fromEntries(pins.map((pin, i) => [zoneMembers[i] ?? `${p.id}-querier`, pin])) } : {}),
 }));
 
 const messageBase = fc.record({ query: iri, sender: webId, recipient: webId, sentAt: dateTime, signature: bytes });
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.tuple(messageBase, iri).map(([b, plan]): Message => ({ type: 'Announcement', ...b, plan })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), iri, bytes).map(([b, group, position, consent, sealed]): Message => ({ type: 'Contribution', ...b, group, position, consent, sealed })),
+  fc.tuple(messageBase, groupId, fc.nat({ max: 9 })).map(([b, group, position]): Message => ({ type: 'Abstention', ...b, group, position })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), sortedUnique(fc.array(fc.oneof(webId, groupId)))).map(([b, group, position, contributors]): Message => ({ type: 'Confirmation', ...b, group, position, contributors })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), fc.stringMatching(/^[0-9a-f]{64}$/), nat, nat, nat, bytes)
     .map(([b, group, position, versionId, counter, x, y, sealed]): Message => ({ type: 'PartialAggregate', ...b, group, position, versionId, counter, included: Math.min(x, y), received: Math.max(x, y), sealed })),

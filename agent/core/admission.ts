@@ -32,13 +32,11 @@ function holds(env: Env, group: string, position: number, w: string): boolean {
 function checkRole(env: Env, m: Message): void {
   const { topo, self } = env;
   switch (m.type) {
-    case 'Announcement': {
-      const zone = topo.plan.zones[self];
-      const fromLeaf = zone !== undefined && candidacies(topo, zone, m.sender).length > 0;
-      if (m.sender !== env.ctx.query.querier && !fromLeaf) throw notInPlan(m, 'neither the querier nor a member of our leaf group');
+    case 'Announcement':
+      if (m.sender !== env.ctx.query.querier) throw notInPlan(m, 'only the querier announces its query');
       return;
-    }
     case 'Contribution':
+    case 'Abstention':
       if (topo.plan.zones[m.sender] !== m.group) throw notInPlan(m, `the sender's zone is not ${m.group}`);
       if (!holds(env, m.group, m.position, self)) throw notInPlan(m, `we are not a candidate for ${m.group}#${m.position}`);
       return;

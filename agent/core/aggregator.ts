@@ -1,6 +1,7 @@
 // The aggregator role, for one slot (group, position), leaf or inner. It collects inputs
 // (contributors' shares at a leaf, children's partial sums above) until every expected
-// input arrived or its deadline passed; confirms its entry set to the group's other
+// input arrived (at a leaf: every zone member contributed, abstained or failed) or its
+// deadline passed; confirms its entry set to the group's other
 // positions when the strategy synchronises; agrees on the entries every position holds
 // (all k for additive shares, t in common for Shamir), sums exactly those, and sends the
 // sum, sealed, with the version id naming them and whether it is final, to the same
@@ -8,9 +9,10 @@
 // is what keeps the k share trees consistent: a subtree missing at one position is cut at
 // every position.
 
-import type { Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
+import type { Abstention, Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
 import { supersedes } from './clock.ts';
+import { ProtocolError } from './errors.ts';
 import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
 import { slotKey, type InputState, type SlotState } from './state.ts';
@@ -64,6 +66,7 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
     syncExpired: false,
     phase: 'collecting',
     inputs: {},
+    abstained: [],
     peers,
     confirmed: null,
     emitted: null,
@@ -87,11 +90,18 @@ function acceptsInputs(env: Env, slot: SlotState): boolean {
 }
 
 export function onContribution(env: Env, slot: SlotState, m: Contribution, share: Vec): void {
+  if (slot.abstained.includes(m.sender)) throw new ProtocolError('duplicate-contribution', `${m.sender} abstained for ${slot.group}#${slot.position}, then sent a share`);
   if (!acceptsInputs(env, slot)) {
     env.log('info', `${label(slot)}: late share from ${m.sender} ignored (${slot.phase})`);
     return;
   }
   slot.inputs[m.sender] = { version: '', counter: 0, included: 1, received: 1, final: true, sum: share };
+  progress(env, slot);
+}
+
+export function onAbstention(env: Env, slot: SlotState, m: Abstention): void {
+  if (slot.inputs[m.sender]) throw new ProtocolError('duplicate-contribution', `${m.sender} sent a share for ${slot.group}#${slot.position}, then abstained`);
+  slot.abstained.push(m.sender);
   progress(env, slot);
 }
 
@@ -165,7 +175,10 @@ function ownEntries(slot: SlotState): string[] {
 }
 
 function allInputsIn(env: Env, slot: SlotState): boolean {
-  if (slot.leaf) return Object.keys(slot.inputs).length >= (env.topo.zones.get(slot.group)?.length ?? 0);
+  if (slot.leaf) {
+    const answered = (w: WebId) => slot.inputs[w] !== undefined || slot.abstained.includes(w) || env.isFailed(w);
+    return (env.topo.zones.get(slot.group) ?? []).every(answered);
+  }
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,
   );

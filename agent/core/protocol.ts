@@ -26,9 +26,9 @@
 
 import type { Announcement, Message } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
-import { onConfirmation, onContribution, onPartial, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
+import { onAbstention, onConfirmation, onContribution, onPartial, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
 import { candidacies, candidates } from './backup.ts';
-import { contribute, contributorPeerFailed } from './contributor.ts';
+import { abstain, contribute, contributorPeerFailed } from './contributor.ts';
 import { ProtocolError } from './errors.ts';
 import type { Action, Event, RunContext } from './io.ts';
 import { QUERIER_TIMER, onRootPartial, querierPeerFailed, querierStart, querierTimer } from './querier.ts';
@@ -120,8 +120,7 @@ export class Run {
         contribute(env, event.vector, event.consent);
         break;
       case 'decline':
-        this.st.declined = event.reason;
-        env.log('info', `contributor: declined: ${event.reason}`);
+        abstain(env, event.reason);
         break;
     }
     return env.actions;
@@ -144,19 +143,15 @@ function start(env: Env): void {
   const state = env.state;
   state.startedAt = env.now();
   const plan = env.ctx.plan;
-  // Leaf members announce the query to their zone; the querier to every aggregator and backup.
-  const announce = new Set<string>();
-  for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) {
-    const slot = startSlot(env, group, position, 0);
-    if (slot.leaf) for (const w of env.topo.zones.get(group) ?? []) announce.add(w);
-  }
+  for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) startSlot(env, group, position, 0);
+  // The querier announces the query once to each participant: no one hears of it twice.
   if (env.self === env.ctx.query.querier) {
-    for (const w of [...plan.groups.flatMap((g) => g.members), ...plan.backups]) announce.add(w);
+    const announce = new Set([...Object.keys(plan.zones), ...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+    announce.delete(env.self);
+    for (const w of announce) env.send<Announcement>(w, { type: 'Announcement', plan: plan.id });
+    env.log('info', `announced plan ${plan.id} to ${announce.size} agents`);
     querierStart(env);
   }
-  announce.delete(env.self);
-  for (const w of announce) env.send<Announcement>(w, { type: 'Announcement', plan: plan.id });
-  if (announce.size > 0) env.log('info', `announced plan ${plan.id} to ${announce.size} agents`);
   if (plan.zones[env.self] !== undefined && !state.evaluated) {
     state.evaluated = true;
     env.actions.push({ type: 'evaluate' });
@@ -203,6 +198,9 @@ function route(env: Env, m: Message): void {
       return;
     case 'Contribution':
       onContribution(env, slotFor(env, m.group, m.position), m, openVector(env, m, 'share'));
+      return;
+    case 'Abstention':
+      onAbstention(env, slotFor(env, m.group, m.position), m);
       return;
     case 'Confirmation': {
       let mine = Object.values(env.state.slots).filter((s) => s.group === m.group && s.position !== m.position);

@@ -51,6 +51,8 @@ export interface SlotState {
   syncExpired: boolean;
   phase: SlotPhase;
   inputs: Record<string, InputState>;
+  /** Zone members (leaf) that said they send no share. */
+  abstained: WebId[];
   /** Latest confirmation per peer position, and which holder sent it. */
   peers: Record<string, { entries: string[]; sentAt: string; from: WebId }>;
   /** The entries of this slot's last confirmation. */
@@ -61,13 +63,18 @@ export interface SlotState {
   versions: Record<string, string[]>;
 }
 
-export interface ContributorState {
-  leaf: string;
-  consent: string;
-  /** Kept so a share can be re-sent to a backup that replaces a failed member. */
-  shares: Vec[];
-  sentTo: Array<WebId | null>;
-}
+/** A zone member's answer to its leaf group: shares, or an abstention. */
+export type ContributorState =
+  | {
+      kind: 'shares';
+      leaf: string;
+      consent: string;
+      /** Kept so a share can be re-sent to a backup that replaces a failed member. */
+      shares: Vec[];
+      /** Each position's holder the answer went to. */
+      sentTo: Array<WebId | null>;
+    }
+  | { kind: 'abstention'; leaf: string; sentTo: Array<WebId | null> };
 
 export interface QuerierState {
   deadline: number;
@@ -87,7 +94,7 @@ export interface Outgoing {
 }
 
 export interface RunState {
-  format: 2;
+  format: 3;
   self: WebId;
   query: string;
   startedAt: number | null;
@@ -115,7 +122,7 @@ export function slotKey(group: string, position: number): string {
 
 export function initialState(self: WebId, query: string): RunState {
   return {
-    format: 2,
+    format: 3,
     self,
     query,
     startedAt: null,
@@ -152,7 +159,7 @@ export function deserialiseState(text: string): RunState {
     }
     return value;
   }) as RunState;
-  // Format 1 kept unsent messages in files of their own: resuming it here would lose them.
-  if (state?.format !== 2) throw new ProtocolError('bad-input', 'not a podagg run state of format 2 (a run saved by an earlier build is finished with that build)');
+  // Earlier formats kept unsent messages elsewhere (1) or no abstentions (2): resuming them here would lose what they owe.
+  if (state?.format !== 3) throw new ProtocolError('bad-input', 'not a podagg run state of format 3 (a run saved by an earlier build is finished with that build)');
   return state;
 }

@@ -167,7 +167,7 @@ export class SolidAgent {
 
   /** Loads and checks a run's documents, creates (or restores) the run, and starts (or resumes) it. */
   private async open(queryUrl: string, savedState?: string): Promise<Hosted> {
-    const { query, plan, directory } = await loadRun(this.o.session.fetch, this.o.peers, queryUrl);
+    const { query, plan, directory } = await loadRun(this.webId, this.o.peers, queryUrl);
     const mine = directory.get(this.webId);
     if (!mine) throw new Error(`${this.webId} has no part in the plan of ${query.id}`);
     const context = {

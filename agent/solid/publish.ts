@@ -85,7 +85,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     ...query.fixedParams,
   };
   const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params });
-  plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], o.peers);
+  plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers);
   await ensureContainer(o.session.fetch, queries);
   await ensureAcl(o.session.fetch, queries, [
     { name: 'owner', agents: [o.session.webId], modes: ['Read', 'Write', 'Control'], inherit: true },

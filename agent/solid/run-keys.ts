@@ -1,36 +1,44 @@
-// The keys of a run. The querier pins, in the plan, the current public keys of every
-// participant when it publishes; every agent then seals to and verifies with those, and
-// opens and signs with its own pinned pair, however late it joins the run. So a rotation
-// during a run changes nothing for the run: agents that joined before it and agents that
-// joined after it agree on every key, and the rotated agent still holds its retired pair.
+// The keys of a run. The querier pins, in the plan, the current public keys and the inbox
+// of every participant when it publishes, from the population it read; every agent then
+// seals to, verifies with and posts to those, and opens and signs with its own pinned
+// pair, however late it joins the run. So a rotation during a run changes nothing for the
+// run, and no agent but the querier reads the population: each checks only the pins of
+// the few peers it may exchange with (core/neighbours.ts) against their profiles, which
+// its peer cache keeps across queries.
 
-import type { AggregationPlan, AggregationQuery, PublicKeys, Registration, WebId } from '../../query-vocab/index.ts';
+import type { AggregationPlan, AggregationQuery, PinnedPeer, Registration, WebId } from '../../query-vocab/index.ts';
+import { neighbours } from '../core/neighbours.ts';
+import { topology } from '../core/topology.ts';
 import { ownsKeys } from './peer.ts';
 import type { PeerCache, Snapshot } from './population.ts';
 
-/** The participants' current keys, to pin in a new plan. */
-export async function pinRunKeys(participants: WebId[], peers: PeerCache): Promise<Record<WebId, PublicKeys>> {
+/** The participants' current keys and inboxes, to pin in a new plan: members from their registration, others (the querier) from their profile. */
+export async function pinRunKeys(participants: WebId[], snapshot: Snapshot, peers: PeerCache): Promise<Record<WebId, PinnedPeer>> {
   const pins = await Promise.all(participants.map(async (w) => {
-    const { x25519, ed25519 } = await peers.peer(w);
-    return [w, { x25519, ed25519 }] as const;
+    const { x25519, ed25519, inbox } = snapshot.members.get(w) ?? (await peers.peer(w));
+    return [w, { x25519, ed25519, inbox }] as const;
   }));
   return Object.fromEntries(pins);
 }
 
 /**
- * The run's directory: for the zoned members and the querier, the pinned keys, each
- * checked to be the WebID's own (current, or retired and not yet expired, in its profile).
+ * The run's directory: every participant's pinned keys and inbox. Those of `self`'s
+ * neighbours are checked first to be the WebID's own (keys current, or retired and not
+ * yet expired, in its profile; the same inbox): a message from anyone else is refused by
+ * admission whatever its keys.
  */
-export async function runDirectory(query: AggregationQuery, plan: AggregationPlan, snapshot: Snapshot, peers: PeerCache): Promise<Map<WebId, Registration>> {
+export async function runDirectory(query: AggregationQuery, plan: AggregationPlan, self: WebId, peers: PeerCache): Promise<Map<WebId, Registration>> {
   const pins = plan.runKeys;
   if (!pins) throw new Error(`plan ${plan.id} pins no run keys: publish the query again`);
   const participants = [...new Set([...Object.keys(plan.zones), query.querier])];
-  const entries = await Promise.all(participants.map(async (w) => {
-    const keys = pins[w];
-    if (!keys) throw new Error(`plan ${plan.id} pins no keys for ${w}`);
-    const peer = await peers.owning(w, keys);
-    if (!ownsKeys(peer, keys)) throw new Error(`plan ${plan.id} pins keys for ${w} that its profile does not list (or that expired)`);
-    return [w, { webId: w, inbox: snapshot.members.get(w)?.inbox ?? peer.inbox, ...keys }] as const;
+  const missing = participants.find((w) => !pins[w]);
+  if (missing) throw new Error(`plan ${plan.id} pins no keys for ${missing}`);
+  await Promise.all([...neighbours(topology(plan), query.querier, self)].map(async (w) => {
+    const pin = pins[w];
+    if (!pin) throw new Error(`plan ${plan.id} pins no keys for ${w}`);
+    const peer = await peers.owning(w, pin);
+    if (!ownsKeys(peer, pin)) throw new Error(`plan ${plan.id} pins keys for ${w} that its profile does not list (or that expired)`);
+    if (peer.inbox !== pin.inbox) throw new Error(`plan ${plan.id} pins the inbox ${pin.inbox} for ${w}, whose profile names ${peer.inbox}`);
   }));
-  return new Map(entries);
+  return new Map(participants.map((w) => [w, { webId: w, ...pins[w] }]));
 }
