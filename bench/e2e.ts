@@ -1,8 +1,12 @@
 // End to end on one embedded server: publish → result over real pods and agents, against
 // a plaintext baseline in the same run (every contributor evaluates the same selection
 // and posts its plain values to the querier's inbox; the querier reads them and sums).
+// The agents are isolated (each its own peer cache and failure detector, as on machines
+// of their own) and requests are counted at the server, by kind and by role.
 // Sizes: PODAGG_BENCH_PODS=20,100,300 (default 20,100).
 
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DataFactory } from 'n3';
@@ -11,7 +15,9 @@ import { TurtleDoc, num } from '../query-vocab/write.ts';
 import { evaluateSelection } from '../agent/solid/evaluate.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
 import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
-import { parseQuery } from '../query-vocab/index.ts';
+import { documentOf, parsePlan, parseQuery } from '../query-vocab/index.ts';
+import { readRequestLog } from '../solid-server/request-log.ts';
+import { KINDS, perRole, total, type Counts, type Role } from './requests.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -53,40 +59,47 @@ async function baseline(demo: Demo, queryUrl: string): Promise<number> {
 export default async function benchE2e(): Promise<string> {
   const sizes = (process.env.PODAGG_BENCH_PODS ?? '20,100').split(',').map(Number);
   const lines = [
-    '| pods | runs | contributors | podagg publish → result, s | plaintext baseline, s | ratio | HTTP requests per contributor | peak RSS of the agents\' process, MB |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| pods | runs | contributors | podagg publish → result, s | plaintext baseline, s | ratio | requests per contributor | per aggregator | querier | peak RSS of the agents\' process, MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  const kinds: string[] = [];
   for (const pods of sizes) {
     process.stderr.write(`bench e2e: ${pods} pods\n`);
-    const demo = await startDemo({ pods, port: await freePorts(), refusing: 0, collectMs: 120_000 });
+    const requestLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'podagg-requests-')), 'requests.jsonl');
+    const demo = await startDemo({ pods, port: await freePorts(), refusing: 0, collectMs: 120_000, requestLog, agents: { isolated: true } });
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
     try {
       const ours: number[] = [];
       const plain: number[] = [];
-      const requests: number[] = [];
+      const requests: Array<Record<Role, { agents: number; counts: Counts }>> = [];
       let contributors = 0;
       let failure: string | undefined;
       for (let run = 0; run < runsFor(pods); run++) {
-        const count = () => [...demo.host.agents.values()].reduce((n, a) => n + a.session.requests, 0);
-        const before = count();
+        const from = Date.now();
         const outcome = await demo.publish(QUERY, { strategy: 'SafeAndPrompt' });
+        const to = Date.now();
         if (!outcome.exact || !outcome.published) {
           failure = `no exact result (${outcome.abort ?? `${outcome.published?.contributors} of ${outcome.plain.contributors} contributors`})`;
           break;
         }
         contributors = outcome.published.contributors;
         ours.push(outcome.seconds);
-        requests.push((count() - before) / contributors);
+        const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(outcome.plan)), documentOf(outcome.plan));
+        requests.push(perRole(readRequestLog(requestLog), from, to, plan, demo.querier.webId));
         plain.push((await baseline(demo, outcome.query)) / 1000);
       }
       if (failure) {
-        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
+        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
         continue;
       }
+      const per = (role: Role) => median(requests.map((r) => total(r[role].counts))).toFixed(1);
       lines.push(
-        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${median(requests).toFixed(0)} | ${(peak / 2 ** 20).toFixed(0)} |`,
+        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${per('contributor')} | ${per('aggregator')} | ${per('querier')} | ${(peak / 2 ** 20).toFixed(0)} |`,
       );
+      for (const role of ['contributor', 'aggregator', 'querier'] as const) {
+        kinds.push(`| ${pods} | ${role} (${requests[0][role].agents}) | ${KINDS.map((k) => median(requests.map((r) => r[role].counts[k])).toFixed(1)).join(' | ')} |`);
+      }
     } finally {
       clearInterval(sampler);
       await demo.stop();
@@ -95,9 +108,15 @@ export default async function benchE2e(): Promise<string> {
   return [
     '## End to end over Solid',
     '',
-    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process; k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they stop as soon as their whole zone is in). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. Requests count every HTTP request of every agent during the run (polling included) divided by the contributors.`,
+    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process, **isolated**: each agent has its own peer cache and failure detector, as on a machine of its own, and nothing else is shared but the CPU. k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they close as soon as their whole zone answered). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. **Requests are counted at the server**: every request it answered from publication to the result, attributed to the agent that made it, then averaged per agent of each role (an aggregator or backup that is also zoned counts as an aggregator). The first run of a size pays for the profiles each agent then caches across queries.`,
     '',
     ...lines,
+    '',
+    'Requests by kind, mean per agent of the role (median over the runs):',
+    '',
+    `| pods | role (agents) | ${KINDS.join(' | ')} |`,
+    `|---:|---|${KINDS.map(() => '---:').join('|')}|`,
+    ...kinds,
   ].join('\n');
 }
 

@@ -35,8 +35,10 @@ export interface DemoOptions {
   collectMs?: number;
   /** The server's URL for clients, when a proxy stands in front of it (fault tests). */
   baseUrl?: string;
-  /** Agent settings the fault tests change: retry policy, skewed clocks. */
-  agents?: Pick<HostOptions, 'retry' | 'schedulerOf'>;
+  /** Agent settings the fault tests and benchmarks change: retry policy, skewed clocks, isolation. */
+  agents?: Pick<HostOptions, 'retry' | 'schedulerOf' | 'isolated'>;
+  /** Every server logs the requests it answers to this file. */
+  requestLog?: string;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -77,6 +79,8 @@ export interface PublishChoice {
   params?: Partial<PlanParams>;
   /** Another population than the demo's (a directory container its members joined). */
   population?: string;
+  /** Members that consent but match nothing contribute zeros, hiding who matched. */
+  hideParticipation?: boolean;
 }
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
@@ -86,7 +90,7 @@ const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.Aca
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const seed = o.seed ?? 7;
   const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
-  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, baseUrl: o.baseUrl, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
+  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, baseUrl: o.baseUrl, requestLog: o.requestLog, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
   const host = new AgentHost({ stateDir, ...o.agents });
   try {
     const credentialsFile = path.join(stateDir, 'credentials.json');
@@ -152,6 +156,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
     session, podUrl: querier.podUrl, turtle: text, population: choice.population ?? population, peers: host.peers,
     overrides: {
       minContributors: Math.min(declared.minContributors, 3),
+      ...(choice.hideParticipation ? { hideParticipation: true } : {}),
       fixedParams: choice.strategy || choice.params ? { ...declared.fixedParams, ...choice.params, ...(choice.strategy ? { strategy: choice.strategy } : {}) } : declared.fixedParams,
     },
     minTimeouts: choice.collectMs ? { collectMs: choice.collectMs } : undefined,

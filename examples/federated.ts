@@ -44,6 +44,7 @@ export function roundQuery(m: Model, round: number, deadline: string): Aggregati
     minContributors: 3,
     deadline,
     expectedSelectivity: 0.8,
+    hideParticipation: false,
     selection: `
       PREFIX pa-ex: <${EX.$}>
       SELECT ?r ?rx WHERE {

@@ -7,7 +7,7 @@ import type { Reader } from './reader.ts';
 import { selectionProblems } from './sparql-check.ts';
 import { DCTERMS, DPV, PA, RDF, compactIri } from './terms.ts';
 import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, BoundedSpec, CountSpec, GroupBy } from './types.ts';
-import { TurtleDoc, blank, dateTime, int, iri, list, num, str } from './write.ts';
+import { TurtleDoc, blank, bool, dateTime, int, iri, list, num, str } from './write.ts';
 import { documentOf } from './iri.ts';
 
 export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'];
@@ -41,6 +41,7 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
     minContributors: r.integer(node, PA.minContributors),
     deadline: r.dateTime(node, PA.deadline),
     expectedSelectivity: r.number(node, PA.expectedSelectivity, true) ?? QUERY_DEFAULTS.expectedSelectivity,
+    hideParticipation: r.one(node, PA.hideParticipation, true) ? r.boolean(node, PA.hideParticipation) : false,
   };
   const plan = r.iri(node, PA.plan, true);
   if (plan !== undefined) query.plan = plan;
@@ -167,6 +168,7 @@ export function serializeQuery(q: AggregationQuery): string {
     .add(s, PA.minContributors, int(q.minContributors))
     .add(s, PA.deadline, dateTime(q.deadline))
     .add(s, PA.expectedSelectivity, num(q.expectedSelectivity))
+    .add(s, PA.hideParticipation, q.hideParticipation ? bool(true) : undefined)
     .add(s, PA.plan, q.plan === undefined ? undefined : iri(q.plan))
     .add(s, PA.nonce, q.nonce === undefined ? undefined : str(q.nonce))
     .add(s, PA.fixedParams, q.fixedParams === undefined ? undefined : blank(...paramPairs(q.fixedParams)))

@@ -16,7 +16,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum',
   'Bin', 'GroupBy', 'Unit', 'People', 'Rows',
   'querier', 'population', 'selection', 'aggregate', 'minContributors', 'deadline',
-  'expectedSelectivity', 'plan', 'nonce', 'fixedParams',
+  'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation',
   'variable', 'variables', 'dimension', 'lower', 'upper', 'precision', 'bin', 'groupBy', 'keys',
   'unit', 'maxRows',
   // consent

@@ -96,6 +96,11 @@ export interface AggregationQuery {
   deadline: string;
   /** Estimated fraction (0, 1] of the population that will contribute. */
   expectedSelectivity: number;
+  /**
+   * Members that consent but match nothing contribute a zero vector instead of abstaining,
+   * so the aggregators cannot tell who matched the selection (default false).
+   */
+  hideParticipation: boolean;
   /** IRI of the plan document, once published. */
   plan?: string;
   /** Hex nonce seeding the sortition, once published. */

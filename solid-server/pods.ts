@@ -18,6 +18,8 @@ export interface FleetOptions {
   dataDir?: string;
   /** With one server: the URL clients use when it is not the server's own (a proxy in front). */
   baseUrl?: string;
+  /** Every server logs the requests it answers to this file (solid-server/request-log.ts). */
+  requestLog?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -38,7 +40,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     for (let s = 0; s < count; s++) {
       const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
       if (dataDir) await mkdir(dataDir, { recursive: true });
-      servers.push(await startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined }));
+      servers.push(await startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined, requestLog: options.requestLog }));
     }
     const saved = options.dataDir ? await readSaved(options.dataDir) : [];
     const credentials: Credential[] = [];

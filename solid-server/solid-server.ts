@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppRunner, type App } from '@solid/community-server';
+import { logRequests } from './request-log.ts';
 
 export interface SolidServerOptions {
   port: number;
@@ -15,6 +16,8 @@ export interface SolidServerOptions {
   dataDir?: string;
   /** The URL clients use when it is not http://localhost:port/ (e.g. a proxy in front). */
   baseUrl?: string;
+  /** A file that gets one JSON line per request answered (see request-log.ts): where a deployment pays them. */
+  requestLog?: string;
 }
 
 export interface SolidServer {
@@ -56,6 +59,7 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
     if (typeof address === 'object' && address?.port === options.port) http = server;
   };
   diagnostics.subscribe('http.server.request.start', seen);
+  const unlog = options.requestLog ? logRequests(options.port, options.requestLog) : () => undefined;
   await app.start();
   const stop = async () => {
     const closer = setInterval(() => http?.closeAllConnections(), 100);
@@ -64,6 +68,7 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
     } finally {
       clearInterval(closer);
       diagnostics.unsubscribe('http.server.request.start', seen);
+      unlog();
     }
   };
   return { baseUrl, port: options.port, dataDir: options.dataDir, stop };

@@ -6,8 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -18,7 +17,7 @@ let browser: Browser;
 let page: Page;
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 12, port: await freePorts(1) });
+  demo = await startDemo({ pods: 12, port: await freePorts(1) });
   dash = await startDashboard({ port: 0, stateDir: demo.stateDir, credentialsFile: demo.credentialsFile });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

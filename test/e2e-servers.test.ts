@@ -3,14 +3,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Demo } from '../demo/demo.ts';
-import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { LONG_COLLECT_MS } from './helpers/collect-window.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: ANSWERED_COLLECT_MS });
+  demo = await startDemo({ pods: 21, servers: 3, port: await freePorts(3), collectMs: LONG_COLLECT_MS });
 });
 after(async () => demo?.stop());
 

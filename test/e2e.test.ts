@@ -9,13 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseQuery, parsePlan, parseMessage } from '../query-vocab/index.ts';
+import { documentOf, parseQuery, parsePlan, parseMessage } from '../query-vocab/index.ts';
 import { vecToBytes } from '../agent/core/ring.ts';
 import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
+import { listInbox } from '../agent/solid/inbox.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { waitForEnd, type Demo } from '../demo/demo.ts';
-import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, waitForEnd, type Demo } from '../demo/demo.ts';
+import { LONG_COLLECT_MS } from './helpers/collect-window.ts';
 import { plainContributions } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -24,15 +25,20 @@ const PODS = 20;
 let demo: Demo;
 
 before(async () => {
-  // Leaves close once their zone answered; a long window keeps a slow evaluation on a loaded
-  // machine from closing one member of a LowCost leaf before the others (that member's
-  // deadline would then come first, and the unsynchronised members disagree).
-  demo = await startAnsweredDemo({ pods: PODS, port: await freePorts(), collectMs: ANSWERED_COLLECT_MS });
+  // Leaves close once their zone answered (refusing members abstain); a long window keeps
+  // a slow evaluation on a loaded machine from closing one member of a LowCost leaf before
+  // the others (that member's deadline would then come first, and the unsynchronised members disagree).
+  demo = await startDemo({ pods: PODS, port: await freePorts(), collectMs: LONG_COLLECT_MS });
 });
 after(async () => demo?.stop());
 
-test('every strategy gives exactly the plain answer for every aggregate kind', async () => {
+test('every strategy gives exactly the plain answer for every aggregate kind; every leaf closes when its zone answered', async () => {
   const strategies = ['LowCost', 'SafeAndPrompt', 'Hybrid', 'HighCompleteness', 'Threshold'] as const;
+  const closings: RunEvent[] = [];
+  const listener = (e: RunEvent) => {
+    if (e.kind === 'log' && / inputs closed: /.test(e.text)) closings.push(e);
+  };
+  demo.host.journal.on('event', listener);
   // Two or three runs at a time: every agent and the server share one process here.
   const outcomes = [
     ...(await Promise.all(strategies.slice(0, 3).map((strategy) => demo.publish(ALL, { strategy })))),
@@ -46,7 +52,15 @@ test('every strategy gives exactly the plain answer for every aggregate kind', a
     assert.equal(o.published?.contributors, o.plain.contributors);
     assert.equal(o.published?.completeness, 1);
     assert.deepEqual(o.published?.values.map((v) => v.kind), ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum']);
+    // Some members refused or matched nothing, and said so: no leaf waited for its deadline.
+    assert.ok(o.plain.contributors < PODS, `${strategies[i]}: everyone contributed, so nobody abstained`);
+    const plan = parsePlan(await getTurtle(globalThis.fetch, o.plan), o.plan);
+    const leaves = new Set(Object.values(plan.zones));
+    const atLeaves = closings.filter((e) => e.query === o.query && [...leaves].some((g) => e.text.startsWith(`aggregator ${g}#`)));
+    assert.equal(atLeaves.length, leaves.size * plan.params.groupSize, `${strategies[i]}: ${atLeaves.length} leaf slots closed`);
+    for (const e of atLeaves) assert.match(e.text, /inputs closed: zone complete$/, `${strategies[i]}: ${e.text}`);
   }
+  demo.host.journal.off('event', listener);
 });
 
 test('the result covers exactly the consenting, matching pods; refusals name their rule', async () => {
@@ -59,6 +73,45 @@ test('the result covers exactly the consenting, matching pods; refusals name the
   const decision = log.find((d) => d.query === o.query);
   assert.equal(decision?.accepted, false);
   assert.match(decision!.reason, /^purpose rule/);
+});
+
+test('hiding participation: a member that matches nothing sends its leaf what a matching one sends, and the values stay exact', async () => {
+  const events: RunEvent[] = [];
+  const listener = (e: RunEvent) => void events.push(e);
+  demo.host.journal.on('event', listener);
+  const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt', hideParticipation: true });
+  demo.host.journal.off('event', listener);
+  assert.equal(o.abort, undefined, `aborted: ${o.abort}`);
+  assert.deepEqual(o.published?.values.map((v) => v.value), o.plain.values.map((v) => v.value));
+  const ours = events.filter((e) => e.query === o.query);
+  const consenting = new Set(ours.filter((e) => e.kind === 'consent' && e.accepted).map((e) => e.webId));
+  // Members under 50 consent and match nothing: they are counted, with zeros.
+  assert.equal(o.published?.contributors, consenting.size);
+  assert.ok(o.plain.contributors < consenting.size, 'every consenting member matched: nothing was hidden');
+  assert.equal(ours.filter((e) => e.messageType === 'Abstention' && consenting.has(e.peer ?? '')).length, 0);
+
+  // What the leaf group received from a matching and from a non-matching consenting member.
+  const plan = parsePlan(await getTurtle(globalThis.fetch, o.plan), o.plan);
+  const queryDoc = documentOf(o.query);
+  const query = parseQuery(await getTurtle(globalThis.fetch, queryDoc), queryDoc);
+  const matching = new Set((await plainContributions(query, plan, demo.people)).keys());
+  const seen = (w: string) => ours.filter((e) => e.kind === 'received' && e.peer === w).map((e) => `${e.webId} ${e.messageType} ${e.group}#${e.position}`).map((x) => x.replace(w, '')).sort();
+  const matcher = [...consenting].find((w) => matching.has(w) && plan.zones[w] !== undefined);
+  const other = [...consenting].find((w) => !matching.has(w) && plan.zones[w] === plan.zones[matcher ?? '']);
+  assert.ok(matcher && other, 'a matching and a non-matching consenting member of one zone');
+  assert.deepEqual(seen(other), seen(matcher));
+  const sizes = async (w: string) => {
+    const out: number[] = [];
+    for (const holder of plan.groups.find((g) => g.id === plan.zones[w])!.members) {
+      const { session, agent } = demo.host.get(holder);
+      for (const url of await listInbox(session.fetch, agent.inbox)) {
+        const m = parseMessage(await getTurtle(session.fetch, url), url);
+        if (m.query === o.query && m.sender === w && m.type === 'Contribution') out.push(m.sealed.length);
+      }
+    }
+    return out.sort();
+  };
+  assert.deepEqual(await sizes(other), await sizes(matcher));
 });
 
 test('an aggregator killed and restarted mid-run loses nothing and counts nothing twice', async () => {
@@ -97,7 +150,7 @@ test('a run its querier cannot start ends with a report, not a wait for ever', a
 test('nothing the server stores holds a contribution or a share in the clear', async () => {
   // The provider's view: the file backend's own files, read straight from disk.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
-  const stored = await startAnsweredDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: ANSWERED_COLLECT_MS });
+  const stored = await startDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: LONG_COLLECT_MS });
   try {
     const o = await stored.publish(ALL, { strategy: 'SafeAndPrompt' });
     assert.ok(o.exact, `not exact: ${o.abort ?? ''}`);

@@ -16,8 +16,7 @@ import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
 import { Run } from '../agent/core/protocol.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { type Demo } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { DrivenClock } from './helpers/driven-clock.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -27,7 +26,7 @@ let demo: Demo;
 
 before(async () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-clock-'));
-  demo = await startAnsweredDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000 }, clock, (webId) => clock.skewed(() => skews.get(webId) ?? 0));
+  demo = await startDemo({ pods: 8, port: await freePorts(), stateDir, collectMs: 15_000, agents: { schedulerOf: (webId) => clock.skewed(() => skews.get(webId) ?? 0) } });
 });
 after(async () => demo?.stop());
 

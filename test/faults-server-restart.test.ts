@@ -10,8 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { type Demo } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
 import { startSolidServer } from '../solid-server/solid-server.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -26,7 +25,7 @@ before(async () => {
   // Leaves close as soon as their zone answered; the window only has to outlast the restart
   // (a file-backed server on a loaded machine has taken 18 s to come back), so that shares
   // read after it are not late.
-  demo = await startAnsweredDemo({ pods: 8, port, dataDir, stateDir, collectMs: 60_000 });
+  demo = await startDemo({ pods: 8, port, dataDir, stateDir, collectMs: 60_000 });
 });
 after(async () => demo?.stop());
 

@@ -3,14 +3,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Demo } from '../demo/demo.ts';
-import { ANSWERED_COLLECT_MS, startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo } from '../demo/demo.ts';
+import { LONG_COLLECT_MS } from './helpers/collect-window.ts';
 import { train } from '../examples/federated.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 10, port: await freePorts(), collectMs: ANSWERED_COLLECT_MS });
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: LONG_COLLECT_MS });
 });
 after(async () => demo?.stop());
 

@@ -26,8 +26,7 @@ import { aclUrlOf, getTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
-import { type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -38,7 +37,7 @@ let member: Credential;
 let other: Credential;
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 10, port: await freePorts(), collectMs: 12_000 });
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 12_000 });
   outcome = await demo.publish('mean-steps');
   assert.ok(outcome.result, `the run published a result (${outcome.abort ?? ''})`);
   // A member that consented (it has a consent log) and is not the querier.

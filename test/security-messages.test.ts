@@ -33,8 +33,7 @@ import { provision } from '../agent/solid/provision.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
-import { type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
@@ -75,7 +74,7 @@ function withoutPredicates(m: Message, predicates: string[]): string {
 }
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 10, port: await freePorts(), collectMs: 20_000 });
+  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 20_000 });
   demo.host.journal.on('event', (e) => events.push(e));
   const { credentials, querier } = demo;
   const fetchOf = (w: string) => demo.host.get(w).session.fetch;

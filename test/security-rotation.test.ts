@@ -26,8 +26,7 @@ import { getTurtle, postTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
-import { type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { startAnsweredDemo } from './helpers/answered.ts';
+import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
 
@@ -59,7 +58,7 @@ let first: { plan: AggregationPlan; outcome: DemoOutcome; oldKeys: Record<string
 let second: { plan: AggregationPlan; outcome: DemoOutcome; forged: string };
 
 before(async () => {
-  demo = await startAnsweredDemo({ pods: 8, port: await freePorts(), collectMs: 15_000 });
+  demo = await startDemo({ pods: 8, port: await freePorts(), collectMs: 15_000 });
   demo.host.journal.on('event', (e) => events.push(e));
   const { querier } = demo;
 

@@ -84,6 +84,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
   minContributors: fc.integer({ min: 1, max: 10_000 }),
   deadline: dateTime,
   expectedSelectivity: fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true }),
+  hideParticipation: fc.boolean(),
   plan: fc.option(iri, { nil: undefined }),
   nonce: fc.option(fc.stringMatching(/^[0-9a-f]{16,64}$/), { nil: undefined }),
   fixedParams: fc.option(params.chain((p) => fc.subarray(Object.keys(p) as Array<keyof PlanParams>).map((keys) => Object.fromEntries(keys.map((k) => [k, p[k]])) as Partial<PlanParams>)), { nil: undefined }),
@@ -93,7 +94,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
     const q: AggregationQuery = {
       id: r.id, title: r.title, querier: r.querier, population: r.population, aggregates, purposes: r.purposes,
       minContributors: r.minContributors, deadline: r.deadline, expectedSelectivity: r.expectedSelectivity,
-      selection: `SELECT ${variables.map((v) => `?${v}`).join(' ') || '?s'} WHERE { ?s ?p ?o }`,
+      hideParticipation: r.hideParticipation, selection: `SELECT ${variables.map((v) => `?${v}`).join(' ') || '?s'} WHERE { ?s ?p ?o }`,
     };
     if (r.plan !== undefined) q.plan = r.plan;
     if (r.nonce !== undefined) q.nonce = r.nonce;

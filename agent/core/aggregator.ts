@@ -269,7 +269,9 @@ function inputsClosed(env: Env, slot: SlotState): boolean {
 function progress(env: Env, slot: SlotState): void {
   const mode = syncAt(env.strategy, slot.leaf);
   if (slot.phase === 'collecting') {
-    if (!slot.readyForced && !allInputsIn(env, slot)) return;
+    const complete = allInputsIn(env, slot);
+    if (!slot.readyForced && !complete) return;
+    env.log('info', `${label(slot)}: inputs closed: ${complete ? (slot.leaf ? 'zone complete' : 'every child in') : 'deadline'}`);
     if (env.strategy.propagation === 'full' && !slot.leaf) {
       const missing = (env.topo.children.get(slot.group) ?? []).filter((c) => !slot.inputs[c]);
       if (missing.length > 0) return abortSlot(env, slot, `children ${missing.join(', ')} missing at the deadline (full propagation)`);

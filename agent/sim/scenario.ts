@@ -68,6 +68,7 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     minContributors: o.minContributors ?? 1,
     deadline: new Date(0).toISOString(),
     expectedSelectivity: o.selectivity,
+    hideParticipation: false,
     nonce: o.seed.toString(16).padStart(16, '0'),
   };
   const plan = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });

@@ -21,6 +21,7 @@ import type { KeyStore } from './keyfile.ts';
 import { podLayout } from './layout.ts';
 import { Outbox, type DeliveryOutcome, type Parcel } from './outbox.ts';
 import { PeerWatch } from './peer-watch.ts';
+import type { Fetch } from './pod.ts';
 import type { PeerCache } from './population.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
 import { resultIdOf, storeResult } from './results.ts';
@@ -40,6 +41,8 @@ export interface AgentOptions {
   stateDir: string;
   journal: EventLog;
   peers: PeerCache;
+  /** Reads public documents (queries, plans) without the owner's credentials; globalThis.fetch by default. */
+  publicFetch?: Fetch;
   /** Inbox polling period when the server offers no notification channel. */
   pollMs?: number;
   /** Time limit of one evaluation of a selection. */
@@ -167,7 +170,7 @@ export class SolidAgent {
 
   /** Loads and checks a run's documents, creates (or restores) the run, and starts (or resumes) it. */
   private async open(queryUrl: string, savedState?: string): Promise<Hosted> {
-    const { query, plan, directory } = await loadRun(this.webId, this.o.peers, queryUrl);
+    const { query, plan, directory } = await loadRun(this.o.publicFetch ?? globalThis.fetch, this.o.session.fetch, this.webId, this.o.peers, queryUrl);
     const mine = directory.get(this.webId);
     if (!mine) throw new Error(`${this.webId} has no part in the plan of ${query.id}`);
     const context = {

@@ -7,7 +7,7 @@ import { containerMembers, parseConsentDecision, parseConsentPolicy, serializeCo
 import type { ConsentDecision, ConsentPolicy, AclRule } from '../../query-vocab/index.ts';
 import { podLayout } from './layout.ts';
 import { ensureAcl } from './provision.ts';
-import { ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';
+import { PodError, ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';
 
 const ownerOnly = (owner: string): AclRule[] => [{ name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true }];
 
@@ -45,9 +45,14 @@ export class ConsentLog {
   /** Appends a decision to the pod's log (and the mirror) and returns its URL. */
   async append(decision: Omit<ConsentDecision, 'id'>): Promise<string> {
     const { consentLog } = podLayout(this.podUrl);
-    await ensureContainer(this.fetch, consentLog);
     // Subject <>: the decision is the resource the POST creates.
-    const url = await postTurtle(this.fetch, consentLog, serializeConsentDecision({ ...decision, id: '' }));
+    const body = serializeConsentDecision({ ...decision, id: '' });
+    // One request per decision: the log is created when the first POST finds it missing.
+    const url = await postTurtle(this.fetch, consentLog, body).catch(async (error: unknown) => {
+      if (!(error instanceof PodError && error.status === 404)) throw error;
+      await ensureContainer(this.fetch, consentLog);
+      return postTurtle(this.fetch, consentLog, body);
+    });
     const history = await this.history();
     history.push({ ...decision, id: url });
     await mkdir(path.dirname(this.mirrorFile), { recursive: true });

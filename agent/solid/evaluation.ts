@@ -42,7 +42,7 @@ export async function evaluateContribution(c: EvaluationContext, query: Aggregat
     const watched = watchFailures(c.fetch);
     const selection = { fetch: watched.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: c.timeLimitMs };
     const rows = await withRetry(c.retry, () => evaluateSelection(selection), async () => watched.failedSinceLastAsked() || (await podAway(c)));
-    if (rows.length === 0) {
+    if (rows.length === 0 && !query.hideParticipation) {
       c.record({ kind: 'log', text: NO_ROWS });
       return { type: 'decline', reason: NO_ROWS };
     }

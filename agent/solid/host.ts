@@ -1,6 +1,6 @@
 // Runs the agents of several WebIDs in one process (for `agent run --all`, the demo and
 // the tests): one login, one provisioning and one SolidAgent each, sharing the journal
-// and the cache of peers' profiles.
+// and, unless isolated, the cache of peers' profiles and the failure detector.
 
 import type { Credential } from './credentials.ts';
 import { SolidAgent } from './agent.ts';
@@ -11,6 +11,7 @@ import { provision } from './provision.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { Scheduler } from './scheduler.ts';
 import { login, type AgentSession } from './session.ts';
+import { taggedFetch } from './tagged-fetch.ts';
 
 export interface HostOptions {
   stateDir: string;
@@ -22,6 +23,11 @@ export interface HostOptions {
   /** Each agent's clock and timers (the system's by default): tests skew or drive some. */
   schedulerOf?: (webId: string) => Scheduler;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Each agent gets a peer cache and a failure detector of its own, as on a machine of its
+   * own, so requests counted at the server are what a deployment pays (benchmarks).
+   */
+  isolated?: boolean;
 }
 
 export interface HostedAgent {
@@ -57,7 +63,10 @@ export class AgentHost {
 
   private async addOne(credential: Credential): Promise<void> {
     if (this.agents.has(credential.webId)) return;
-    const session = await login(credential);
+    const isolated = this.options.isolated === true;
+    const own = await login(credential);
+    const session = isolated ? { ...own, fetch: taggedFetch(own.fetch, own.webId) } : own;
+    const publicFetch = isolated ? taggedFetch(globalThis.fetch, own.webId) : globalThis.fetch;
     const { store } = await provision(session, credential, this.options.stateDir);
     const agent = new SolidAgent({
       credential,
@@ -65,10 +74,11 @@ export class AgentHost {
       keys: store,
       stateDir: this.options.stateDir,
       journal: this.journal,
-      peers: this.peers,
+      peers: isolated ? new PeerCache(publicFetch) : this.peers,
+      publicFetch,
       pollMs: this.options.pollMs,
       evaluationLimitMs: this.options.evaluationLimitMs,
-      presence: this.presence,
+      presence: isolated ? new PresenceMonitor(this.options.presence ?? PRESENCE_TIMING, publicFetch) : this.presence,
       retry: this.options.retry,
       scheduler: this.options.schedulerOf?.(credential.webId),
     });

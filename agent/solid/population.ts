@@ -6,6 +6,7 @@
 
 import { containerMembers, parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
 import type { PublicKeys, Registration } from '../../query-vocab/index.ts';
+import { shortDigest } from '../core/digest.ts';
 import { sameBytes } from '../core/keyring.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
@@ -37,8 +38,28 @@ export async function joinPopulation(fetch: Fetch, population: string, me: Regis
   const snapshot = await loadPopulation(fetch, population, cache);
   const known = snapshot.members.get(me.webId);
   if (known && sameBytes(known.x25519, me.x25519) && sameBytes(known.ed25519, me.ed25519)) return 'already a member';
-  await postTurtle(fetch, population, serializeRegistration(me));
+  await postTurtle(fetch, population, serializeRegistration(me), registrationSlug(me));
   return 'joined';
+}
+
+/** Where a registration lives in its population: named by WebID and keys, so its member finds it with one read. */
+export function registrationSlug(keys: Pick<Registration, 'webId' | 'ed25519'>): string {
+  return `r-${shortDigest(`${keys.webId} ${Buffer.from(keys.ed25519).toString('base64')}`)}`;
+}
+
+/**
+ * Throws unless `me` registered in `population` with these keys: a plan may only zone
+ * members who joined. One read, cached with the registrations.
+ */
+export async function assertRegistered(fetch: Fetch, population: string, me: Pick<Registration, 'webId' | 'ed25519' | 'x25519'>, cache: PeerCache): Promise<void> {
+  const url = new URL(registrationSlug(me), population).href;
+  const reg = await cache.registration(url, fetch).catch((error: Error) => {
+    throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`);
+  });
+  if (reg.webId !== me.webId || !sameBytes(reg.ed25519, me.ed25519) || !sameBytes(reg.x25519, me.x25519)) {
+    throw new Error(`the registration at ${url} is not that of ${me.webId} with the keys the plan pins`);
+  }
+  verifyRegistration(reg, population);
 }
 
 /** Registrations never change once posted, and public profiles rarely: one cache per process. */
@@ -98,6 +119,15 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
       }
     }),
   );
+  // A WebID registered twice rotated its keys: which pair is current only a fresh profile
+  // says (a cached one may predate the rotation and call both current).
+  const seen = new Set<string>();
+  const rotated = new Set(valid.map((v) => v.reg.webId).filter((w) => seen.has(w) || !seen.add(w)));
+  for (const webId of rotated) {
+    cache.forget(webId);
+    const profile = await cache.peer(webId).catch(() => null);
+    for (const v of valid) if (v.reg.webId === webId) v.current = profile !== null && isCurrent(profile, v.reg);
+  }
   // One registration per WebID: the one with its current keys, else the first by URL.
   valid.sort((a, b) => Number(b.current) - Number(a.current) || a.url.localeCompare(b.url));
   const members = new Map<string, Registration>();

@@ -25,7 +25,7 @@ export interface PublishOptions {
   population?: string;
   peers: PeerCache;
   /** Fields that replace the document's, e.g. a smaller minContributors for a small demo. */
-  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams'>>;
+  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams' | 'hideParticipation'>>;
   /** Floors under the planner's timeouts: HTTP, polling and SPARQL are slower than the model's network. */
   minTimeouts?: Partial<Timeouts>;
 }

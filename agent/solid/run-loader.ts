@@ -1,13 +1,14 @@
 // Loading what a run needs before the core sees it: the query and its plan (public
 // documents, read without the owner's credentials, so a message naming some IRI cannot
 // make the agent fetch it as its owner), and the checks that the plan is the query's,
-// follows from the nonce, and pins keys its neighbours own (run-keys.ts). The population
+// follows from the nonce, zones this agent only if it joined the population (one read of
+// its own registration), and pins keys its neighbours own (run-keys.ts). The population
 // is the querier's to read, once, when it publishes: an agent's cost does not grow with it.
 
 import { documentOf, parsePlan, parseQuery, type AggregationPlan, type AggregationQuery, type Registration, type WebId } from '../../query-vocab/index.ts';
 import { verifyPlan } from '../core/sortition.ts';
-import { getTurtle } from './pod.ts';
-import type { PeerCache } from './population.ts';
+import { getTurtle, type Fetch } from './pod.ts';
+import { assertRegistered, type PeerCache } from './population.ts';
 import { runDirectory } from './run-keys.ts';
 
 export interface RunDocuments {
@@ -17,15 +18,17 @@ export interface RunDocuments {
   directory: Map<WebId, Registration>;
 }
 
-/** Throws a readable error when anything does not check out. */
-export async function loadRun(self: WebId, peers: PeerCache, queryUrl: string): Promise<RunDocuments> {
+/** Throws a readable error when anything does not check out; `fetch` is anonymous, `ownFetch` the owner's (populations are read by members only). */
+export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers: PeerCache, queryUrl: string): Promise<RunDocuments> {
   const docUrl = documentOf(queryUrl);
-  const query = parseQuery(await getTurtle(globalThis.fetch, docUrl), docUrl);
+  const query = parseQuery(await getTurtle(fetch, docUrl), docUrl);
   if (query.id !== queryUrl) throw new Error(`the document holds query ${query.id}, not ${queryUrl}`);
   if (!query.plan || !query.nonce) throw new Error('the query names no plan or nonce');
   const planUrl = documentOf(query.plan);
-  const plan = parsePlan(await getTurtle(globalThis.fetch, planUrl), planUrl);
+  const plan = parsePlan(await getTurtle(fetch, planUrl), planUrl);
   if (plan.query !== query.id || plan.nonce !== query.nonce) throw new Error(`plan ${plan.id} is not the plan of ${query.id}`);
   verifyPlan(plan, Object.keys(plan.zones));
+  const pinned = plan.runKeys?.[self];
+  if (self in plan.zones && pinned) await assertRegistered(ownFetch, query.population, { webId: self, ...pinned }, peers);
   return { query, plan, directory: await runDirectory(query, plan, self, peers) };
 }

@@ -7,8 +7,6 @@ import type { Credential } from './credentials.ts';
 export interface AgentSession {
   webId: string;
   fetch: typeof globalThis.fetch;
-  /** HTTP requests made through `fetch` so far (for the benchmarks). */
-  readonly requests: number;
   logout(): Promise<void>;
 }
 
@@ -33,17 +31,9 @@ export async function login(credential: Credential): Promise<AgentSession> {
         (vouched ? `vouched for ${vouched} instead` : 'refused the client credentials'),
     );
   }
-  let requests = 0;
-  const fetch: typeof globalThis.fetch = (input, init) => {
-    requests++;
-    return session.fetch(input as never, init);
-  };
   return {
     webId: credential.webId,
-    fetch,
-    get requests() {
-      return requests;
-    },
+    fetch: (input, init) => session.fetch(input as never, init),
     logout: () => session.logout(),
   };
 }
