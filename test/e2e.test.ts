@@ -88,17 +88,20 @@ test('hiding participation: a member that matches nothing sends its leaf what a 
   // Members under 50 consent and match nothing: they are counted, with zeros.
   assert.equal(o.published?.contributors, consenting.size);
   assert.ok(o.plain.contributors < consenting.size, 'every consenting member matched: nothing was hidden');
-  assert.equal(ours.filter((e) => e.messageType === 'Abstention' && consenting.has(e.peer ?? '')).length, 0);
+  assert.equal(ours.filter((e) => e.kind === 'received' && e.messageType === 'Abstention' && consenting.has(e.peer ?? '')).length, 0);
 
   // What the leaf group received from a matching and from a non-matching consenting member.
   const plan = parsePlan(await getTurtle(globalThis.fetch, o.plan), o.plan);
   const queryDoc = documentOf(o.query);
   const query = parseQuery(await getTurtle(globalThis.fetch, queryDoc), queryDoc);
   const matching = new Set((await plainContributions(query, plan, demo.people)).keys());
-  const seen = (w: string) => ours.filter((e) => e.kind === 'received' && e.peer === w).map((e) => `${e.webId} ${e.messageType} ${e.group}#${e.position}`).map((x) => x.replace(w, '')).sort();
-  const matcher = [...consenting].find((w) => matching.has(w) && plan.zones[w] !== undefined);
-  const other = [...consenting].find((w) => !matching.has(w) && plan.zones[w] === plan.zones[matcher ?? '']);
+  const answers = new Set(['Contribution', 'Abstention']);
+  const seen = (w: string) => ours.filter((e) => e.kind === 'received' && e.peer === w && answers.has(e.messageType ?? '')).map((e) => `${e.webId} ${e.messageType} ${e.group}#${e.position}`).sort();
+  const members = [...consenting].filter((w) => w !== demo.querier.webId);
+  const matcher = members.find((w) => matching.has(w) && plan.zones[w] !== undefined);
+  const other = members.find((w) => !matching.has(w) && plan.zones[w] === plan.zones[matcher ?? '']);
   assert.ok(matcher && other, 'a matching and a non-matching consenting member of one zone');
+  assert.equal(seen(matcher).length, plan.params.groupSize);
   assert.deepEqual(seen(other), seen(matcher));
   const sizes = async (w: string) => {
     const out: number[] = [];
