@@ -11,7 +11,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { backoffMs, DEFAULT_RETRY } from '../agent/solid/retry.ts';
+import { PodError } from '../agent/solid/pod.ts';
+import { backoffMs, DEFAULT_RETRY, isTransient } from '../agent/solid/retry.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -43,6 +44,15 @@ test('the retry policy: capped exponential backoff with jitter, a time limit per
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((n) => backoffMs(p, n, () => 1)), [500, 1000, 2000, 4000, 8000, 8000]);
   assert.deepEqual([0, 4, 5].map((n) => backoffMs(p, n, () => 0)), [250, 4000, 4000]);
   assert.ok(p.attempts <= 7 && p.timeoutMs <= 10_000);
+});
+
+test('what is worth another attempt: network errors, 5xx and 429, and any error whose cause is one', () => {
+  assert.ok(isTransient(new TypeError('fetch failed')));
+  assert.ok(isTransient(new PodError(503, 'busy')) && isTransient(new PodError(429, 'slow down')));
+  assert.ok(!isTransient(new PodError(404, 'gone')) && !isTransient(new Error('bad turtle')));
+  // An unreadable peer profile while the server is overloaded: the query is not bad for good.
+  assert.ok(isTransient(new Error('cannot read the podagg keys of x: its profile is unreachable', { cause: new TypeError('fetch failed') })));
+  assert.ok(!isTransient(new Error('cannot read the podagg keys of x: its profile answered 404', { cause: new PodError(404, 'gone') })));
 });
 
 test('a slow pod: the first attempt of every message times out, the retry delivers it, the result is exact', { timeout: 150_000 }, async () => {

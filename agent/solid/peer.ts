@@ -19,7 +19,8 @@ export async function readPeer(webId: string, fetch: Fetch = globalThis.fetch, n
     turtle = await getTurtle(fetch, documentOf(webId));
   } catch (error) {
     const reason = error instanceof PodError ? `its profile answered ${error.status}` : 'its profile is unreachable';
-    throw new Error(`cannot read the podagg keys of ${webId}: ${reason}`);
+    // The cause says whether another attempt may succeed (retry.ts isTransient).
+    throw new Error(`cannot read the podagg keys of ${webId}: ${reason}`, { cause: error });
   }
   const profile = readAgentProfile(turtle, webId, now);
   const missing = [

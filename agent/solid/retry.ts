@@ -33,7 +33,9 @@ export function backoffMs(policy: RetryPolicy, n: number, random: () => number =
 export function isTransient(error: unknown): boolean {
   if (error instanceof PodError) return error.status >= 500 || error.status === 429;
   if (error instanceof DOMException) return error.name === 'TimeoutError' || error.name === 'AbortError';
-  return error instanceof TypeError;
+  if (error instanceof TypeError) return true; // fetch's network errors
+  // An error that explains another (e.g. an unreadable peer profile) is as transient as its cause.
+  return error instanceof Error && error.cause !== undefined && isTransient(error.cause);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
