@@ -6,7 +6,7 @@
 
 import type { WebId } from '../../query-vocab/types.ts';
 import type { Env } from './runtime.ts';
-import { querierAfterMs, readyAfterMs } from './strategy.ts';
+import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
 import type { Slot } from './topology.ts';
 
 /** When the run is over for everyone: the querier's deadline, from this agent's start. */
@@ -31,10 +31,11 @@ export function watched(env: Env): WebId[] {
   const group = (id: string, except = -1) => {
     for (let p = 0; p < k; p++) if (p !== except) add({ group: id, position: p });
   };
-  // A contributor re-sends a share to the backup of a leaf member that died before summing.
+  // A contributor re-sends its answer to the backup of a leaf member that died before
+  // summing; where leaves are not replaced there is no one to re-send to.
   const c = env.state.contributor;
   const leafSummed = (env.state.startedAt ?? now) + readyAfterMs(env.params, 0) + env.params.timeouts.syncMs;
-  if (c && now <= leafSummed) group(c.leaf);
+  if (c && now <= leafSummed && replacesAt(env.strategy, true)) group(c.leaf);
   for (const slot of Object.values(env.state.slots)) {
     if (slot.phase === 'aborted') continue;
     const g = env.topo.groups.get(slot.group);
