@@ -72,13 +72,14 @@ test('a querier whose clock is behind the others beyond the bound refuses their 
   const querier = demo.querier.webId;
   skews.set(querier, -(MAX_CLOCK_SKEW_MS + 30_000));
   const refused: RunEvent[] = [];
-  // Once every root member's aggregate was refused, nothing can change before the
-  // querier's deadline: fire it (the subject is what the querier does then, not the wait).
+  const heard = new Set<string>();
+  // Once every root position's aggregate came in, refused (or the querier's own, where it
+  // holds a root position), nothing can change before the querier's deadline: fire it (the
+  // subject is what the querier does then, not the wait).
   let groupSize = Infinity;
   let query = '';
   const fireIfAllRefused = () => {
-    const senders = new Set(refused.filter((r) => r.messageType === 'PartialAggregate').map((r) => r.peer));
-    if (senders.size >= groupSize) clock.fire((label) => label === `${query} querier`);
+    if (heard.size >= groupSize) clock.fire((label) => label === `${query} querier`);
   };
   const listener = (e: RunEvent) => {
     if (e.kind === 'published' && e.plan) {
@@ -88,8 +89,9 @@ test('a querier whose clock is behind the others beyond the bound refuses their 
         fireIfAllRefused();
       });
     }
-    if (e.kind !== 'rejected' || e.webId !== querier) return;
-    refused.push(e);
+    if (e.webId !== querier || e.query !== query || (e.kind !== 'rejected' && e.kind !== 'received')) return;
+    if (e.kind === 'rejected') refused.push(e);
+    if (e.messageType === 'PartialAggregate' && e.peer) heard.add(e.peer);
     fireIfAllRefused();
   };
   demo.host.journal.on('event', listener);
