@@ -45,21 +45,16 @@ export type Counts = Record<Kind, number>;
 const zero = (): Counts => Object.fromEntries(KINDS.map((k) => [k, 0])) as Counts;
 
 /** Mean requests by kind per agent of each role, over the requests logged in [from, to]. */
-export function perRole(log: LoggedRequest[], from: number, to: number, plan: AggregationPlan, querier: string): Record<Role, { agents: number; counts: Counts; untagged: number }> {
+export function perRole(log: LoggedRequest[], from: number, to: number, plan: AggregationPlan, querier: string): Record<Role, { agents: number; counts: Counts }> {
   const byAgent = new Map<string, Counts>();
-  let untagged = 0;
   for (const r of log) {
-    if (r.at < from || r.at > to) continue;
-    if (!r.agent) {
-      untagged++;
-      continue;
-    }
+    if (r.at < from || r.at > to || !r.agent) continue;
     const counts = byAgent.get(r.agent) ?? zero();
     counts[kindOf(r)]++;
     byAgent.set(r.agent, counts);
   }
   const roles: Role[] = ['querier', 'aggregator', 'contributor', 'other'];
-  const out = Object.fromEntries(roles.map((role) => [role, { agents: 0, counts: zero(), untagged }])) as Record<Role, { agents: number; counts: Counts; untagged: number }>;
+  const out = Object.fromEntries(roles.map((role) => [role, { agents: 0, counts: zero() }])) as Record<Role, { agents: number; counts: Counts }>;
   const everyone = new Set([querier, ...Object.keys(plan.zones), ...plan.backups, ...plan.groups.flatMap((g) => g.members)]);
   for (const w of everyone) {
     const slot = out[roleOf(plan, querier, w)];

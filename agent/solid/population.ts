@@ -62,7 +62,7 @@ export async function assertRegistered(fetch: Fetch, population: string, me: Pic
   verifyRegistration(reg, population);
 }
 
-/** Registrations never change once posted, and public profiles rarely: one cache per process. */
+/** Registrations never change once posted, and public profiles rarely: one cache per process (per agent in an isolated host). */
 export class PeerCache {
   private readonly registrations = new Map<string, Promise<Registration>>();
   private readonly peers = new Map<string, Promise<Peer>>();
@@ -121,8 +121,9 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
   );
   // A WebID registered twice rotated its keys: which pair is current only a fresh profile
   // says (a cached one may predate the rotation and call both current).
-  const seen = new Set<string>();
-  const rotated = new Set(valid.map((v) => v.reg.webId).filter((w) => seen.has(w) || !seen.add(w)));
+  const registrations = new Map<string, number>();
+  for (const { reg } of valid) registrations.set(reg.webId, (registrations.get(reg.webId) ?? 0) + 1);
+  const rotated = [...registrations].filter(([, n]) => n > 1).map(([webId]) => webId);
   for (const webId of rotated) {
     cache.forget(webId);
     const profile = await cache.peer(webId).catch(() => null);
