@@ -13,6 +13,7 @@ import type { AggregationResult, ConsentPolicy, PlanParams, StrategyName } from 
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { AgentHost, type HostOptions } from '../agent/solid/host.ts';
+import { inParallel } from '../agent/solid/in-parallel.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
@@ -35,8 +36,8 @@ export interface DemoOptions {
   collectMs?: number;
   /** The server's URL for clients, when a proxy stands in front of it (fault tests). */
   baseUrl?: string;
-  /** Agent settings the fault tests and benchmarks change: retry policy, skewed clocks, isolation. */
-  agents?: Pick<HostOptions, 'retry' | 'schedulerOf' | 'isolated'>;
+  /** Agent settings the fault tests and benchmarks change: retries, evaluation limit, presence timing, skewed clocks, isolation. */
+  agents?: Pick<HostOptions, 'retry' | 'evaluationLimitMs' | 'presence' | 'schedulerOf' | 'isolated'>;
   /** Every server logs the requests it answers to this file. */
   requestLog?: string;
   onProgress?: (label: string, done: number, total: number) => void;
@@ -101,16 +102,16 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     await createPopulation(host.get(querier.webId).session.fetch, population, querier.webId);
     const people: PlainPerson[] = [];
     let done = 0;
-    for (const [i, c] of fleet.credentials.entries()) {
+    await inParallel(fleet.credentials, 4, async (c, i) => {
       const { session, agent } = host.get(c.webId);
       const documents = personDocuments(generatePerson(seed, i), c.podUrl);
       for (const [p, turtle] of Object.entries(documents)) await putTurtle(session.fetch, new URL(p, c.podUrl).href, turtle);
       const policy = demoPolicy(c, i, o.pods, o.refusing ?? 0.2);
       await writePolicy(session.fetch, c.podUrl, policy);
       await joinPopulation(session.fetch, population, agent.registration(population), host.peers);
-      people.push({ base: c.podUrl, documents, policy });
+      people[i] = { base: c.podUrl, documents, policy };
       o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
-    }
+    });
     const publish = (name: string, choice: PublishChoice = {}) =>
       runExample(host, querier, population, people, name, { collectMs: o.collectMs, ...choice });
     return {

@@ -12,7 +12,7 @@ import { TurtleDoc, bool, bytes, dateTime, int, iri, str } from './write.ts';
 /** Messages larger than this are refused unread (8 MiB). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Abstention', 'Confirmation', 'PartialAggregate'];
+const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'PartialAggregate'];
 
 /** Parses any message, dispatching on its class. */
 export function parseMessage(turtle: string, baseIri: string): Message {
@@ -58,6 +58,7 @@ function readBody(r: Reader, node: Term, type: Message['type'], base: Base): Mes
     case 'Contribution':
       return { type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position), consent: r.iri(node, PA.consent), sealed: r.bytes(node, PA.sealed) };
     case 'Abstention':
+    case 'Withdrawal':
       return { type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position) };
     case 'Confirmation':
       return {
@@ -91,6 +92,7 @@ export function serializeMessage(m: Message): string {
       doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.consent, iri(m.consent)).add(s, PA.sealed, bytes(m.sealed));
       break;
     case 'Abstention':
+    case 'Withdrawal':
       doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position));
       break;
     case 'Confirmation':

@@ -30,7 +30,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'collectMs', 'syncMs', 'childMs', 'groups', 'groupId', 'level', 'parentGroup', 'members',
   'backups', 'zone', 'member', 'runKeys', 'RunKeys',
   // messages
-  'Message', 'Announcement', 'Contribution', 'Abstention', 'Confirmation', 'PartialAggregate',
+  'Message', 'Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',
   'included', 'received', 'final',
   // results

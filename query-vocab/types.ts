@@ -230,6 +230,18 @@ export interface Abstention extends MessageBase {
   position: number;
 }
 
+/**
+ * An aggregator gives up its position under full propagation (an input can no longer come):
+ * said to the same position of the parent group, or to the querier from the root, so the
+ * run ends now rather than at the querier's deadline.
+ */
+export interface Withdrawal extends MessageBase {
+  type: 'Withdrawal';
+  /** The sending group and the sender's position in it. */
+  group: string;
+  position: number;
+}
+
 export interface Confirmation extends MessageBase {
   type: 'Confirmation';
   group: string;
@@ -253,7 +265,7 @@ export interface PartialAggregate extends MessageBase {
   sealed: Uint8Array;
 }
 
-export type Message = Announcement | Contribution | Abstention | Confirmation | PartialAggregate;
+export type Message = Announcement | Contribution | Abstention | Withdrawal | Confirmation | PartialAggregate;
 
 // ---- result ---------------------------------------------------------------------------
 

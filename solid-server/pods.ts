@@ -5,6 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { inParallel } from '../agent/solid/in-parallel.ts';
 import { createAccount } from './accounts.ts';
 import type { SolidServer } from './solid-server.ts';
 import { startSolidServerThread } from './solid-thread.ts';
@@ -45,12 +46,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const saved = options.dataDir ? await readSaved(options.dataDir) : [];
     const credentials: Credential[] = [];
     let done = 0;
-    for (let i = 0; i < options.pods; i++) {
+    await inParallel(Array.from({ length: options.pods }, (_, i) => i), 4, async (i) => {
       const server = servers[i % count];
       const existing = saved.find((c) => c.podUrl === new URL(`${podName(i)}/`, server.baseUrl).href);
-      credentials.push(existing ?? (await createAccount(server.baseUrl, podName(i), randomBytes(18).toString('base64url'))));
+      credentials[i] = existing ?? (await createAccount(server.baseUrl, podName(i), randomBytes(18).toString('base64url')));
       options.onProgress?.(++done, options.pods);
-    }
+    });
     if (options.dataDir) await writeCredentials(savedPath(options.dataDir), mergeSaved(saved, credentials));
     return { servers, credentials, stop: () => stopAll(servers) };
   } catch (error) {

@@ -2,11 +2,12 @@
 // counts them: forged or altered signatures, unknown senders, senders the plan gives no
 // such role, tampered payloads, mis-addressed messages, replays (also after a restart)
 // a second, different share from the same contributor, and abstentions that contradict a
-// share, come from outside the zone or are forged.
+// share, come from outside the zone or are forged, and withdrawals from outside the tree or
+// where the strategy does not propagate failures.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Abstention, Contribution, Message, PartialAggregate } from '../query-vocab/types.ts';
+import type { Abstention, Contribution, Message, PartialAggregate, Withdrawal } from '../query-vocab/types.ts';
 import type { Action } from '../agent/core/io.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
 import { signMessage } from '../agent/core/sign.ts';
@@ -115,4 +116,18 @@ test('abstentions: a share after an abstention, an abstention after a share, one
   const signature = abstention.signature.slice();
   signature[0] ^= 1;
   assert.equal(rejection(fresh(s, m.recipient).handle({ type: 'message', message: { ...abstention, signature } })), 'bad-signature');
+});
+
+test('withdrawals: one from a node that holds no child position is refused; one where failures do not propagate is ignored; neither changes the slot', () => {
+  const { s, partial } = setup();
+  const { signature: _s, sealed: _x, versionId: _v, counter: _c, included: _i, received: _r, final: _f, ...envelope } = partial;
+  const withdrawal = resign<Withdrawal>(s, { ...envelope, type: 'Withdrawal' } as Withdrawal, {});
+  const plan = s.context(partial.recipient).plan;
+  const stranger = s.population.find((w) => !plan.groups.some((g) => g.members.includes(w)) && !plan.backups.includes(w) && w !== s.query.querier);
+  assert.ok(stranger);
+  assert.equal(rejection(fresh(s, partial.recipient).handle({ type: 'message', message: resign(s, withdrawal, { sender: stranger }) })), 'not-in-plan');
+  // SafeAndPrompt cuts a lost subtree: the parent keeps collecting from its other children.
+  const run = fresh(s, partial.recipient);
+  assert.equal(rejection(run.handle({ type: 'message', message: withdrawal })), null);
+  assert.ok(Object.values(run.state.slots).every((slot) => slot.phase === 'collecting'));
 });

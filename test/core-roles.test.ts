@@ -1,6 +1,7 @@
 // The roles driven end to end through the simulator's event loop: with no failures every
 // strategy returns exactly the plaintext aggregate; with failures the result is exact over
-// the contributors it reports as included; LowCost gives no result after a failure; the
+// the contributors it reports as included; LowCost gives no result after a failure, and says so
+// as soon as the failure reaches the root; the
 // root refuses below minContributors; a killed run restarts from its persisted state.
 
 import assert from 'node:assert/strict';
@@ -156,6 +157,10 @@ test('LowCost: one aggregator failing before it reports gives no result', () => 
     s.sim.start();
     const outcome = s.sim.run();
     assert.equal(outcome?.type, 'abort');
+    // The root position above the lost leaf says it gave up: the querier stops then, not at its deadline.
+    assert.match(outcome?.type === 'abort' ? outcome.reason : '', /^root position 1 .* gave up/);
+    assert.ok(outcome.at < querierAfterMs(p), `aborted at ${outcome.at} ms, the deadline is ${querierAfterMs(p)} ms`);
+    assert.equal(s.sim.rejects.length, 0, JSON.stringify(s.sim.rejects.slice(0, 2)));
   }
 });
 
@@ -264,3 +269,15 @@ test('Threshold: failures at t different positions of different groups still giv
 function rootOf(run: Run): string {
   return topology(run.ctx.plan).root.id;
 }
+
+test('whom an aggregator watches while it collects: the children at its position that no backup replaces', () => {
+  const cases: Array<[StrategyName, boolean]> = [['LowCost', true], ['SafeAndPrompt', true], ['Threshold', true], ['Hybrid', true], ['HighCompleteness', false]];
+  for (const [strategy, watchesChildren] of cases) {
+    const p = params(strategy, 2, 2, 3);
+    const s = buildScenario({ population: 40, selectivity: 1, params: p, seed: 1, crypto: 'plain', model: idealModel() });
+    const run = new Run(s.context(leafMember(s, 'g', 0)));
+    run.handle({ type: 'start' });
+    const children = ['g.0', 'g.1'].map((g) => leafMember(s, g, 0));
+    assert.deepEqual(children.map((c) => run.watched().includes(c)), [watchesChildren, watchesChildren], strategy);
+  }
+});

@@ -2,8 +2,9 @@
 // one pod on demand, so a small HTTP proxy stands in front of it (test/helpers/fault-proxy.ts,
 // a fake) and delays or fails the POSTs into one pod's inbox; everything else passes
 // through. Deliveries must time out, retry with capped backoff and jitter, stop after a
-// bound (DEFAULT_RETRY.attempts per message: no retry storm), and the run must still end
-// with the exact result or a clear report.
+// bound (the policy's attempts per message: no retry storm), and the run must still end
+// with the exact result or a clear report. The agents run a tighter policy than the
+// default, so the faults cost seconds rather than a minute; its shape is the same.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { PodError } from '../agent/solid/pod.ts';
-import { backoffMs, DEFAULT_RETRY, isTransient } from '../agent/solid/retry.ts';
+import { backoffMs, DEFAULT_RETRY, isTransient, type RetryPolicy } from '../agent/solid/retry.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.ts';
 import { freePorts } from '../harness/ports.ts';
 
+const RETRY: RetryPolicy = { attempts: 5, timeoutMs: 4_000, baseMs: 200, capMs: 800 };
 let demo: Demo;
 let proxy: FaultProxy;
 
@@ -24,7 +26,7 @@ before(async () => {
   const [server, front] = [await freePorts(), await freePorts()];
   proxy = await startFaultProxy(front, server);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-faults-slow-'));
-  demo = await startDemo({ pods: 8, port: server, baseUrl: proxy.url, collectMs: 15_000, stateDir });
+  demo = await startDemo({ pods: 8, port: server, baseUrl: proxy.url, collectMs: 15_000, stateDir, agents: { retry: RETRY } });
 });
 after(async () => {
   await demo?.stop();
@@ -59,7 +61,7 @@ test('a slow pod: the first attempt of every message times out, the retry delive
   // The querier's inbox answers each message's first POST after the time limit (and still
   // stores it, as a slow server would: the receiver must drop the late copy as a replay).
   const victim = inboxPath(demo.querier.webId);
-  proxy.rule = (r) => (r.method === 'POST' && r.path === victim && r.attempt === 0 ? { delayMs: DEFAULT_RETRY.timeoutMs + 1000 } : undefined);
+  proxy.rule = (r) => (r.method === 'POST' && r.path === victim && r.attempt === 0 ? { delayMs: RETRY.timeoutMs + 1000 } : undefined);
   const before = proxy.requests.length;
   const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
   proxy.rule = () => undefined;
@@ -101,10 +103,10 @@ test('a failing pod: every delivery to it stops after the bounded attempts, and 
   proxy.rule = () => undefined;
   assert.ok(victim, 'no share was posted');
   const perMessage = attemptsPerMessage(refused);
-  assert.deepEqual(new Set(perMessage), new Set([DEFAULT_RETRY.attempts]), 'each message is tried the full number of times');
-  // No retry storm: each message is tried DEFAULT_RETRY.attempts times, never more.
-  assert.ok(Math.max(...perMessage) <= DEFAULT_RETRY.attempts, `attempts per message: ${perMessage}`);
-  assert.equal(postsTo(victim).filter((r) => r.attempt >= DEFAULT_RETRY.attempts).length, 0);
+  assert.deepEqual(new Set(perMessage), new Set([RETRY.attempts]), 'each message is tried the full number of times');
+  // No retry storm: each message is tried RETRY.attempts times, never more.
+  assert.ok(Math.max(...perMessage) <= RETRY.attempts, `attempts per message: ${perMessage}`);
+  assert.equal(postsTo(victim).filter((r) => r.attempt >= RETRY.attempts).length, 0);
   assert.equal(failed.length, perMessage.length, 'one give-up per message, in the journal');
   assert.ok(failed.every((e) => /answered 503/.test(e.text)), failed.map((e) => e.text).join('\n'));
   if (o.abort !== undefined) assert.match(o.abort, /\w/);

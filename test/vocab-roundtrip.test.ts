@@ -138,7 +138,7 @@ const messageBase = fc.record({ query: iri, sender: webId, recipient: webId, sen
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.tuple(messageBase, iri).map(([b, plan]): Message => ({ type: 'Announcement', ...b, plan })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), iri, bytes).map(([b, group, position, consent, sealed]): Message => ({ type: 'Contribution', ...b, group, position, consent, sealed })),
-  fc.tuple(messageBase, groupId, fc.nat({ max: 9 })).map(([b, group, position]): Message => ({ type: 'Abstention', ...b, group, position })),
+  fc.tuple(fc.constantFrom('Abstention' as const, 'Withdrawal' as const), messageBase, groupId, fc.nat({ max: 9 })).map(([type, b, group, position]): Message => ({ type, ...b, group, position })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), sortedUnique(fc.array(fc.oneof(webId, groupId)))).map(([b, group, position, contributors]): Message => ({ type: 'Confirmation', ...b, group, position, contributors })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), fc.stringMatching(/^[0-9a-f]{64}$/), nat, nat, nat, bytes)
     .map(([b, group, position, versionId, counter, x, y, sealed]): Message => ({ type: 'PartialAggregate', ...b, group, position, versionId, counter, included: Math.min(x, y), received: Math.max(x, y), sealed })),

@@ -44,6 +44,7 @@ function checkRole(env: Env, m: Message): void {
       if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
       if (!candidacies(topo, m.group, self).some((c) => c.position !== m.position)) throw notInPlan(m, `we hold no other position of ${m.group}`);
       return;
+    case 'Withdrawal':
     case 'PartialAggregate': {
       if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
       const parent = topo.groups.get(m.group)?.parent;

@@ -9,7 +9,7 @@
 // is what keeps the k share trees consistent: a subtree missing at one position is cut at
 // every position.
 
-import type { Abstention, Confirmation, Contribution, PartialAggregate, WebId } from '../../query-vocab/types.ts';
+import type { Abstention, Confirmation, Contribution, PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
 import { supersedes } from './clock.ts';
 import { ProtocolError } from './errors.ts';
@@ -158,9 +158,28 @@ export function slotPeerFailed(env: Env, slot: SlotState, w: WebId): void {
   progress(env, slot);
 }
 
+/** A child position gave up under full propagation: its sum cannot come, so neither can ours. */
+export function onWithdrawal(env: Env, slot: SlotState, m: Withdrawal): void {
+  if (env.strategy.propagation !== 'full' || slot.phase !== 'collecting' || slot.inputs[m.group]) {
+    env.log('info', `${label(slot)}: withdrawal of child ${m.group} ignored (${slot.phase})`);
+    return;
+  }
+  abortSlot(env, slot, `child ${m.group} gave up (full propagation)`);
+}
+
 function abortSlot(env: Env, slot: SlotState, why: string): void {
   slot.phase = 'aborted';
   env.log('warn', `${label(slot)}: gives up: ${why}`);
+  // Whoever waits above would otherwise wait for this sum until its own deadline.
+  const to = above(env, slot);
+  if (to) env.send<Withdrawal>(to, { type: 'Withdrawal', group: slot.group, position: slot.position });
+}
+
+/** Where this slot's sums go: the same position of the parent group, or the querier from the root. */
+function above(env: Env, slot: SlotState): WebId | null {
+  const parent = env.topo.groups.get(slot.group)?.parent;
+  if (parent === undefined) return null;
+  return parent === null ? env.ctx.query.querier : env.holder({ group: parent, position: slot.position });
 }
 
 // ---- the decision procedure --------------------------------------------------------
@@ -347,7 +366,7 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const sum = zeros(layoutOf(env.ctx).length);
   for (const input of inputs) addInto(sum, input.sum, env.ring);
   const refused = root && included < env.ctx.query.minContributors;
-  const to = root ? env.ctx.query.querier : group?.parent ? env.holder({ group: group.parent, position: slot.position }) : null;
+  const to = above(env, slot);
   slot.versions[version] = agreed;
   slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to };
   if (to) sendEmission(env, slot, to);

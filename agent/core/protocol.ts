@@ -26,12 +26,12 @@
 
 import type { Announcement, Message } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
-import { onAbstention, onConfirmation, onContribution, onPartial, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
+import { onAbstention, onConfirmation, onContribution, onPartial, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
 import { candidacies, candidates } from './backup.ts';
 import { abstain, contribute, contributorPeerFailed } from './contributor.ts';
 import { ProtocolError } from './errors.ts';
 import type { Action, Event, RunContext } from './io.ts';
-import { QUERIER_TIMER, onRootPartial, querierPeerFailed, querierStart, querierTimer } from './querier.ts';
+import { QUERIER_TIMER, onRootPartial, onRootWithdrawal, querierPeerFailed, querierStart, querierTimer } from './querier.ts';
 import { ReplayGuard } from './replay.ts';
 import { assertInRing, bytesToVec, type Vec } from './ring.ts';
 import { Env, layoutOf } from './runtime.ts';
@@ -210,6 +210,12 @@ function route(env: Env, m: Message): void {
         if (c) mine = [slotFor(env, m.group, c.position)];
       }
       for (const slot of mine) onConfirmation(env, slot, m);
+      return;
+    }
+    case 'Withdrawal': {
+      const parent = env.topo.groups.get(m.group)?.parent;
+      if (parent === null) onRootWithdrawal(env, m);
+      else if (parent) onWithdrawal(env, slotFor(env, parent, m.position), m);
       return;
     }
     case 'PartialAggregate': {

@@ -5,7 +5,7 @@
 // result, so the querier waits for a complete version, a final one (every root position
 // says no better version can come) or its deadline before publishing.
 
-import type { PartialAggregate, WebId } from '../../query-vocab/types.ts';
+import type { PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
 import { decode } from './encoding.ts';
 import type { Vec } from './ring.ts';
@@ -37,6 +37,13 @@ export function onRootPartial(env: Env, m: PartialAggregate, sum: Vec | null): v
 
 export function querierTimer(env: Env): void {
   decide(env, true);
+}
+
+/** A root position gave up (full propagation): k partial aggregates can no longer come. */
+export function onRootWithdrawal(env: Env, m: Withdrawal): void {
+  const q = env.state.querier;
+  if (!q || q.outcome !== 'pending' || q.positions[String(m.position)] || env.strategy.propagation !== 'full') return;
+  abort(env, `root position ${m.position} (${m.sender}) gave up: an input below it was lost (full propagation)`);
 }
 
 /** A root position's holder failed: abort once too few positions can still report. */

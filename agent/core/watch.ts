@@ -7,7 +7,7 @@
 import type { WebId } from '../../query-vocab/types.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
-import type { Slot } from './topology.ts';
+import { isLeaf, type Slot } from './topology.ts';
 
 /** When the run is over for everyone: the querier's deadline, from this agent's start. */
 export function runEndsAt(env: Env): number {
@@ -42,9 +42,12 @@ export function watched(env: Env): WebId[] {
     if (!g) continue;
     if (slot.phase !== 'emitted' || env.strategy.standby === 'stay') group(slot.group, slot.position);
     if (g.parent !== null) add({ group: g.parent, position: slot.position });
-    // Full propagation gives up as soon as a child is lost, rather than at its deadline.
-    if (env.strategy.propagation === 'full' && slot.phase === 'collecting') {
-      for (const child of env.topo.children.get(slot.group) ?? []) add({ group: child, position: slot.position });
+    // A child that no backup replaces ends the wait for it once found dead (under full
+    // propagation the slot gives up), rather than at the deadline.
+    if (slot.phase === 'collecting') {
+      for (const child of env.topo.children.get(slot.group) ?? []) {
+        if (!replacesAt(env.strategy, isLeaf(env.topo, child))) add({ group: child, position: slot.position });
+      }
     }
   }
   if (env.state.querier?.outcome === 'pending') group(env.topo.root.id);

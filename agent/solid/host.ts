@@ -5,6 +5,7 @@
 import type { Credential } from './credentials.ts';
 import { SolidAgent } from './agent.ts';
 import { EventLog } from './events.ts';
+import { inParallel } from './in-parallel.ts';
 import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
@@ -50,15 +51,11 @@ export class AgentHost {
   /** Logs in and provisions each WebID, then starts its agent. */
   async add(credentials: Credential[]): Promise<void> {
     let done = 0;
-    const queue = [...credentials];
     // A few at a time: each login and provisioning is a handful of requests.
-    const worker = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        await this.addOne(c);
-        this.options.onProgress?.(++done, credentials.length);
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, worker));
+    await inParallel(credentials, 4, async (c) => {
+      await this.addOne(c);
+      this.options.onProgress?.(++done, credentials.length);
+    });
   }
 
   private async addOne(credential: Credential): Promise<void> {

@@ -127,7 +127,10 @@ export class PresenceMonitor {
     // Nor while a server back from an outage holds the beats it could not take as stale.
     if (Date.now() - (this.unreachable.get(new URL(url).origin) ?? -Infinity) < this.timing.staleMs) return null;
     if (response.status === 404) return 'it has no presence document';
-    if (!response.ok) return null; // e.g. not yet readable: no evidence either way
+    // Its agent makes the document public right after the first beat: still unreadable after
+    // the run's first stale period, it died before it could (PeerWatch gives it that long).
+    if (response.status === 401 || response.status === 403) return 'its presence document is not readable';
+    if (!response.ok) return null; // e.g. a server error: no evidence either way
     const modified = Date.parse(response.headers.get('last-modified') ?? '');
     const now = Date.parse(response.headers.get('date') ?? '');
     if (Number.isNaN(modified) || Number.isNaN(now)) return null;
