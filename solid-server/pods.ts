@@ -38,11 +38,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--servers must be a positive integer, not ${count}`);
   const servers: SolidServer[] = [];
   try {
-    for (let s = 0; s < count; s++) {
+    // Each server has a thread of its own: they start side by side.
+    const started = await Promise.allSettled(Array.from({ length: count }, async (_, s) => {
       const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
       if (dataDir) await mkdir(dataDir, { recursive: true });
-      servers.push(await startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined, requestLog: options.requestLog }));
-    }
+      return startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined, requestLog: options.requestLog });
+    }));
+    for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const saved = options.dataDir ? await readSaved(options.dataDir) : [];
     const credentials: Credential[] = [];
     let done = 0;
