@@ -72,27 +72,36 @@ test('a querier whose clock is behind the others beyond the bound refuses their 
   const querier = demo.querier.webId;
   skews.set(querier, -(MAX_CLOCK_SKEW_MS + 30_000));
   const refused: RunEvent[] = [];
-  const heard = new Set<string>();
-  // Once every root position's aggregate came in, refused (or the querier's own, where it
-  // holds a root position), nothing can change before the querier's deadline: fire it (the
-  // subject is what the querier does then, not the wait).
-  let groupSize = Infinity;
+  const heard = new Set<string>(); // root members whose aggregate reached the querier
+  const answered = new Set<string>(); // zone members whose share or abstention reached it
+  // The test drives the timers whose event has happened (the subject is what the querier
+  // does with refused aggregates, not the waits): where the querier holds a root position,
+  // that position's collect deadline once every zone member's answer reached it (refused
+  // too); then the querier's deadline once every other root position's aggregate came in.
+  let plan: { root: string; zone: string[]; others: string[]; own: number } | undefined;
   let query = '';
-  const fireIfAllRefused = () => {
-    if (heard.size >= groupSize) clock.fire((label) => label === `${query} querier`);
+  const fireWhatIsDue = () => {
+    if (!plan) return;
+    if (plan.own >= 0 && plan.zone.every((w) => answered.has(w))) clock.fire((label) => label === `${query} ready|${plan!.root}|${plan!.own}`);
+    if (plan.others.every((w) => heard.has(w))) clock.fire((label) => label === `${query} querier`);
   };
   const listener = (e: RunEvent) => {
     if (e.kind === 'published' && e.plan) {
       query = e.query;
       void getTurtle(globalThis.fetch, e.plan).then((t) => {
-        groupSize = parsePlan(t, e.plan!).params.groupSize;
-        fireIfAllRefused();
+        const p = parsePlan(t, e.plan!);
+        const root = p.groups.find((g) => g.parent === null)!;
+        assert.equal(p.params.depth, 1, 'the root group is the leaf group');
+        const zone = Object.keys(p.zones).filter((w) => p.zones[w] === root.id);
+        plan = { root: root.id, zone, others: root.members.filter((w) => w !== querier), own: root.members.indexOf(querier) };
+        fireWhatIsDue();
       });
     }
     if (e.webId !== querier || e.query !== query || (e.kind !== 'rejected' && e.kind !== 'received')) return;
     if (e.kind === 'rejected') refused.push(e);
     if (e.messageType === 'PartialAggregate' && e.peer) heard.add(e.peer);
-    fireIfAllRefused();
+    if ((e.messageType === 'Contribution' || e.messageType === 'Abstention') && e.peer) answered.add(e.peer);
+    fireWhatIsDue();
   };
   demo.host.journal.on('event', listener);
   try {
