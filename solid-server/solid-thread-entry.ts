@@ -2,6 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startSolidServer, type SolidServerOptions } from './solid-server.ts';
 
+// CSS throws an HttpError for every missing auxiliary resource it looks up (each request
+// checks the .acl of every container above it): without stack traces they cost far less.
+Error.stackTraceLimit = 0;
 const port = parentPort!;
 try {
   const server = await startSolidServer(workerData as SolidServerOptions);
