@@ -108,7 +108,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       for (const [p, turtle] of Object.entries(documents)) await putTurtle(session.fetch, new URL(p, c.podUrl).href, turtle);
       const policy = demoPolicy(c, i, o.pods, o.refusing ?? 0.2);
       await writePolicy(session.fetch, c.podUrl, policy);
-      await joinPopulation(session.fetch, population, agent.registration(population), host.peers);
+      await joinPopulation(session.fetch, population, agent.registration(population));
       people[i] = { base: c.podUrl, documents, policy };
       o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
     });

@@ -38,7 +38,7 @@ before(async () => {
     await createPopulation(querier.session.fetch, url, demo.querier.webId);
     for (const c of demo.credentials.slice(1 + i * PER_POPULATION, 1 + (i + 1) * PER_POPULATION)) {
       const { session, agent } = demo.host.get(c.webId);
-      await joinPopulation(session.fetch, url, agent.registration(url), demo.host.peers);
+      await joinPopulation(session.fetch, url, agent.registration(url));
     }
     populations.push(url);
   }

@@ -23,7 +23,7 @@ import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { readPeer } from '../agent/solid/peer.ts';
 import { aclUrlOf, getTurtle, type Fetch } from '../agent/solid/pod.ts';
-import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
+import { PeerCache, createPopulation, joinPopulation, loadPopulation, registrationSlug } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
@@ -245,6 +245,20 @@ test('nobody can register someone else in the population', async () => {
   } finally {
     await allowed('owner', `DELETE ${location}`, DELETE(owner, new URL(location, demo.population).href));
   }
+});
+
+test('a post squatting a member\'s registration name neither keeps the member out nor makes it register twice', async () => {
+  const owner = as(demo.querier);
+  const population = new URL(`podagg/population-${randomBytes(4).toString('hex')}/`, demo.querier.podUrl).href;
+  await createPopulation(owner, population, demo.querier.webId);
+  const me = demo.host.get(member.webId).agent.registration(population);
+  const squat = await as(other)(population, { method: 'POST', headers: { 'content-type': 'text/turtle', slug: registrationSlug(me) }, body: junk() });
+  assert.equal(new URL(squat.headers.get('location') ?? '', population).href, new URL(registrationSlug(me), population).href, 'the squatter got the name');
+  assert.equal(await joinPopulation(as(member), population, me), 'joined');
+  assert.equal(await joinPopulation(as(member), population, me), 'already a member');
+  const snapshot = await loadPopulation(owner, population, new PeerCache(owner));
+  assert.ok(snapshot.members.has(member.webId));
+  assert.equal(containerMembers(await getTurtle(owner, population), population).length, 2, 'the squat and one registration');
 });
 
 /** Every resource of a pod, read as its owner. */

@@ -11,7 +11,7 @@ import { sameBytes } from '../core/keyring.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
 import { isCurrent, ownsKeys, readPeer, type Peer } from './peer.ts';
-import { ensureContainer, getTurtle, postTurtle, type Fetch } from './pod.ts';
+import { ensureContainer, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
 
 export interface Snapshot {
   members: Map<string, Registration>;
@@ -34,12 +34,30 @@ export async function createPopulation(fetch: Fetch, url: string, owner: string)
  * Appends `me`, which must be signed by its registrant (signRegistration) for this
  * population; after a key rotation, appends the registration of the new keys.
  */
-export async function joinPopulation(fetch: Fetch, population: string, me: Registration, cache = new PeerCache(fetch)): Promise<'joined' | 'already a member'> {
-  const snapshot = await loadPopulation(fetch, population, cache);
-  const known = snapshot.members.get(me.webId);
-  if (known && sameBytes(known.x25519, me.x25519) && sameBytes(known.ed25519, me.ed25519)) return 'already a member';
+export async function joinPopulation(fetch: Fetch, population: string, me: Registration): Promise<'joined' | 'already a member'> {
+  // One read, whatever the population's size: a registration is named by WebID and keys.
+  const url = new URL(registrationSlug(me), population).href;
+  const found = await getTurtleIfExists(fetch, url);
+  if (found !== undefined) {
+    if (isOurs(found, url, me, population)) return 'already a member';
+    // Someone else's post took that name (anyone may post here): look through them all.
+    const known = (await loadPopulation(fetch, population, new PeerCache(fetch))).members.get(me.webId);
+    if (known && sameBytes(known.x25519, me.x25519) && sameBytes(known.ed25519, me.ed25519)) return 'already a member';
+  }
   await postTurtle(fetch, population, serializeRegistration(me), registrationSlug(me));
   return 'joined';
+}
+
+/** Whether the document at our registration's name is our own, signed: anyone may post into a population. */
+function isOurs(turtle: string | undefined, url: string, me: Registration, population: string): boolean {
+  if (turtle === undefined) return false;
+  try {
+    const found = parseRegistration(turtle, url);
+    verifyRegistration(found, population);
+    return found.webId === me.webId && sameBytes(found.x25519, me.x25519) && sameBytes(found.ed25519, me.ed25519);
+  } catch {
+    return false;
+  }
 }
 
 /** Where a registration lives in its population: named by WebID and keys, so its member finds it with one read. */
