@@ -49,8 +49,7 @@ export async function joinPopulation(fetch: Fetch, population: string, me: Regis
 }
 
 /** Whether the document at our registration's name is our own, signed: anyone may post into a population. */
-function isOurs(turtle: string | undefined, url: string, me: Registration, population: string): boolean {
-  if (turtle === undefined) return false;
+function isOurs(turtle: string, url: string, me: Registration, population: string): boolean {
   try {
     const found = parseRegistration(turtle, url);
     verifyRegistration(found, population);
