@@ -87,7 +87,7 @@ describe('agent init', { concurrency: true }, () => {
     const args = ['agent', 'init', '--credentials', file, '--all', '--state', join(root, 'state-all')];
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(first.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: generated keys, created inbox, set inbox ACL, updated profile`));
+    assert.deepEqual(first.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: generated keys, created inbox, set inbox ACL, created presence document, set presence ACL, updated profile`));
     const second = await runCli(args);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(second.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: already provisioned`));

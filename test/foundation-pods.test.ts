@@ -56,7 +56,7 @@ test('N accounts get distinct pods, WebIDs and client credentials on the server'
 
 test('each agent logs in as its WebID and the first provisioning does every step', () => {
   sessions.forEach((s, i) => assert.equal(s.webId, fleet.credentials[i].webId));
-  for (const r of reports) assert.deepEqual(r.changes, ['generated keys', 'created inbox', 'set inbox ACL', 'updated profile']);
+  for (const r of reports) assert.deepEqual(r.changes, ['generated keys', 'created inbox', 'set inbox ACL', 'created presence document', 'set presence ACL', 'updated profile']);
 });
 
 test('provisioning twice is a no-op: no changes, same keys, same profile and ACL documents', async () => {

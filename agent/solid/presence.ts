@@ -6,7 +6,6 @@
 
 import { serializePresence } from '../../query-vocab/index.ts';
 import { putTurtle, type Fetch } from './pod.ts';
-import { ensureAcl } from './provision.ts';
 
 export interface PresenceTiming {
   /** How often a depended-on agent rewrites its presence document, and peers look. */
@@ -22,7 +21,6 @@ export const PRESENCE_TIMING: PresenceTiming = { beatMs: 3000, staleMs: 20_000 }
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private until = 0;
-  private aclSet = false;
   private beating = false;
 
   constructor(
@@ -56,27 +54,11 @@ export class Heartbeat {
     this.beating = true;
     try {
       await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.monitor.timing.staleMs / 2));
-      // The access rule is set once, beside the beats rather than in one: three more
-      // requests must not delay the next beat.
-      if (!this.aclSet) void this.setAcl();
     } catch (error) {
       if (error instanceof TypeError) this.monitor.serverUnreachable(this.url);
       this.onError(`presence not written: ${(error as Error).message}`);
     } finally {
       this.beating = false;
-    }
-  }
-
-  private async setAcl(): Promise<void> {
-    this.aclSet = true;
-    try {
-      await ensureAcl(this.fetch, this.url, [
-        { name: 'owner', agents: [this.webId], modes: ['Read', 'Write', 'Control'], inherit: false },
-        { name: 'public', everyone: true, modes: ['Read'], inherit: false },
-      ]);
-    } catch (error) {
-      this.aclSet = false;
-      this.onError(`presence not made public: ${(error as Error).message}`);
     }
   }
 }
@@ -127,10 +109,7 @@ export class PresenceMonitor {
     // Nor while a server back from an outage holds the beats it could not take as stale.
     if (Date.now() - (this.unreachable.get(new URL(url).origin) ?? -Infinity) < this.timing.staleMs) return null;
     if (response.status === 404) return 'it has no presence document';
-    // Its agent makes the document public right after the first beat: still unreadable after
-    // the run's first stale period, it died before it could (PeerWatch gives it that long).
-    if (response.status === 401 || response.status === 403) return 'its presence document is not readable';
-    if (!response.ok) return null; // e.g. a server error: no evidence either way
+    if (!response.ok) return null; // e.g. not readable or a server error: no evidence either way
     const modified = Date.parse(response.headers.get('last-modified') ?? '');
     const now = Date.parse(response.headers.get('date') ?? '');
     if (Number.isNaN(modified) || Number.isNaN(now)) return null;

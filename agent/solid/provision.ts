@@ -1,8 +1,9 @@
-// Preparing a pod for the protocol: local keys, the inbox (owner all, others append), and
-// the profile entries peers read (current keys, and retired keys until they expire).
+// Preparing a pod for the protocol: local keys, the inbox (owner all, others append), the
+// presence document (public read), and the profile entries peers read (current keys, and
+// retired keys until they expire).
 // Every step first looks, and writes only what differs, so a second run changes nothing.
 
-import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, documentOf, existingAgentQuads, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
+import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, documentOf, existingAgentQuads, serializePresence, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
 import type { Quad } from 'n3';
 import type { AgentKeys } from '../core/keys.ts';
 import { dropExpired, publicKeys, type KeyRing } from '../core/keyring.ts';
@@ -29,6 +30,13 @@ export function inboxRules(owner: string): AclRule[] {
   ];
 }
 
+export function presenceRules(owner: string): AclRule[] {
+  return [
+    { name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: false },
+    { name: 'public', everyone: true, modes: ['Read'], inherit: false },
+  ];
+}
+
 /** `now` decides which retired key pairs have expired and are dropped. */
 export async function provision(session: AgentSession, credential: Credential, stateDir: string, now = Date.now()): Promise<ProvisionReport> {
   const changes: string[] = [];
@@ -43,6 +51,14 @@ export async function provision(session: AgentSession, credential: Credential, s
   const { inbox } = podLayout(credential.podUrl);
   if (await ensureContainer(session.fetch, inbox)) changes.push('created inbox');
   if (await ensureAcl(session.fetch, inbox, inboxRules(credential.webId))) changes.push('set inbox ACL');
+  // Public before the first beat: an agent that dies right after joining a run must still
+  // leave a document peers can read and find stale.
+  const { presence } = podLayout(credential.podUrl);
+  if ((await getTurtleIfExists(session.fetch, presence)) === undefined) {
+    await putTurtle(session.fetch, presence, serializePresence(presence, credential.webId, new Date(now)));
+    changes.push('created presence document');
+  }
+  if (await ensureAcl(session.fetch, presence, presenceRules(credential.webId))) changes.push('set presence ACL');
   if (await ensureProfile(session.fetch, credential.webId, inbox, ring)) changes.push('updated profile');
   return { webId: credential.webId, inbox, keys: ring.current, store: new KeyStore(file, credential.webId, ring), changes };
 }
