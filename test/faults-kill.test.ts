@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunEvent } from '../agent/solid/events.ts';
+import type { HostedAgent } from '../agent/solid/host.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 
@@ -38,17 +39,19 @@ const STEPS: Step[] = [
 
 test('an agent killed right after each protocol step and restarted loses nothing and counts nothing twice', { timeout: 240_000 }, async () => {
   const killed: Array<{ step: string; webId: string }> = [];
-  const down = new Set<string>();
+  // The instances killed: their last events are left alone, while the restarted agent's
+  // count from its first one (it may take a step while add() is still under way).
+  const dead = new Set<HostedAgent>();
   const restarts: Promise<void>[] = [];
   const listener = (e: RunEvent) => {
-    if (down.has(e.webId) || !demo.host.agents.has(e.webId)) return;
+    const hosted = demo.host.agents.get(e.webId);
+    if (!hosted || dead.has(hosted)) return;
     const step = STEPS.find((s) => !killed.some((k) => k.step === s.name) && s.match(e));
     if (!step) return;
     killed.push({ step: step.name, webId: e.webId });
-    down.add(e.webId);
-    const { credential } = demo.host.get(e.webId);
+    dead.add(hosted);
     // kill() stops the agent synchronously, inside this journal event: nothing after the step runs.
-    restarts.push(demo.host.kill(e.webId).then(() => demo.host.add([credential])).then(() => void down.delete(e.webId)));
+    restarts.push(demo.host.kill(e.webId).then(() => demo.host.add([hosted.credential])));
   };
   demo.host.journal.on('event', listener);
   const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
