@@ -39,5 +39,9 @@ export function ownsKeys(peer: Peer, keys: PublicKeys): boolean {
 }
 
 export function isCurrent(peer: Peer, keys: PublicKeys): boolean {
-  return sameBytes(peer.x25519, keys.x25519) && sameBytes(peer.ed25519, keys.ed25519);
+  return samePublicKeys(peer, keys);
+}
+
+export function samePublicKeys(a: PublicKeys, b: PublicKeys): boolean {
+  return sameBytes(a.x25519, b.x25519) && sameBytes(a.ed25519, b.ed25519);
 }

@@ -7,10 +7,9 @@
 import { containerMembers, parseRegistration, serializeRegistration } from '../../query-vocab/index.ts';
 import type { PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { shortDigest } from '../core/digest.ts';
-import { sameBytes } from '../core/keyring.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
-import { isCurrent, ownsKeys, readPeer, type Peer } from './peer.ts';
+import { isCurrent, ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
 import { ensureContainer, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
 
 export interface Snapshot {
@@ -42,7 +41,7 @@ export async function joinPopulation(fetch: Fetch, population: string, me: Regis
     if (isOurs(found, url, me, population)) return 'already a member';
     // Someone else's post took that name (anyone may post here): look through them all.
     const known = (await loadPopulation(fetch, population, new PeerCache(fetch))).members.get(me.webId);
-    if (known && sameBytes(known.x25519, me.x25519) && sameBytes(known.ed25519, me.ed25519)) return 'already a member';
+    if (known && samePublicKeys(known, me)) return 'already a member';
   }
   await postTurtle(fetch, population, serializeRegistration(me), registrationSlug(me));
   return 'joined';
@@ -53,7 +52,7 @@ function isOurs(turtle: string, url: string, me: Registration, population: strin
   try {
     const found = parseRegistration(turtle, url);
     verifyRegistration(found, population);
-    return found.webId === me.webId && sameBytes(found.x25519, me.x25519) && sameBytes(found.ed25519, me.ed25519);
+    return found.webId === me.webId && samePublicKeys(found, me);
   } catch {
     return false;
   }
@@ -73,7 +72,7 @@ export async function assertRegistered(fetch: Fetch, population: string, me: Pic
   const reg = await cache.registration(url, fetch).catch((error: Error) => {
     throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`);
   });
-  if (reg.webId !== me.webId || !sameBytes(reg.ed25519, me.ed25519) || !sameBytes(reg.x25519, me.x25519)) {
+  if (reg.webId !== me.webId || !samePublicKeys(reg, me)) {
     throw new Error(`the registration at ${url} is not that of ${me.webId} with the keys the plan pins`);
   }
   verifyRegistration(reg, population);
