@@ -1,13 +1,11 @@
 // The embedded Community Solid Server: started in-process on a loopback port, in memory
-// or on disk. Components.js normally scans every package in node_modules for components
-// and fails offline on Comunica's; registering CSS's own module alone avoids that.
+// or on disk, from CSS's own default configs compiled once (compiled-config.ts).
 
 import diagnostics from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AppRunner, type App } from '@solid/community-server';
+import { createApp } from './compiled-config.ts';
 import { logRequests } from './request-log.ts';
 
 export interface SolidServerOptions {
@@ -27,28 +25,14 @@ export interface SolidServer {
   stop(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-const cssRoot = path.dirname(require.resolve('@solid/community-server/package.json'));
-
 export async function startSolidServer(options: SolidServerOptions): Promise<SolidServer> {
   const baseUrl = options.baseUrl ?? `http://localhost:${options.port}/`;
   // CSS's own default configs with logging off: its error log names expected refusals.
   const config = fileURLToPath(new URL(`css/${options.dataDir ? 'file' : 'default'}.json`, import.meta.url));
-  const app: App = await new AppRunner().create({
-    config,
-    loaderProperties: {
-      mainModulePath: cssRoot,
-      typeChecking: false,
-      logLevel: 'error',
-      moduleLoader: async (registry) => {
-        await registry.registerModule(path.join(cssRoot, 'dist', 'components', 'components.jsonld'));
-      },
-    },
-    shorthand: {
-      port: options.port,
-      baseUrl,
-      ...(options.dataDir ? { rootFilePath: path.resolve(options.dataDir) } : {}),
-    },
+  const app = await createApp(config, {
+    port: options.port,
+    baseUrl,
+    ...(options.dataDir ? { rootFilePath: path.resolve(options.dataDir) } : {}),
   });
   // CSS keeps its HTTP server to itself; its requests name it. Stopping must end the open
   // connections (notification streams never end on their own), or stop() waits forever.
