@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
-import { STRATEGIES, querierAfterMs } from '../agent/core/strategy.ts';
+import { STRATEGIES, querierAfterMs, readyAfterMs } from '../agent/core/strategy.ts';
 import { includedContributors } from '../agent/core/audit.ts';
 import { topology } from '../agent/core/topology.ts';
 import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
@@ -280,4 +280,33 @@ test('whom an aggregator watches while it collects: the children at its position
     const children = ['g.0', 'g.1'].map((g) => leafMember(s, g, 0));
     assert.deepEqual(children.map((c) => run.watched().includes(c)), [watchesChildren, watchesChildren], strategy);
   }
+});
+
+test('a leaf watches the zone members that beat and have not answered, so one found dead ends the wait for it', () => {
+  const p = params('SafeAndPrompt', 2, 2, 3);
+  const probe = buildScenario({ population: 40, selectivity: 1, params: p, seed: 1, crypto: 'plain', model: idealModel() });
+  const leaf = leafMember(probe, 'g.0', 0);
+  const started = new Run(probe.context(leaf));
+  started.handle({ type: 'start' });
+  const topo = topology(started.ctx.plan);
+  // Its group and its parent position are watched anyway.
+  const peers = new Set([...(topo.groups.get('g.0')?.members ?? []), topo.groups.get('g')?.members[0]]);
+  // The other zone members: those holding or backing a position elsewhere, or querying, beat; the others only contribute.
+  const zone = (topo.zones.get('g.0') ?? []).filter((w) => !peers.has(w));
+  const beats = (w: string) => topo.slotsOf.has(w) || started.ctx.plan.backups.includes(w) || started.ctx.query.querier === w;
+  const beating = zone.filter(beats);
+  const contributing = zone.filter((w) => !beats(w));
+  assert.ok(beating.length > 0 && contributing.length > 0, 'the zone has members of both kinds');
+  assert.deepEqual(zone.filter((w) => started.watched().includes(w)), beating, 'before any answer: exactly the members that beat');
+
+  const victim = beating.find((w) => w !== started.ctx.query.querier);
+  assert.ok(victim, 'an aggregator of another group is in the zone');
+  const s = buildScenario({ population: 40, selectivity: 1, params: p, seed: 1, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 0 }] });
+  s.sim.start();
+  s.sim.run(readyAfterMs(p, 0) - 1);
+  const run = s.sim.runs.get(leaf);
+  assert.ok(run, 'the leaf runs');
+  assert.deepEqual(zone.filter((w) => run.watched().includes(w)), [victim], 'the others answered and are no longer watched');
+  run.handle({ type: 'peerFailed', webId: victim });
+  assert.ok(!run.watched().includes(victim), 'a zone member found dead counts as answered');
 });

@@ -1,8 +1,8 @@
 // Whom a run depends on right now, for a transport's failure detector. The simulator
 // knows when a node dies; over Solid a dead agent's pod still accepts posts, so the
 // transport watches these peers (their presence documents) and feeds 'peerFailed' for
-// those gone. Watching only the holders the run still waits on keeps the cost to a few
-// peers per agent.
+// those gone. Watching only the holders and zone members the run still waits on keeps the
+// cost to a few peers per agent.
 
 import type { WebId } from '../../query-vocab/types.ts';
 import type { Env } from './runtime.ts';
@@ -14,9 +14,9 @@ export function runEndsAt(env: Env): number {
   return (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
 }
 
-/** Whether this agent holds, or may take over, a position, or is the querier: others depend on it. */
-export function isDependedOn(env: Env): boolean {
-  return env.topo.slotsOf.has(env.self) || env.ctx.plan.backups.includes(env.self) || env.ctx.query.querier === env.self;
+/** Whether `w` holds, or may take over, a position, or is the querier: others depend on it, so it beats all run long. */
+export function isDependedOn(env: Env, w: WebId = env.self): boolean {
+  return env.topo.slotsOf.has(w) || env.ctx.plan.backups.includes(w) || env.ctx.query.querier === w;
 }
 
 export function watched(env: Env): WebId[] {
@@ -45,6 +45,12 @@ export function watched(env: Env): WebId[] {
     // A child that no backup replaces ends the wait for it once found dead (under full
     // propagation the slot gives up), rather than at the deadline.
     if (slot.phase === 'collecting') {
+      // Likewise a zone member that has not answered, where it beats: a dead one counts as
+      // answered. One that only contributes keeps no presence, so its death costs the deadline.
+      if (slot.leaf) {
+        const waitedOn = (w: WebId) => !slot.inputs[w] && !slot.abstained.includes(w) && !env.isFailed(w) && isDependedOn(env, w);
+        for (const w of (env.topo.zones.get(slot.group) ?? []).filter(waitedOn)) out.add(w);
+      }
       for (const child of env.topo.children.get(slot.group) ?? []) {
         if (!replacesAt(env.strategy, isLeaf(env.topo, child))) add({ group: child, position: slot.position });
       }
