@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { PlanParams, StrategyName } from '../query-vocab/types.ts';
+import type { PartialAggregate, PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts';
 import { STRATEGIES, querierAfterMs, readyAfterMs } from '../agent/core/strategy.ts';
 import { includedContributors } from '../agent/core/audit.ts';
@@ -309,4 +309,38 @@ test('a leaf watches the zone members that beat and have not answered, so one fo
   assert.deepEqual(zone.filter((w) => run.watched().includes(w)), [victim], 'the others answered and are no longer watched');
   run.handle({ type: 'peerFailed', webId: victim });
   assert.ok(!run.watched().includes(victim), 'a zone member found dead counts as answered');
+});
+
+test('under churn the querier publishes the best version its root group ever agreed on, not a later split or smaller one', () => {
+  const LATENCY = 5;
+  const check = (seed: number, depth: number, fanout: number) => {
+    const arrivals: Array<{ at: number; m: PartialAggregate }> = [];
+    let querier = '';
+    const s = buildScenario({
+      population: 60, selectivity: 0.9, params: params('HighCompleteness', depth, fanout, 3), seed, crypto: 'plain', model: idealModel(LATENCY), failureRate: 0.3,
+      // Every root sum on its way to the querier, with the time it arrives (no crypto or bandwidth cost here).
+      onAction: (_w, time, a) => {
+        if (a.type === 'send' && a.to === querier && a.message.type === 'PartialAggregate') arrivals.push({ at: time + LATENCY, m: a.message });
+      },
+    });
+    querier = s.query.querier;
+    const { outcome, included } = runAndAudit(s);
+    // Replay the querier's view: after each arrival, the versions k positions agree on.
+    const latest = new Map<number, PartialAggregate>();
+    let bestAgreed = -1;
+    for (const { at, m } of arrivals.sort((a, b) => a.at - b.at)) {
+      if (at > outcome.at) break;
+      if ((latest.get(m.position)?.counter ?? -1) >= m.counter) continue;
+      latest.set(m.position, m);
+      for (const v of latest.values()) {
+        if ([...latest.values()].filter((x) => x.versionId === v.versionId).length >= 3) bestAgreed = Math.max(bestAgreed, v.included);
+      }
+    }
+    if (bestAgreed < 0) return;
+    assert.equal(outcome.type, 'publish', `seed ${seed}: aborted although a version of ${bestAgreed} contributors was agreed`);
+    assert.ok((included?.length ?? 0) >= bestAgreed, `seed ${seed}: published ${included?.length} contributors, ${bestAgreed} were agreed on earlier`);
+  };
+  // Seeds where the querier used to publish a worse version (69, 133, 155, 335) or abort (126, 182).
+  for (const seed of [69, 126, 133, 155, 182, 335]) check(seed, 2 + (seed % 2), seed % 3 === 0 ? 3 : 2);
+  fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 2, max: 3 }), check), { numRuns: 200 });
 });

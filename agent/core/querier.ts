@@ -3,7 +3,8 @@
 // the same version id: equal version ids mean the shares cover the same contributors, so
 // the reconstruction is exact over them. Strategies that stay may still improve a partial
 // result, so the querier waits for a complete version, a final one (every root position
-// says no better version can come) or its deadline before publishing.
+// says no better version can come) or its deadline before publishing; it publishes the
+// best version ever agreed, not the latest, which churn may leave split or smaller.
 
 import type { PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
@@ -12,7 +13,7 @@ import type { Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
 import { combineShamir } from './shamir.ts';
 import { combineAdditive } from './shares.ts';
-import type { RootAggregate } from './state.ts';
+import type { AgreedShares } from './state.ts';
 import { querierAfterMs, quorum } from './strategy.ts';
 
 export const QUERIER_TIMER = 'querier';
@@ -20,7 +21,7 @@ export const QUERIER_TIMER = 'querier';
 export function querierStart(env: Env): void {
   if (env.state.querier) return;
   const deadline = (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
-  env.state.querier = { deadline, positions: {}, outcome: 'pending', result: null, version: null, stored: false };
+  env.state.querier = { deadline, positions: {}, best: null, outcome: 'pending', result: null, version: null, stored: false };
   env.timerAt(QUERIER_TIMER, deadline);
   env.log('info', `querier: waiting for the root group until +${deadline - env.now()} ms`);
 }
@@ -64,7 +65,7 @@ function decide(env: Env, atDeadline: boolean): void {
   const q = env.state.querier;
   if (!q || q.outcome !== 'pending') return;
   const need = quorum(env.params);
-  const byVersion = new Map<string, Array<[number, RootAggregate]>>();
+  const byVersion = new Map<string, AgreedShares>();
   for (const [p, a] of Object.entries(q.positions)) {
     const list = byVersion.get(a.version) ?? [];
     list.push([Number(p), a]);
@@ -73,7 +74,9 @@ function decide(env: Env, atDeadline: boolean): void {
   const agreed = [...byVersion.values()].filter((l) => l.length >= need);
   const usable = agreed.filter((l) => l.every(([, a]) => a.sum !== null)).sort((a, b) => b[0][1].included - a[0][1].included);
   const received = Math.max(0, ...Object.values(q.positions).map((a) => a.received));
-  const best = usable[0];
+  // A current version as good as the best replaces it: its final flags are the fresher.
+  if (usable[0] && usable[0][0][1].included >= (q.best?.[0][1].included ?? -1)) q.best = usable[0];
+  const best = q.best ?? undefined;
   // Strategies that stay may still correct a partial result: wait until it is complete or
   // its root positions say nothing better can come (e.g. a zone lost at an unreplaced leaf).
   const waitForBetter = env.strategy.standby === 'stay' && !atDeadline;
@@ -88,7 +91,7 @@ function decide(env: Env, atDeadline: boolean): void {
   }
 }
 
-function publish(env: Env, shares: Array<[number, RootAggregate]>, received: number): void {
+function publish(env: Env, shares: AgreedShares, received: number): void {
   const q = env.state.querier;
   if (!q) return;
   const { included } = shares[0][1];
@@ -96,7 +99,7 @@ function publish(env: Env, shares: Array<[number, RootAggregate]>, received: num
     return abort(env, `only ${included} contributors, below the minimum of ${env.ctx.query.minContributors}`, 'too-few-contributors');
   }
   const need = quorum(env.params);
-  const used = shares.sort((a, b) => a[0] - b[0]).slice(0, need);
+  const used = [...shares].sort((a, b) => a[0] - b[0]).slice(0, need);
   const sum =
     env.strategy.sharing === 'shamir'
       ? combineShamir(used.map(([index, a]) => ({ index, share: a.sum as Vec })), need)

@@ -76,9 +76,19 @@ export type ContributorState =
     }
   | { kind: 'abstention'; leaf: string; sentTo: Array<WebId | null> };
 
+/** k root positions' sums (t for Shamir) of one version, by position. */
+export type AgreedShares = Array<[number, RootAggregate]>;
+
 export interface QuerierState {
   deadline: number;
+  /** The latest sum of each root position. */
   positions: Record<string, RootAggregate>;
+  /**
+   * The usable agreed version with the most contributors seen so far: churn can later split
+   * the positions over newer, transient versions, and the result is never worse than this.
+   * (Absent from states saved before it existed: read as null.)
+   */
+  best: AgreedShares | null;
   outcome: 'pending' | 'published' | 'aborted';
   result: AggregationResult | null;
   /** The transport said the result document is written; until then a resume publishes it again. */
