@@ -145,9 +145,10 @@ const message: fc.Arbitrary<Message> = fc.oneof(
 );
 
 const anyNumber = fc.oneof(finite, fc.double(), fc.integer());
+// Grouped values nest at most as deep as the reader accepts (result.ts): deeper is refused, not read.
 const value: fc.Arbitrary<AggregateValue> = fc.letrec<{ value: AggregateValue }>((tie) => ({
   value: fc.oneof(
-    { depthSize: 'small' },
+    { depthSize: 'small', maxDepth: 4 },
     anyNumber.map((v): AggregateValue => ({ kind: 'scalar', value: v })),
     fc.array(anyNumber, { maxLength: 6 }).map((values): AggregateValue => ({ kind: 'vector', values })),
     bins.chain((b) => fc.array(fc.nat(), { minLength: b.length, maxLength: b.length }).map((counts): AggregateValue => ({ kind: 'histogram', bins: b, counts }))),
