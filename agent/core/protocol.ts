@@ -145,8 +145,10 @@ function start(env: Env): void {
   const plan = env.ctx.plan;
   for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) startSlot(env, group, position, 0);
   // The querier announces the query once to each participant: no one hears of it twice.
+  // Aggregators first, from the root down, then backups: they start beating on hearing of
+  // it, and their peers judge them by that beat once a stale period has passed.
   if (env.self === env.ctx.query.querier) {
-    const announce = new Set([...Object.keys(plan.zones), ...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+    const announce = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups, ...Object.keys(plan.zones)]);
     announce.delete(env.self);
     for (const w of announce) env.send<Announcement>(w, { type: 'Announcement', plan: plan.id });
     env.log('info', `announced plan ${plan.id} to ${announce.size} agents`);
