@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { runId } from '../dashboard/run-state.ts';
+import { EventLog } from '../agent/solid/events.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
 import { startFixture, type Fixture } from './dashboard-fixture.ts';
 
@@ -65,6 +66,21 @@ test("Enter on a tree node opens that agent's page with its consent decision", a
   await page.locator('main p.mono', { hasText: fx.alice }).waitFor();
   assert.match((await page.locator('#consent-log').textContent()) ?? '', /joined/);
   assert.match((await page.locator('main').textContent()) ?? '', /max queries per day/);
+});
+
+test('a focused run link keeps its focus when the list is redrawn by a live update', async () => {
+  await page.goto(dash.url);
+  const id = runId(fx.histogramQuery);
+  const link = node(`run:${id}`);
+  await link.focus();
+  const events = page.locator('tr', { has: link }).locator('td').last();
+  const before = Number(await events.textContent());
+  new EventLog(fx.stateDir).record({ webId: fx.querier, query: fx.histogramQuery, kind: 'log', text: 'a live update' });
+  await page.waitForFunction(([key, n]) => {
+    const cell = document.querySelector(`[data-key="${key}"]`)?.closest('tr')?.lastElementChild;
+    return Number(cell?.textContent) > Number(n);
+  }, [`run:${id}`, String(before)] as const);
+  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), `run:${id}`);
 });
 
 test('a grouped histogram result is drawn as bars', async () => {

@@ -10,10 +10,11 @@ export async function runsView() {
   if (runs.length === 0) {
     return [h('h1', {}, 'Runs'), notice('No run in the journal yet. Publish a query (for example with podagg demo) and it appears here live.')];
   }
+  // data-key: a live refresh redraws the list, and gives focus back to the link that had it.
   return [h('h1', {}, 'Runs'), table(['Query', 'State', 'Querier', 'Started', 'Events'], runs.map((r) => [
-    h('a', { href: runHref(r.id), 'data-run': r.id }, r.title ?? r.query),
+    h('a', { href: runHref(r.id), 'data-key': `run:${r.id}` }, r.title ?? r.query),
     badge(r.state),
-    r.querier ? h('a', { href: agentHref(r.querier) }, shortName(r.querier)) : '—',
+    r.querier ? h('a', { href: agentHref(r.querier), 'data-key': `run:${r.id}:querier` }, shortName(r.querier)) : '—',
     time(r.startedAt),
     String(r.events),
   ]))];
