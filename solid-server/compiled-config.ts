@@ -4,11 +4,11 @@
 // each time. The compiled module is named by a digest of CSS's and Components.js's versions
 // and of the config, so an upgrade or a config change compiles afresh.
 
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { App, CliResolver } from '@solid/community-server';
+import { shortDigest } from '../agent/core/digest.ts';
 
 /** A compiled config: called with the variables (none for the CLI resolver), returns the instance. */
 type Factory<T> = (variables?: Record<string, unknown>) => T;
@@ -32,10 +32,7 @@ export async function createApp(config: string, shorthand: Record<string, unknow
 
 async function compiled<T>(config: string, instance: string): Promise<Factory<T>> {
   const version = (pkg: string) => (JSON.parse(readFileSync(cssRequire.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-  const key = createHash('sha256')
-    .update([version('@solid/community-server'), version('componentsjs'), instance, readFileSync(config, 'utf8')].join('\n'))
-    .digest('hex')
-    .slice(0, 16);
+  const key = shortDigest([version('@solid/community-server'), version('componentsjs'), instance, readFileSync(config, 'utf8')].join('\n'));
   const file = path.join(CACHE, `${key}.cjs`);
   let source: string;
   try {

@@ -38,10 +38,6 @@ export function ownsKeys(peer: Peer, keys: PublicKeys): boolean {
   return owns('x25519') && owns('ed25519');
 }
 
-export function isCurrent(peer: Peer, keys: PublicKeys): boolean {
-  return samePublicKeys(peer, keys);
-}
-
 export function samePublicKeys(a: PublicKeys, b: PublicKeys): boolean {
   return sameBytes(a.x25519, b.x25519) && sameBytes(a.ed25519, b.ed25519);
 }

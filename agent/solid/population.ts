@@ -9,7 +9,7 @@ import type { PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { shortDigest } from '../core/digest.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { ensureAcl } from './provision.ts';
-import { isCurrent, ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
+import { ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
 import { ensureContainer, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
 
 export interface Snapshot {
@@ -129,7 +129,7 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
           throw new Error(`its keys or inbox differ from the profile of ${reg.webId}`);
         }
         verifyRegistration(reg, population);
-        valid.push({ url, reg, current: isCurrent(profile, reg) });
+        valid.push({ url, reg, current: samePublicKeys(profile, reg) });
       } catch (error) {
         skipped.push({ url, reason: (error as Error).message.split('\n')[0] });
       }
@@ -143,7 +143,7 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
   for (const webId of rotated) {
     cache.forget(webId);
     const profile = await cache.peer(webId).catch(() => null);
-    for (const v of valid) if (v.reg.webId === webId) v.current = profile !== null && isCurrent(profile, v.reg);
+    for (const v of valid) if (v.reg.webId === webId) v.current = profile !== null && samePublicKeys(profile, v.reg);
   }
   // One registration per WebID: the one with its current keys, else the first by URL.
   valid.sort((a, b) => Number(b.current) - Number(a.current) || a.url.localeCompare(b.url));
