@@ -1,6 +1,7 @@
 // End to end on one embedded server: publish → result over real pods and agents, against
 // a plaintext baseline in the same run (every contributor evaluates the same selection
-// and posts its plain values to the querier's inbox; the querier reads them and sums).
+// and posts its plain values into an inbox-like container of the querier's; the querier
+// reads them and sums).
 // The agents are isolated (each its own peer cache and failure detector, as on machines
 // of their own) and requests are counted at the server, by kind and by role.
 // Sizes: PODAGG_BENCH_PODS=20,100,300 (default 20,100).
@@ -14,7 +15,8 @@ import { EX } from '../query-vocab/terms.ts';
 import { TurtleDoc, num } from '../query-vocab/write.ts';
 import { evaluateSelection } from '../agent/solid/evaluate.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
-import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
+import { ensureContainer, getTurtle, postTurtle } from '../agent/solid/pod.ts';
+import { ensureAcl, inboxRules } from '../agent/solid/provision.ts';
 import { documentOf, parsePlan, parseQuery } from '../query-vocab/index.ts';
 import { readRequestLog } from '../solid-server/request-log.ts';
 import { KINDS, perRole, total, type Counts, type Role } from './requests.ts';
@@ -29,7 +31,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function baseline(demo: Demo, queryUrl: string): Promise<number> {
   const query = parseQuery(await getTurtle(globalThis.fetch, queryUrl), queryUrl);
   const querier = demo.host.get(demo.querier.webId);
-  const inbox = querier.agent.inbox;
+  // An inbox of its own: the querier's agent would read (and delete) what lands in its own.
+  const inbox = new URL('baseline/', demo.querier.podUrl).href;
+  await ensureContainer(querier.session.fetch, inbox);
+  await ensureAcl(querier.session.fetch, inbox, inboxRules(demo.querier.webId));
   const before = new Set(await listInbox(querier.session.fetch, inbox));
   const started = Date.now();
   const contributors = demo.credentials.filter((c) => c.webId !== demo.querier.webId);

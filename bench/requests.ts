@@ -7,7 +7,7 @@ import type { AggregationPlan } from '../query-vocab/index.ts';
 import type { LoggedRequest } from '../solid-server/request-log.ts';
 
 export const KINDS = [
-  'message POST', 'message GET', 'inbox listing', 'notification', 'profile', 'registration', 'query/plan',
+  'message POST', 'message GET', 'message DELETE', 'inbox listing', 'notification', 'profile', 'registration', 'query/plan',
   'presence write', 'presence check', 'consent', 'own data', 'result', 'auth', 'other',
 ] as const;
 export type Kind = (typeof KINDS)[number];
@@ -17,6 +17,7 @@ export function kindOf(r: LoggedRequest): Kind {
   const has = (part: string) => path.includes(part);
   if (has('/podagg/inbox/')) {
     if (r.method === 'POST') return 'message POST';
+    if (r.method === 'DELETE') return 'message DELETE';
     return path.endsWith('/podagg/inbox/') ? 'inbox listing' : 'message GET';
   }
   if (has('/.notifications/')) return 'notification';

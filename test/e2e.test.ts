@@ -2,7 +2,8 @@
 // strategy gives exactly the plain answer for every aggregate kind, the result covers
 // exactly the consenting matching pods, an agent killed and restarted mid-run loses and
 // double-counts nothing (e2e-failures.test.ts kills aggregators for good), and
-// (on a second server with the file backend) nothing stored holds a contribution in the clear.
+// (on a second server with the file backend) nothing stored or posted holds a contribution in
+// the clear; after a run no inbox holds a handled message, and a copy of one is refused.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,19 +11,25 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { documentOf, parseQuery, parsePlan, parseMessage } from '../query-vocab/index.ts';
+import type { Contribution } from '../query-vocab/types.ts';
 import { vecToBytes } from '../agent/core/ring.ts';
 import { readConsentLog } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
-import { getTurtle } from '../agent/solid/pod.ts';
+import { getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { startDemo, waitForEnd, type Demo } from '../demo/demo.ts';
 import { LONG_COLLECT_MS } from './helpers/collect-window.ts';
+import { waitForEvent } from './helpers/journal.ts';
+import { tapPosts } from './helpers/wiretap.ts';
 import { plainContributions } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
 
 const ALL = path.join(import.meta.dirname, 'fixtures', 'all-aggregates.ttl');
 const PODS = 20;
 let demo: Demo;
+
+/** Every agent's inbox: what the wiretaps listen to. */
+const inboxes = () => new Set([...demo.host.agents.values()].map((a) => a.agent.inbox));
 
 before(async () => {
   // Leaves close once their zone answered (refusing members abstain); a long window keeps
@@ -73,6 +80,7 @@ test('the result covers exactly the consenting, matching pods; refusals name the
 });
 
 test('hiding participation: a member that matches nothing sends its leaf what a matching one sends, and the values stay exact', async () => {
+  const tap = tapPosts((url) => inboxes().has(url));
   const events: RunEvent[] = [];
   const listener = (e: RunEvent) => void events.push(e);
   demo.host.journal.on('event', listener);
@@ -100,18 +108,36 @@ test('hiding participation: a member that matches nothing sends its leaf what a 
   assert.ok(matcher && other, 'a matching and a non-matching consenting member of one zone');
   assert.equal(seen(matcher).length, plan.params.groupSize);
   assert.deepEqual(seen(other), seen(matcher));
-  const sizes = async (w: string) => {
-    const out: number[] = [];
-    for (const holder of plan.groups.find((g) => g.id === plan.zones[w])!.members) {
-      const { session, agent } = demo.host.get(holder);
-      for (const url of await listInbox(session.fetch, agent.inbox)) {
-        const m = parseMessage(await getTurtle(session.fetch, url), url);
-        if (m.query === o.query && m.sender === w && m.type === 'Contribution') out.push(m.sealed.length);
-      }
+  // The sealed sizes the leaf holders were sent (deleted from their inboxes once handled).
+  const sizes = (w: string) =>
+    tap.posts.map((p) => parseMessage(p.body, `${p.url}tapped`)).filter((m): m is Contribution => m.query === o.query && m.sender === w && m.type === 'Contribution').map((m) => m.sealed.length).sort();
+  assert.deepEqual(sizes(other), sizes(matcher));
+  assert.equal(sizes(matcher).length, plan.params.groupSize);
+  tap.stop();
+});
+
+test('after a run no inbox holds a handled message, and a copy of a deleted one is refused as a replay', async () => {
+  const tap = tapPosts((url) => inboxes().has(url));
+  const o = await demo.publish('mean-steps', { strategy: 'SafeAndPrompt' });
+  tap.stop();
+  assert.ok(o.exact, `not exact: ${o.abort ?? ''}`);
+  for (const { session, agent } of demo.host.agents.values()) {
+    const listed = await listInbox(session.fetch, agent.inbox);
+    await agent.inboxSettled();
+    for (const url of listed) {
+      if (!agent.handled(url)) continue; // arrived since, not yet read
+      await agent.inboxSettled();
+      const response = await session.fetch(url, { method: 'HEAD' });
+      assert.equal(response.status, 404, `${url}, handled, is still in the inbox`);
     }
-    return out.sort();
-  };
-  assert.deepEqual(await sizes(other), await sizes(matcher));
+  }
+  // A share the provider was given, posted again after its recipient deleted it.
+  const shares = tap.posts.map((p) => ({ ...p, m: parseMessage(p.body, `${p.url}tapped`) })).filter(({ m }) => m.type === 'Contribution' && m.query === o.query && m.sender !== m.recipient);
+  assert.ok(shares.length > 0, 'no share was posted');
+  const { url: inbox, body, m } = shares[0];
+  const refused = waitForEvent(demo.host.journal, [], (e) => e.kind === 'rejected' && e.webId === m.recipient && e.peer === m.sender && e.query === o.query, 30_000, 'the replay to be refused');
+  await postTurtle(demo.host.get(m.sender).session.fetch, inbox, body);
+  assert.match((await refused).reason ?? '', /^replayed: /);
 });
 
 test('an aggregator killed and restarted mid-run loses nothing and counts nothing twice', async () => {
@@ -147,12 +173,16 @@ test('a run its querier cannot start ends with a report, not a wait for ever', a
   assert.match(e.reason ?? '', /could not start the run: .*404/);
 });
 
-test('nothing the server stores holds a contribution or a share in the clear', async () => {
-  // The provider's view: the file backend's own files, read straight from disk.
+test('nothing the server stores or is sent holds a contribution or a share in the clear', async () => {
+  // The provider's view: the file backend's own files, read straight from disk, and every
+  // message posted into an inbox (each is deleted once handled, so it is taken on the way).
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-e2e-'));
   const stored = await startDemo({ pods: 10, port: await freePorts(), dataDir, collectMs: LONG_COLLECT_MS });
+  const inboxes = new Set([...stored.host.agents.values()].map((a) => a.agent.inbox));
+  const tap = tapPosts((url) => inboxes.has(url));
   try {
     const o = await stored.publish(ALL, { strategy: 'SafeAndPrompt' });
+    tap.stop();
     assert.ok(o.exact, `not exact: ${o.abort ?? ''}`);
     const querier = stored.querier.webId;
     const query = parseQuery(await getTurtle(globalThis.fetch, o.query), o.query);
@@ -164,21 +194,22 @@ test('nothing the server stores holds a contribution or a share in the clear', a
     });
     const files = walk(dataDir);
     assert.ok(files.length > 50, `only ${files.length} files stored`);
-    let messages = 0;
     for (const file of files) {
       const text = readFileSync(file, 'latin1');
       for (const secret of secrets) assert.ok(!text.includes(secret), `${file} holds a contribution in the clear`);
-      if (!file.includes(`${path.sep}inbox${path.sep}`) || file.endsWith('.meta') || file.endsWith('.acl')) continue;
-      const message = parseMessage(readFileSync(file, 'utf8'), 'urn:podagg:test');
-      messages++;
+    }
+    for (const { url, body } of tap.posts) {
+      for (const secret of secrets) assert.ok(!body.includes(secret), `a message posted to ${url} holds a contribution in the clear`);
+      const message = parseMessage(body, `${url}tapped`);
       // The querier may also be an aggregator, but never holds two positions of one group.
       if (message.type === 'Contribution' && message.recipient === querier) {
         const group = plan.groups.find((g) => g.id === message.group);
         assert.ok(group && group.members.filter((m) => m === querier).length === 1, `the querier holds several shares of ${message.group}`);
       }
     }
-    assert.ok(messages > contributions.size, `only ${messages} inbox messages found`);
+    assert.ok(tap.posts.length > contributions.size, `only ${tap.posts.length} inbox messages posted`);
   } finally {
+    tap.stop();
     await stored.stop();
   }
 });

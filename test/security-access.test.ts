@@ -160,29 +160,38 @@ test('consent log and its entries: the owner only', async () => {
 });
 
 test('inbox: authenticated agents append only; they cannot list, read, overwrite or delete', async () => {
-  const owner = as(member);
-  const participant = as(other);
-  const inbox = podLayout(member.podUrl).inbox;
-  await refused('anonymous', `GET ${inbox}`, GET(anonymous, inbox));
-  await refused('anonymous', `POST ${inbox}`, POST(anonymous, inbox));
-  await refused('participant', `GET ${inbox}`, GET(participant, inbox));
-  await refused('participant', `DELETE ${inbox}`, DELETE(participant, inbox));
-  await refused('participant', `PUT ${inbox}new`, PUT(participant, `${inbox}new-${randomBytes(4).toString('hex')}`));
-  const patched = await PATCH(participant, inbox);
-  assert.ok(!patched.ok, `participant: PATCH ${inbox} answered ${patched.status}`);
-  // The participant's own message: posted, then out of its reach.
-  const location = (await allowed('participant', `POST ${inbox}`, POST(participant, inbox))).headers.get('location');
-  assert.ok(location);
-  const message = new URL(location, inbox).href;
-  await ownerOnly(message, participant);
-  // A message the run left there (a peer's genuine message) is just as closed.
-  const listing = containerMembers(await getTurtle(owner, inbox), inbox);
-  const genuine = listing.find((u) => u !== message);
-  assert.ok(genuine, 'the run left messages in the inbox');
-  await ownerOnly(genuine, participant);
-  await allowed('owner', `GET ${message}`, GET(owner, message));
-  await allowed('owner', `DELETE ${message}`, DELETE(owner, message));
-  await aclOwnerOnly(inbox, owner, participant);
+  // The member's agent reads and deletes whatever arrives: stopped, so the messages stay to be tried.
+  await demo.host.kill(member.webId);
+  const session = await login(member);
+  try {
+    const owner = session.fetch;
+    const participant = as(other);
+    const inbox = podLayout(member.podUrl).inbox;
+    await refused('anonymous', `GET ${inbox}`, GET(anonymous, inbox));
+    await refused('anonymous', `POST ${inbox}`, POST(anonymous, inbox));
+    await refused('participant', `GET ${inbox}`, GET(participant, inbox));
+    await refused('participant', `DELETE ${inbox}`, DELETE(participant, inbox));
+    await refused('participant', `PUT ${inbox}new`, PUT(participant, `${inbox}new-${randomBytes(4).toString('hex')}`));
+    const patched = await PATCH(participant, inbox);
+    assert.ok(!patched.ok, `participant: PATCH ${inbox} answered ${patched.status}`);
+    // The participant's own message: posted, then out of its reach.
+    const location = (await allowed('participant', `POST ${inbox}`, POST(participant, inbox))).headers.get('location');
+    assert.ok(location);
+    const message = new URL(location, inbox).href;
+    await ownerOnly(message, participant);
+    // Another member's message is just as closed to it.
+    const third = as(demo.credentials[7]);
+    const theirs = new URL((await allowed('participant', `POST ${inbox}`, POST(third, inbox))).headers.get('location') ?? '', inbox).href;
+    assert.ok(containerMembers(await getTurtle(owner, inbox), inbox).includes(theirs), 'the owner lists the other message');
+    await ownerOnly(theirs, participant);
+    await allowed('owner', `GET ${message}`, GET(owner, message));
+    await allowed('owner', `DELETE ${message}`, DELETE(owner, message));
+    await aclOwnerOnly(inbox, owner, participant);
+  } finally {
+    await session.logout();
+    // Back, for the tests after this one; it deletes what was left for it.
+    await demo.host.add([member]);
+  }
 });
 
 test('profile (public keys, inbox): public read, owner-only write', async () => {
@@ -291,5 +300,6 @@ test('private keys are in no pod, only in local key files of mode 0600', async (
       assert.equal(leaked, undefined, `${url} holds a private key of ${leaked?.owner}`);
     }
   }
-  assert.ok(resources > 10 * demo.credentials.length, `crawled ${resources} resources`);
+  // Profile, data, policy, presence, ACLs... (inbox messages are gone once handled).
+  assert.ok(resources > 5 * demo.credentials.length, `crawled ${resources} resources`);
 });

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser, Writer } from 'n3';
-import { EX, PA, parsePlan, parseQuery, serializeMessage, serializePlan, serializeQuery, documentOf } from '../query-vocab/index.ts';
+import { EX, PA, parseMessage, parsePlan, parseQuery, serializeMessage, serializePlan, serializeQuery, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Announcement, Contribution, Message, PartialAggregate, Registration } from '../query-vocab/types.ts';
 import type { AgentKeys } from '../agent/core/keys.ts';
 import { Run, layoutOf } from '../agent/core/protocol.ts';
@@ -24,7 +24,6 @@ import { signMessage } from '../agent/core/sign.ts';
 import type { Action } from '../agent/core/io.ts';
 import type { Credential } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
-import { listInbox, readMessage } from '../agent/solid/inbox.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { getTurtle, postTurtle, putTurtle } from '../agent/solid/pod.ts';
@@ -37,6 +36,7 @@ import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
+import { tapPosts, type Wiretap } from './helpers/wiretap.ts';
 
 const EXAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries', 'mean-steps.ttl');
 
@@ -61,6 +61,7 @@ const posted = new Map<string, Posted>();
 const who: Record<string, string> = {};
 let intruderQueries: { doctored: string; service: string; crossProduct: string };
 let leavesEmittedAt = Infinity;
+let tap: Wiretap | undefined;
 
 const waitFor = (pred: (e: RunEvent) => boolean, ms: number, what: string) => waitForEvent(demo.host.journal, events, pred, ms, what);
 
@@ -125,6 +126,8 @@ before(async () => {
   assert.ok(crossTarget, 'a member outside the cross-product plan');
 
   // ---- the real run --------------------------------------------------------------------
+  const inboxes = new Set([...snapshot.members.values()].map((r) => r.inbox));
+  tap = tapPosts((url) => inboxes.has(url));
   const running = demo.publish('mean-steps');
   const announced = await waitFor((e) => e.kind === 'announced' && e.webId === querier.webId, 30_000, 'the run to start');
   const qfetch = fetchOf(querier.webId);
@@ -198,14 +201,15 @@ before(async () => {
   const contributor = (await keysOf(credentials.find((c) => c.webId === received.peer)!));
   who.contributor = contributor.webId;
   who.recipient = recipient;
-  const rfetch = fetchOf(recipient);
-  let genuine: { url: string; message: Contribution } | undefined;
-  for (const url of await listInbox(rfetch, reg(recipient).inbox)) {
-    const m = await readMessage(rfetch, url).catch(() => undefined);
-    if (m?.type === 'Contribution' && m.query === query.id && m.sender === contributor.webId) genuine = { url, message: m };
+  // The recipient deleted it once handled: the copy is the one the provider was given.
+  let genuine: { body: string; message: Contribution } | undefined;
+  for (const { url, body } of tap.posts) {
+    if (url !== reg(recipient).inbox) continue;
+    const m = parseMessage(body, `${url}tapped`);
+    if (m.type === 'Contribution' && m.query === query.id && m.sender === contributor.webId) genuine = { body, message: m };
   }
-  assert.ok(genuine, 'the genuine contribution is in the inbox');
-  await post('replayed', reg(recipient).inbox, await getTurtle(rfetch, genuine.url));
+  assert.ok(genuine, 'the genuine contribution was posted');
+  await post('replayed', reg(recipient).inbox, genuine.body);
   const altered = genuine.message.sealed.slice();
   altered[altered.length - 1] ^= 1;
   await postMessage('altered-in-transit', { ...genuine.message, sealed: altered });
@@ -225,6 +229,7 @@ before(async () => {
 });
 
 after(async () => {
+  tap?.stop();
   await intruderSession?.logout();
   await demo?.stop();
 });

@@ -119,6 +119,16 @@ export class SolidAgent {
     await this.reader.list();
   }
 
+  /** Whether the message at `url` was handled (and so is deleted, or being deleted). */
+  handled(url: string): boolean {
+    return this.reader.isProcessed(url);
+  }
+
+  /** Resolves once every message handled so far is deleted from the inbox. */
+  inboxSettled(): Promise<void> {
+    return this.reader.settled();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.reader.stop();

@@ -2,15 +2,17 @@
 // reads each one at most once under the size limit, a few at a time, and hands it to the
 // driver. A message handled is added to the processed set (processed.txt, appended) after
 // the run's state is saved, so after a crash it is either handled or read again (and then
-// dropped by the run as a replay). A message that failed only because a pod was away
-// stays unprocessed, for a later listing: a few times at most, so an IRI that never
-// answers costs a bounded number of requests.
+// dropped by the run as a replay), and only then deleted from the inbox: the listing stays
+// as small as what is still to handle, however many queries the agent served, and a copy
+// posted again is refused by the run's replay guard, which keeps the digests. A message
+// that failed only because a pod was away stays unprocessed, for a later listing: a few
+// times at most, so an IRI that never answers costs a bounded number of requests.
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
 import { listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
-import type { Fetch } from './pod.ts';
-import { isTransient, type RetryPolicy } from './retry.ts';
+import { deleteResource, type Fetch } from './pod.ts';
+import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface InboxReaderOptions {
@@ -34,6 +36,9 @@ export class InboxReader {
   private readonly reading = new Set<string>();
   private readonly transientFailures = new Map<string, number>();
   private readonly reads = new Semaphore(8);
+  /** Deletions under way, by message; and messages that cannot be deleted (not tried again). */
+  private readonly deleting = new Map<string, Promise<void>>();
+  private readonly undeletable = new Set<string>();
   private watch: InboxWatch | undefined;
   private listing = false;
   private again = false;
@@ -61,6 +66,24 @@ export class InboxReader {
   markProcessed(url: string): void {
     this.processed.add(url);
     appendFileSync(this.o.processedFile, url + '\n');
+    this.remove(url);
+  }
+
+  /** Resolves once every processed message so far has been deleted (or given up on). */
+  async settled(): Promise<void> {
+    while (this.deleting.size) await Promise.all(this.deleting.values());
+  }
+
+  private remove(url: string): void {
+    if (this.deleting.has(url) || this.undeletable.has(url) || this.stopped) return;
+    const deleting = withRetry(this.o.retry, (signal) => this.reads.with(() => deleteResource(this.o.fetch, url, signal)))
+      .catch((error: Error) => {
+        // Still processed, so never handled twice; a later listing tries again unless it is for good.
+        if (!isTransient(error)) this.undeletable.add(url);
+        this.o.log(`could not delete handled message ${url}: ${error.message}`);
+      })
+      .finally(() => this.deleting.delete(url));
+    this.deleting.set(url, deleting);
   }
 
   /** Whether a message whose handling failed with `error` should be left for a later listing. */
@@ -84,6 +107,8 @@ export class InboxReader {
     this.again = false;
     try {
       const urls = await listInbox(this.o.fetch, this.o.inbox);
+      // Handled before a crash (or a failed delete): its deletion is still owed.
+      for (const url of urls) if (this.processed.has(url)) this.remove(url);
       await Promise.all(urls.sort().map((url) => this.read(url)));
     } catch (error) {
       this.o.log(`inbox unreadable: ${(error as Error).message}`);

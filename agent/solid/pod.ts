@@ -45,6 +45,13 @@ export async function postTurtle(fetch: Fetch, container: string, turtle: string
   return new URL(location, container).href;
 }
 
+/** Deletes a resource; one already gone counts as deleted. */
+export async function deleteResource(fetch: Fetch, url: string, signal?: AbortSignal): Promise<void> {
+  const response = await fetch(url, { method: 'DELETE', signal });
+  await response.body?.cancel();
+  if (response.status !== 404) await expectOk(response, `DELETE ${url}`);
+}
+
 export async function patchSparql(fetch: Fetch, url: string, update: string): Promise<void> {
   const init = { method: 'PATCH', headers: { 'content-type': 'application/sparql-update' }, body: update };
   await expectOk(await fetch(url, init), `PATCH ${url}`);
