@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { base58btcDecode, base58btcEncode, decodeMultikey, encodeMultikey } from '../query-vocab/multikey.ts';
 import type { Contribution, PartialAggregate } from '../query-vocab/types.ts';
 import { ProtocolError } from '../agent/core/errors.ts';
@@ -10,6 +10,7 @@ import { seededRandom } from '../agent/core/random.ts';
 import { ReplayGuard, messageKey } from '../agent/core/replay.ts';
 import { open, seal, sharedSecret, type SealContext } from '../agent/core/seal.ts';
 import { canonicalBytes, signMessage, verifyMessage } from '../agent/core/sign.ts';
+import { sign, verify } from '../agent/core/ed25519.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof ProtocolError && e.code === c;
 const alice = generateKeys(seededRandom('alice'));
@@ -132,6 +133,26 @@ test('canonical bytes are sorted-key JSON with bytes as base64 and no signature'
   );
   const shuffled = Object.fromEntries(Object.entries(unsigned).reverse()) as Omit<Contribution, 'signature'>;
   assert.deepEqual(canonicalBytes(shuffled), canonicalBytes(unsigned));
+});
+
+test('node:crypto Ed25519 signs as RFC 8032 and @noble/curves do, and each verifies the other', () => {
+  // RFC 8032 §7.1, test 2: one-byte message 0x72.
+  const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+  const secret = hex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
+  const expected = '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00';
+  assert.equal(Buffer.from(sign(hex('72'), secret)).toString('hex'), expected);
+  assert.ok(verify(hex(expected), hex('72'), ed25519.getPublicKey(secret)));
+  fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 200 }), (seed, data) => {
+    const pub = ed25519.getPublicKey(seed);
+    const ours = sign(data, seed);
+    assert.deepEqual(ours, ed25519.sign(data, seed));
+    assert.ok(ed25519.verify(ours, data, pub) && verify(ours, data, pub));
+    const bad = ours.slice();
+    bad[0] ^= 1;
+    assert.equal(verify(bad, data, pub), false);
+  }), { numRuns: 50 });
+  assert.equal(verify(new Uint8Array(63), hex('72'), ed25519.getPublicKey(secret)), false, 'a short signature');
+  assert.equal(verify(hex(expected), hex('72'), new Uint8Array(31)), false, 'a short key');
 });
 
 test('signed messages verify; a forged signature, a changed field or another key is rejected', () => {

@@ -3,7 +3,7 @@
 // registration that counts, and the signature binds it to one population.
 
 import { createHash } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { sign, verify } from './ed25519.ts';
 import type { Registration } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 import { canonicalJson } from './sign.ts';
@@ -20,16 +20,10 @@ function signedBytes(r: Registration, population: string): Uint8Array {
 }
 
 export function signRegistration(r: Registration, population: string, ed25519SecretKey: Uint8Array): Registration {
-  return { ...r, signature: ed25519.sign(signedBytes(r, population), ed25519SecretKey) };
+  return { ...r, signature: sign(signedBytes(r, population), ed25519SecretKey) };
 }
 
 /** Throws unless the registration is signed by its own Ed25519 key for this population. */
 export function verifyRegistration(r: Registration, population: string): void {
-  let ok = false;
-  try {
-    ok = r.signature !== undefined && ed25519.verify(r.signature, signedBytes(r, population), r.ed25519);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new ProtocolError('bad-signature', `the registration of ${r.webId} is not signed by its own key for ${population}`);
+  if (r.signature === undefined || !verify(r.signature, signedBytes(r, population), r.ed25519)) throw new ProtocolError('bad-signature', `the registration of ${r.webId} is not signed by its own key for ${population}`);
 }

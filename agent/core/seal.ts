@@ -7,11 +7,12 @@
 // public key) tells a payload sealed to another key apart from a tampered one; the whole
 // header is authenticated too.
 
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, diffieHellman, type KeyObject } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ProtocolError } from './errors.ts';
+import { importPublicKey, privateKeyObject, publicKeyObject } from './key-objects.ts';
 import { secureRandom, type RandomSource } from './random.ts';
 
 /** What a sealed payload is for; a payload opened under another context fails. */
@@ -48,30 +49,7 @@ function deriveKey(shared: Uint8Array, ephemeralPublic: Uint8Array, recipientPub
   return hkdf(sha256, shared, undefined, info, 32);
 }
 
-// ---- X25519 agreement in node:crypto (~25 µs against ~0.75 ms with @noble/curves). Raw keys
-// go in through DER, never JWK: exporting an X25519 key as JWK can deadlock Node 20.20.
-// Importing through DER is slow on OpenSSL 3.0 (~0.3 ms for a private key, ~60 µs for a public
-// one), so keys imported from a given array are kept with a copy of its bytes: the ephemeral
-// key is imported once for all k recipients, an aggregator's key once for every open, and an
-// array reused for another key is imported afresh.
-
-const SPKI = Buffer.from('302a300506032b656e032100', 'hex');
-const PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-
-const importPublic = (raw: Uint8Array) => createPublicKey({ key: Buffer.concat([SPKI, raw]), format: 'der', type: 'spki' });
-const importPrivate = (raw: Uint8Array) => createPrivateKey({ key: Buffer.concat([PKCS8, raw]), format: 'der', type: 'pkcs8' });
-
-type KeyCache = WeakMap<Uint8Array, { bytes: Uint8Array; key: KeyObject }>;
-const publicKeyObjects: KeyCache = new WeakMap();
-const privateKeyObjects: KeyCache = new WeakMap();
-
-function cached(cache: KeyCache, raw: Uint8Array, load: (raw: Uint8Array) => KeyObject): KeyObject {
-  const hit = cache.get(raw);
-  if (hit && hit.bytes.every((b, i) => b === raw[i])) return hit.key;
-  const key = load(raw);
-  cache.set(raw, { bytes: raw.slice(), key });
-  return key;
-}
+// ---- X25519 agreement in node:crypto (~25 µs against ~0.75 ms with @noble/curves).
 
 // A low-order public key gives the all-zero secret; OpenSSL refuses to derive it, and the
 // check below does not rely on that.
@@ -88,7 +66,7 @@ function agree(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
 
 /** The X25519 shared secret of two raw 32-byte keys; a low-order public key is 'bad-input'. */
 export function sharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  return agree(cached(privateKeyObjects, secretKey, importPrivate), cached(publicKeyObjects, publicKey, importPublic));
+  return agree(privateKeyObject('x25519', secretKey), publicKeyObject('x25519', publicKey));
 }
 
 function aad(header: Uint8Array, ctx: SealContext): Uint8Array {
@@ -157,7 +135,7 @@ export function open(sealed: Uint8Array, recipientSecretKey: Uint8Array, ctx: Se
   }
   const ephemeralPublic = sealed.subarray(1 + FP, 1 + FP + 32);
   // The ephemeral key is new for every payload: imported, not cached.
-  const shared = agree(cached(privateKeyObjects, recipientSecretKey, importPrivate), importPublic(ephemeralPublic));
+  const shared = agree(privateKeyObject('x25519', recipientSecretKey), importPublicKey('x25519', ephemeralPublic));
   const key = deriveKey(shared, ephemeralPublic, recipientPublic);
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1 + FP + 32, HEADER));
   decipher.setAAD(aad(sealed.subarray(0, HEADER), ctx));

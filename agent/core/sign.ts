@@ -10,7 +10,7 @@
 // node:crypto first keeps signing cheap for payloads of megabytes.
 
 import { createHash } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { sign, verify } from './ed25519.ts';
 import type { Message } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 
@@ -57,18 +57,12 @@ function signedBytes(message: Omit<Message, 'signature'>): Uint8Array {
 }
 
 export function signMessage<M extends Message>(unsigned: Omit<M, 'signature'>, ed25519SecretKey: Uint8Array): M {
-  const signature = ed25519.sign(signedBytes(unsigned as Omit<Message, 'signature'>), ed25519SecretKey);
+  const signature = sign(signedBytes(unsigned as Omit<Message, 'signature'>), ed25519SecretKey);
   return { ...unsigned, signature } as M;
 }
 
 export function verifyMessage(message: Message, ed25519PublicKey: Uint8Array): void {
-  let ok = false;
-  try {
-    ok = ed25519.verify(message.signature, signedBytes(message), ed25519PublicKey);
-  } catch {
-    ok = false; // malformed signature or key
-  }
-  if (!ok) {
+  if (!verify(message.signature, signedBytes(message), ed25519PublicKey)) {
     throw new ProtocolError('bad-signature', `${message.type} from ${message.sender} does not carry a valid signature`);
   }
 }
