@@ -8,6 +8,7 @@ type Section = () => Promise<string>;
 
 const SECTIONS: Record<string, () => Promise<Section>> = {
   pods: async () => (await import('./pods.ts')).default,
+  solid: async () => (await import('./solid.ts')).default,
   core: async () => (await import('./core.ts')).benchCore,
   e2e: async () => (await import('./e2e.ts')).default,
   load: async () => (await import('./load.ts')).default,

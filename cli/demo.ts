@@ -79,7 +79,7 @@ function describe(o: DemoOutcome): string {
     lines.push(`   ${v.kind.padEnd(10)} result: ${formatValue(v.value)}`);
     lines.push(`   ${''.padEnd(10)} plain:  ${formatValue(o.plain.values[i].value)}`);
   });
-  lines.push(`   contributors ${r.contributors} (plain ${o.plain.contributors}), completeness ${(100 * r.completeness).toFixed(1)} %, ${o.seconds.toFixed(1)} s, ${o.exact ? 'exact' : 'DIFFERS'}`);
+  lines.push(`   contributors ${r.contributors} (plain ${o.plain.contributors}), completeness ${(100 * r.completeness).toFixed(1)} %, ${o.seconds.toFixed(1)} s (planner: ${o.predictedSeconds.toFixed(1)} s), ${o.exact ? 'exact' : 'DIFFERS'}`);
   lines.push(`   result document ${o.result}`);
   return lines.join('\n');
 }

@@ -56,6 +56,8 @@ export interface DemoOutcome {
   /** The result's values and contributor count equal the plain answer's. */
   exact: boolean;
   seconds: number;
+  /** What the planner expected. */
+  predictedSeconds: number;
 }
 
 export interface Demo {
@@ -169,7 +171,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   const plain = await plainAnswer(query, plan, people, new Set(Object.keys(plan.zones)));
   const outcome: DemoOutcome = {
     name, title: query.title, query: query.id, plan: plan.id, explanation: published.explanation, plain,
-    exact: false, seconds: (Date.now() - started) / 1000,
+    exact: false, seconds: (Date.now() - started) / 1000, predictedSeconds: published.estimates.latencyMs / 1000,
   };
   if (end.kind === 'abort') return { ...outcome, abort: end.reason };
   const url = documentOf(end.result!);

@@ -8,7 +8,10 @@
 // an open costs `cryptoMs`; an aggregator opens its inputs one after the other. A node
 // fails during the query with probability q = 1 − exp(−rate · T); a group of k loses a
 // position with probability 1 − (1 − q)^k, a replaced position is lost only if its backup
-// fails too (≈ q²), a Shamir group survives while t of k remain.
+// fails too (≈ q²), a Shamir group survives while t of k remain. Over Solid every message
+// is three requests at its recipient's pod server (POST, GET, DELETE) and every member
+// reads the query, the plan, its policy and data and writes its consent: the servers'
+// throughput then bounds the run, and the time they need for all of it is added.
 
 import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
@@ -33,12 +36,26 @@ export interface Situation {
   target?: number;
   /** Parameters the querier fixed by hand. */
   fixed?: Partial<PlanParams>;
+  /** When messages travel through pod servers (Solid); absent in the latency-only model. */
+  servers?: PodServers;
 }
+
+export interface PodServers {
+  /** Requests the pod servers answer per second, all of them together. */
+  requestsPerSecond: number;
+  /** Requests a member makes besides messages: query, plan, policy, data, consent entry. */
+  requestsPerMember: number;
+}
+
+/** A message costs its POST into the inbox, and its recipient's GET and DELETE. */
+export const REQUESTS_PER_MESSAGE = 3;
 
 export interface Estimates {
   latencyMs: number;
   completeness: number;
   messages: number;
+  /** Requests to pod servers (0 without servers). */
+  requests: number;
   bytes: number;
   aggregators: number;
   /** Shares a leaf aggregator opens. */
@@ -109,12 +126,18 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
     syncMs: Math.ceil(2 * (lat + k * c)) + 50,
     childMs: Math.ceil(1.5 * (hop + fanout * c + c)) + 50,
   };
-  // Leaves wait for their zone until collectMs unless everyone in it contributes.
-  const leafDone = s.selectivity >= 1 ? arrival : timeouts.collectMs;
+  // Every zone member answers, with shares or an abstention: leaves close on arrival.
+  const leafDone = arrival;
   const syncCost = (leaf: boolean) => (syncAt(st, leaf) === 'blocking' ? lat + k * c : 0);
   let latency = leafDone + syncCost(true) + c;
   for (let level = 1; level < depth; level++) latency += hop + fanout * c + syncCost(false) + c;
   latency += hop + k * c;
+  const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
+  // One announcement per member, k answers from each (shares or abstentions), the sync, the sums up.
+  const messages = s.population + s.population * k + confirmations + groups * k;
+  const requests = s.servers ? s.population * s.servers.requestsPerMember + messages * REQUESTS_PER_MESSAGE : 0;
+  // However short the path, the servers answer all of them at their throughput.
+  if (s.servers) latency += (1000 * requests) / s.servers.requestsPerSecond;
   const q = 1 - Math.exp((-s.failureRate * latency) / 1000);
   const alive = 1 - q;
   const replaced = 1 - q * q;
@@ -123,8 +146,6 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   const touched = 1 - alive ** (k * depth);
   if (replaces(st)) latency += touched * (DETECT_FACTOR * lat + timeouts.syncMs + depth * hop);
   if (st.standby === 'stay' && q > 0) latency += touched * timeouts.childMs;
-  const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
-  const messages = s.population * k + aggregators + contributors * k + confirmations + groups * k;
   const params: PlanParams = { depth, fanout, groupSize: k, threshold: t, strategy, backupRatio, timeouts };
   return {
     params,
@@ -132,6 +153,7 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
       latencyMs: Math.round(latency),
       completeness,
       messages: Math.round(messages),
+      requests: Math.round(requests),
       bytes: Math.round((contributors * k + groups * k) * bytes),
       aggregators,
       leafLoad,
@@ -183,7 +205,8 @@ export function proposePlan(s: Situation): Proposal {
     `${p.strategy} over depth ${p.depth}, fanout ${p.fanout} and groups of ${p.groupSize}` +
     (isThreshold(strategyOf(p)) ? ` (any ${p.threshold} reconstruct)` : '') +
     ` is expected to finish in ${(e.latencyMs / 1000).toFixed(1)} s at ${pct(e.completeness)} completeness for about ` +
-    `${Math.round(s.population * s.selectivity)} contributors (${pct(s.failureRate)} of nodes failing per second), ` +
+    `${Math.round(s.population * s.selectivity)} contributors (${pct(s.failureRate)} of nodes failing per second` +
+    (e.requests > 0 ? `, about ${e.requests} requests to the pod servers), ` : '), ') +
     (good.length > 0 ? `the fastest of ${good.length} shapes that reach the ${pct(target)} target.` : `the most complete shape, as none reaches the ${pct(target)} target.`);
   return { params: p, explanation, estimates: e };
 }

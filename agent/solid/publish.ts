@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/index.ts';
 import { compileLayout } from '../core/encoding.ts';
-import { proposePlan } from '../core/planner.ts';
+import { proposePlan, type Estimates, type Situation } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';
 import { STRATEGIES, ringOf } from '../core/strategy.ts';
 import { podLayout } from './layout.ts';
@@ -34,14 +34,28 @@ export interface Published {
   query: AggregationQuery;
   plan: AggregationPlan;
   explanation: string;
+  /** The planner's expectations for the chosen plan. */
+  estimates: Estimates;
 }
 
 /**
- * Over Solid a hop is an HTTP request and, in the demo, every agent shares one thread.
- * Members of a group learn of a query seconds apart, and each counts its waits from its
- * own start: the sync and child waits must cover that skew.
+ * The embedded Community Solid Server as `npm run bench -- solid` measured it (BENCHMARKS.md,
+ * "Solid server"): one request unloaded, and requests answered per second when many are in
+ * flight. A hop is a POST, a notification and a GET.
  */
-const SOLID_SITUATION = { latencyMs: 300, cryptoMs: 2, failureRate: 0 };
+export const SOLID_SERVER = { requestMs: 7.2, requestsPerSecond: 164 };
+/** Besides messages, a member reads the query, the plan and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
+const REQUESTS_PER_MEMBER = 8;
+const SOLID_SITUATION: Pick<Situation, 'latencyMs' | 'cryptoMs' | 'failureRate' | 'servers'> = {
+  latencyMs: 3 * SOLID_SERVER.requestMs,
+  cryptoMs: 2,
+  failureRate: 0,
+  servers: { requestsPerSecond: SOLID_SERVER.requestsPerSecond, requestsPerMember: REQUESTS_PER_MEMBER },
+};
+/**
+ * Members of a group learn of a query seconds apart on a loaded server, and each counts its
+ * waits from its own start: the sync and child waits must cover that skew.
+ */
 export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 25_000, syncMs: 10_000, childMs: 10_000 };
 
 export async function publishQuery(o: PublishOptions): Promise<Published> {
@@ -93,5 +107,5 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
   ]);
   await putTurtle(o.session.fetch, planUrl, serializePlan(plan));
   await putTurtle(o.session.fetch, queryUrl, serializeQuery(query));
-  return { query, plan, explanation: proposal.explanation };
+  return { query, plan, explanation: proposal.explanation, estimates: proposal.estimates };
 }
