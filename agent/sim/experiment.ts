@@ -11,8 +11,8 @@ import type { Message, PlanParams, StrategyName, Timeouts, WebId } from '../../q
 import { proposePlan } from '../core/planner.ts';
 import { STRATEGIES, isThreshold } from '../core/strategy.ts';
 import type { Uniform } from './rng.ts';
-import { buildScenario } from './scenario.ts';
-import type { CostModel } from './network.ts';
+import { buildScenario, type Scenario } from './scenario.ts';
+import type { CostModel, Outcome } from './network.ts';
 import { topology } from '../core/topology.ts';
 
 export interface ExperimentConfig {
@@ -136,6 +136,17 @@ export function defaultPopulation(c: Pick<ExperimentConfig, 'depth' | 'fanout' |
 /** AES-GCM in node:crypto runs at about 1.7 GB/s here (docs/design.md): bytes per ms. */
 const AEAD_BYTES_PER_MS = 1.7e6;
 
+/**
+ * Ours: included / members that sent their shares (one that died before sending is not
+ * lost). The paper's: included / every planned contributor (experimentRunner.ts:528-530).
+ * A run without result is 0 for both.
+ */
+export function completenessOf(s: Scenario, outcome: Outcome | null): { completeness: number; plannedCompleteness: number } {
+  if (outcome?.type !== 'publish') return { completeness: 0, plannedCompleteness: 0 };
+  const included = outcome.result.contributors;
+  return { completeness: included / Math.max(1, s.sim.contributors), plannedCompleteness: included / Math.max(1, s.planned) };
+}
+
 export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
   const wall = performance.now();
   const population = cfg.population ?? defaultPopulation(cfg);
@@ -228,8 +239,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
     failureRate: cfg.failureRate,
     seed: cfg.seed,
     result: published ? 1 : 0,
-    completeness: published ? published.result.contributors / Math.max(1, s.sim.contributors) : 0,
-    plannedCompleteness: published ? published.result.contributors / Math.max(1, s.planned) : 0,
+    ...completenessOf(s, outcome),
     reportedCompleteness: published ? published.result.completeness : 0,
     latencyMs: outcome?.at ?? s.sim.clock,
     contributors: published ? published.result.contributors : 0,
