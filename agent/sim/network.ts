@@ -70,7 +70,8 @@ export interface NodeStats {
   bytes: number;
 }
 
-type Item = { kind: 'event'; to: WebId; event: Event } | { kind: 'fail'; webId: WebId };
+/** A message carries when it left its sender: a sender that died before then never sent it. */
+type Item = { kind: 'event'; to: WebId; event: Event; departs?: number } | { kind: 'fail'; webId: WebId };
 
 export type Outcome = { type: 'publish'; result: AggregationResult; at: number } | { type: 'abort'; reason: string; at: number };
 
@@ -82,8 +83,7 @@ export class Simulation {
   readonly messages: Record<string, number> = {};
   readonly rejects: Array<{ webId: WebId; code: string; message: string }> = [];
   events = 0;
-  /** Members that sent their shares: the denominator of the true completeness. */
-  contributors = 0;
+  private readonly sentShares = new Set<WebId>();
   outcome: Outcome | null = null;
   private readonly retired = new Set<WebId>();
   private readonly roles: Set<WebId>;
@@ -140,8 +140,23 @@ export class Simulation {
       this.clock = next.time;
       const item = next.item;
       if (item.kind === 'fail') this.fail(item.webId);
-      else this.deliver(item.to, item.event);
+      else if (!this.unsent(item)) this.deliver(item.to, item.event);
     }
+  }
+
+  /** Members that sent their shares: the denominator of the true completeness. */
+  get contributors(): number {
+    return this.sentShares.size;
+  }
+
+  /** Whether the message's sender died while it was still busy with it or queued it. */
+  private unsent(item: Item & { kind: 'event' }): boolean {
+    if (item.event.type !== 'message' || item.departs === undefined) return false;
+    const sender = item.event.message.sender;
+    const died = this.diedAt.get(sender);
+    if (died !== undefined && died < item.departs) return true;
+    if (item.event.message.type === 'Contribution') this.sentShares.add(sender);
+    return false;
   }
 
   private querierId: WebId | null = null;
@@ -191,7 +206,6 @@ export class Simulation {
     if (m.takeoverMs && this.backups.has(to) && before === 0 && run.slotsHeld().length > 0) work += m.takeoverMs;
     const end = this.charge(to, work);
     const stats = this.statsOf(to);
-    if (event.type === 'contribute' && actions.some((a) => a.type === 'send')) this.contributors++;
     if (event.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.retire(to);
     for (const a of actions) {
       this.opts.onAction?.(to, this.clock, a);
@@ -204,7 +218,7 @@ export class Simulation {
           const transfer = m.transmitMs ? m.transmitMs(a.message) : Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
           const departs = m.queueSends ? Math.max(end, this.linkFreeAt.get(to) ?? 0) : end;
           if (m.queueSends && transfer > 0) this.linkFreeAt.set(to, departs + transfer);
-          this.schedule(departs + transfer + m.latencyMs(this.opts.draw), a.to, { type: 'message', message: a.message });
+          this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'event', to: a.to, event: { type: 'message', message: a.message }, departs });
           // The simulated network never loses a message (a dead recipient is detected as such), so the run owes nothing for it.
           run.handle({ type: 'delivered', id: a.id });
           break;
