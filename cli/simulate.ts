@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { STRATEGIES, isStrategyName, isThreshold } from '../agent/core/strategy.ts';
 import { CSV_COLUMNS, csvRow, parseLatency, runExperiment, type ExperimentConfig } from '../agent/sim/experiment.ts';
+import { COST_PRESETS, isCostPreset } from '../agent/sim/cost-presets.ts';
 import { progressBar } from '../agent/sim/progress-bar.ts';
 import { UsageError, integer, parse } from './args.ts';
 
@@ -25,6 +26,13 @@ const USAGE = `usage: podagg simulate [flags]   (lists: comma-separated values a
   --backup-ratio X       backups per aggregator (default 0.2)
   --seeds N              runs seeds 1..N per point (default 1); --seed S runs seed S only
   --grid FILE            JSON object of flag names (camelCase) to arrays of values
+  --model NAME           cost model: podagg (ours, the defaults above) or dissec2023 (the
+                         authors' simulator: 50 µs per element received, queued sends of
+                         (m-1)/6000 s, everyone fails, detection 660 ms, 8 contributors
+                         per leaf apart from aggregators; see agent/sim/cost-presets.ts)
+  --compute-ms-per-element X  work per vector element received (dissec2023: 0.05)
+  --elements-per-ms X    vector elements sent per ms (dissec2023: 6)
+  --detect-ms X          failure detection delay (default 2 latencies; dissec2023: 660)
   --real-crypto          seal and sign for real (small populations only)
   --out FILE             CSV destination (default stdout)`;
 
@@ -45,12 +53,19 @@ const FLAGS = {
   seeds: { type: 'string' },
   seed: { type: 'string' },
   grid: { type: 'string' },
+  model: { type: 'string' },
+  'compute-ms-per-element': { type: 'string' },
+  'elements-per-ms': { type: 'string' },
+  'detect-ms': { type: 'string' },
   'real-crypto': { type: 'boolean' },
   out: { type: 'string' },
 } as const;
 
-type Axis = Exclude<keyof ExperimentConfig, 'crypto' | 'timeouts'>;
-const NUMERIC: Axis[] = ['depth', 'fanout', 'groupSize', 'threshold', 'vectorSize', 'population', 'selectivity', 'failureRate', 'bandwidth', 'cryptoMs', 'backupRatio', 'seed'];
+type Axis = Exclude<keyof ExperimentConfig, 'crypto' | 'timeouts' | 'queueSends' | 'evaluateMs' | 'takeoverMs' | 'failing' | 'zones' | 'globalStop'>;
+const NUMERIC: Axis[] = [
+  'depth', 'fanout', 'groupSize', 'threshold', 'vectorSize', 'population', 'selectivity', 'failureRate', 'bandwidth', 'cryptoMs', 'backupRatio', 'seed',
+  'computeMsPerElement', 'elementsPerMs', 'detectMs',
+];
 
 function toValue(axis: Axis, raw: unknown): string | number {
   if (!NUMERIC.includes(axis)) {
@@ -85,6 +100,10 @@ export async function simulate(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const modelName = v.model ?? 'podagg';
+  if (!isCostPreset(modelName)) throw new UsageError(`unknown model "${modelName}": ${Object.keys(COST_PRESETS).join(' or ')}`);
+  const preset: Record<string, unknown> = COST_PRESETS[modelName];
+  const fromPreset = (key: string) => (preset[key] === undefined ? undefined : String(preset[key]));
   const list = (flag: string | undefined, fallback: string) => (flag ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
   const seeds = v.seed !== undefined ? [v.seed] : Array.from({ length: integer(v.seeds, '--seeds', 1) }, (_, i) => String(i + 1));
   const axes = new Map<Axis, unknown[]>([
@@ -95,12 +114,17 @@ export async function simulate(args: string[]): Promise<number> {
     ['vectorSize', list(v['vector-size'], '1024')],
     ['selectivity', list(v.selectivity, '1')],
     ['failureRate', list(v['failure-rate'], '0')],
-    ['latency', list(v.latency, '33')],
-    ['bandwidth', list(v.bandwidth, 'Infinity')],
-    ['cryptoMs', list(v['crypto-ms'], '10')],
-    ['backupRatio', list(v['backup-ratio'], '0.2')],
+    ['latency', list(v.latency, fromPreset('latency') ?? '33')],
+    ['bandwidth', list(v.bandwidth, fromPreset('bandwidth') ?? 'Infinity')],
+    ['cryptoMs', list(v['crypto-ms'], fromPreset('cryptoMs') ?? '10')],
+    ['backupRatio', list(v['backup-ratio'], fromPreset('backupRatio') ?? '0.2')],
     ['seed', seeds],
   ]);
+  for (const [axis, flag] of [['computeMsPerElement', 'compute-ms-per-element'], ['elementsPerMs', 'elements-per-ms'], ['detectMs', 'detect-ms']] as const) {
+    const value = v[flag] ?? fromPreset(axis);
+    if (value !== undefined) axes.set(axis, list(value, ''));
+  }
+  const fixed = Object.fromEntries(Object.entries(preset).filter(([k]) => ['queueSends', 'evaluateMs', 'takeoverMs', 'failing', 'zones', 'globalStop'].includes(k)));
   if (v.threshold !== undefined) axes.set('threshold', [v.threshold]);
   if (v.population !== undefined) axes.set('population', [v.population]);
   if (v.grid) {
@@ -117,7 +141,7 @@ export async function simulate(args: string[]): Promise<number> {
   let events = 0;
   let wallMs = 0;
   for (const [i, point] of points.entries()) {
-    const cfg = { ...point, crypto: v['real-crypto'] ? 'real' : 'plain' } as unknown as ExperimentConfig;
+    const cfg = { ...fixed, ...point, crypto: v['real-crypto'] ? 'real' : 'plain' } as unknown as ExperimentConfig;
     if (!isThreshold(STRATEGIES[cfg.strategy])) delete cfg.threshold;
     const row = runExperiment(cfg);
     rows.push(csvRow(row));

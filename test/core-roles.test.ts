@@ -301,7 +301,9 @@ test('a leaf watches the zone members that beat and have not answered, so one fo
 
   const victim = beating.find((w) => w !== started.ctx.query.querier);
   assert.ok(victim, 'an aggregator of another group is in the zone');
-  const s = buildScenario({ population: 40, selectivity: 1, params: p, seed: 1, crypto: 'plain', model: idealModel(), failures: [{ webId: victim, at: 0 }] });
+  // The simulator's detector is the production one: the leaf, watching the victim, finds it dead after detectMs; not before the check here.
+  const model = { ...idealModel(), detectMs: readyAfterMs(p, 0) };
+  const s = buildScenario({ population: 40, selectivity: 1, params: p, seed: 1, crypto: 'plain', model, failures: [{ webId: victim, at: 0 }] });
   s.sim.start();
   s.sim.run(readyAfterMs(p, 0) - 1);
   const run = s.sim.runs.get(leaf);

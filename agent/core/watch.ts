@@ -8,6 +8,7 @@ import type { WebId } from '../../query-vocab/types.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
 import { isLeaf, type Slot } from './topology.ts';
+import { entryKey } from './version.ts';
 
 /** When the run is over for everyone: the querier's deadline, from this agent's start. */
 export function runEndsAt(env: Env): number {
@@ -44,6 +45,15 @@ export function watched(env: Env): WebId[] {
     if (g.parent !== null) add({ group: g.parent, position: slot.position });
     // A child that no backup replaces ends the wait for it once found dead (under full
     // propagation the slot gives up), rather than at the deadline.
+    // A slot that stays settles once each peer's confirmation holds every child of ours it
+    // can still receive: a child a peer lacks is awaited until its holder at that peer's
+    // position is found dead (aggregator.ts settled), so that holder is watched too.
+    if (!slot.leaf && env.strategy.standby === 'stay') {
+      for (const [p, peer] of Object.entries(slot.peers)) {
+        const has = new Set(peer.entries.map(entryKey));
+        for (const [child, input] of Object.entries(slot.inputs)) if (input.included > 0 && !has.has(child)) add({ group: child, position: Number(p) });
+      }
+    }
     if (slot.phase === 'collecting') {
       // Likewise a zone member that has not answered, where it beats: a dead one counts as
       // answered. One that only contributes keeps no presence, so its death costs the deadline.

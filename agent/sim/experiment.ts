@@ -7,12 +7,12 @@
 // The vector is modelled: messages are charged its size on the wire and in the AEAD, but
 // the simulated payload is one COUNT and one SUM, so a million nodes fit in memory.
 
-import type { PlanParams, StrategyName, Timeouts, WebId } from '../../query-vocab/types.ts';
+import type { Message, PlanParams, StrategyName, Timeouts, WebId } from '../../query-vocab/types.ts';
 import { proposePlan } from '../core/planner.ts';
 import { STRATEGIES, isThreshold } from '../core/strategy.ts';
 import type { Uniform } from './rng.ts';
-import { buildScenario } from './scenario.ts';
-import type { CostModel } from './network.ts';
+import { buildScenario, type Scenario } from './scenario.ts';
+import type { CostModel, Outcome } from './network.ts';
 import { topology } from '../core/topology.ts';
 
 export interface ExperimentConfig {
@@ -26,7 +26,7 @@ export interface ExperimentConfig {
   /** Default: every leaf gets `fanout` contributors, as in the paper. */
   population?: number;
   selectivity: number;
-  /** Share of aggregators and backups failing per second. */
+  /** Share of aggregators and backups (or of everyone, see `failing`) failing per second. */
   failureRate: number;
   /** 'C' constant ms, 'uniform:A:B', or 'exp:MEAN'. */
   latency: string;
@@ -37,6 +37,24 @@ export interface ExperimentConfig {
   seed: number;
   crypto: 'plain' | 'real';
   timeouts?: Partial<Timeouts>;
+  /** Work per vector element on each share or aggregate received, and twice that per share generated (default 0). */
+  computeMsPerElement?: number;
+  /** Vector elements transmitted per ms: a vector message takes (m − 1) / this; default: bytes over `bandwidth`. */
+  elementsPerMs?: number;
+  /** Whether a node's sends go one after another (default: in parallel). */
+  queueSends?: boolean;
+  /** A contributor's consent check and evaluation (default 0). */
+  evaluateMs?: number;
+  /** Failure detection delay (default 2 latencies). */
+  detectMs?: number;
+  /** A backup's work taking over a position (default 0). */
+  takeoverMs?: number;
+  /** 'roles': aggregators and backups fail (default); 'everyone': every node but the querier, at uniform times over [0, 1/rate]. */
+  failing?: 'roles' | 'everyone';
+  /** 'hash': zones by the plan's hash, aggregators contribute too (default); 'exact': `fanout` contributors per leaf, apart from the roles. */
+  zones?: 'hash' | 'exact';
+  /** Whether an abort under full propagation stops everyone after (2·depth − height) latencies (default: when the querier hears). */
+  globalStop?: boolean;
 }
 
 export interface ExperimentRow {
@@ -52,6 +70,8 @@ export interface ExperimentRow {
   seed: number;
   result: 0 | 1;
   completeness: number;
+  /** Included / every planned contributor, those that failed before sending too (the paper's). */
+  plannedCompleteness: number;
   reportedCompleteness: number;
   latencyMs: number;
   contributors: number;
@@ -70,7 +90,7 @@ export interface ExperimentRow {
 
 export const CSV_COLUMNS: Array<keyof ExperimentRow> = [
   'strategy', 'depth', 'fanout', 'groupSize', 'threshold', 'vectorSize', 'population', 'selectivity', 'failureRate', 'seed',
-  'result', 'completeness', 'reportedCompleteness', 'latencyMs', 'contributors', 'failures', 'messages', 'bytes',
+  'result', 'completeness', 'plannedCompleteness', 'reportedCompleteness', 'latencyMs', 'contributors', 'failures', 'messages', 'bytes',
   'busyQuerierS', 'busyAggregatorS', 'busyBackupS', 'busyContributorS', 'busyNodeMeanS', 'busyNodeMaxS', 'events',
 ];
 
@@ -105,15 +125,27 @@ export function defaultThreshold(k: number): number {
   return Math.ceil((k + 1) / 2);
 }
 
-export function defaultPopulation(c: Pick<ExperimentConfig, 'depth' | 'fanout' | 'groupSize' | 'selectivity' | 'backupRatio'>): number {
+export function defaultPopulation(c: Pick<ExperimentConfig, 'depth' | 'fanout' | 'groupSize' | 'selectivity' | 'backupRatio' | 'zones'>): number {
   let groups = 0;
   for (let l = 0; l < c.depth; l++) groups += c.fanout ** l;
   const contributors = Math.ceil(c.fanout ** c.depth / c.selectivity);
-  return Math.max(contributors, Math.ceil(groups * c.groupSize * (1 + c.backupRatio)) + 1);
+  const roles = Math.ceil(groups * c.groupSize * (1 + c.backupRatio)) + 1;
+  return c.zones === 'exact' ? roles + contributors : Math.max(contributors, roles);
 }
 
 /** AES-GCM in node:crypto runs at about 1.7 GB/s here (docs/design.md): bytes per ms. */
 const AEAD_BYTES_PER_MS = 1.7e6;
+
+/**
+ * Ours: included / members that sent their shares (one that died before sending is not
+ * lost). The paper's: included / every planned contributor (experimentRunner.ts:528-530).
+ * A run without result is 0 for both.
+ */
+export function completenessOf(s: Scenario, outcome: Outcome | null): { completeness: number; plannedCompleteness: number } {
+  if (outcome?.type !== 'publish') return { completeness: 0, plannedCompleteness: 0 };
+  const included = outcome.result.contributors;
+  return { completeness: included / Math.max(1, s.sim.contributors), plannedCompleteness: included / Math.max(1, s.planned) };
+}
 
 export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
   const wall = performance.now();
@@ -123,33 +155,59 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
   const latency = parseLatency(cfg.latency);
   const vectorBytes = cfg.vectorSize * 8;
   const cryptoMs = cfg.cryptoMs + vectorBytes / AEAD_BYTES_PER_MS;
+  const compute = cfg.computeMsPerElement ?? 0;
+  const perElement = cfg.elementsPerMs;
+  // The planner knows a cost per seal or open and a bandwidth: the compute per element
+  // received joins the former, a transmission rate in elements the latter.
   const planned = proposePlan({
     population,
     selectivity: cfg.selectivity,
     latencyMs: latency.mean,
-    cryptoMs,
-    bandwidthBytesPerMs: cfg.bandwidth,
+    cryptoMs: cryptoMs + compute * cfg.vectorSize,
+    bandwidthBytesPerMs: perElement ? perElement * 8 : cfg.bandwidth,
     vectorLength: cfg.vectorSize,
     failureRate: cfg.failureRate,
     minGroupSize: shamir ? threshold : cfg.groupSize,
     fixed: { depth: cfg.depth, fanout: cfg.fanout, groupSize: cfg.groupSize, strategy: cfg.strategy, threshold },
   });
+  // It does not know a contributor's share generation nor its queued sends: a leaf waits
+  // for the last share as long as 1.5 times its arrival, as the planner does (planner.ts).
+  const transmit = perElement ? (cfg.vectorSize - 1) / perElement : 0;
+  const shareMs = 2 * compute * cfg.vectorSize * cfg.groupSize;
+  const arrival = 3 * latency.mean + (cfg.evaluateMs ?? 0) + shareMs + cfg.groupSize * transmit + cfg.fanout * (cryptoMs + compute * cfg.vectorSize);
+  const collectMs = Math.max(planned.params.timeouts.collectMs, Math.ceil(1.5 * arrival) + 100);
   const params: PlanParams = {
     ...planned.params,
     threshold,
     backupRatio: cfg.backupRatio,
-    timeouts: { ...planned.params.timeouts, ...cfg.timeouts },
+    timeouts: { ...planned.params.timeouts, collectMs, ...cfg.timeouts },
   };
+  const isVector = (m: Message) => m.type === 'Contribution' || m.type === 'PartialAggregate';
   const model: CostModel = {
     latencyMs: latency.draw,
     bandwidthBytesPerMs: cfg.bandwidth,
     cryptoMs,
     signMs: 0,
-    detectMs: 2 * latency.mean,
-    evaluateMs: 0,
-    messageBytes: (m) => 300 + (m.type === 'Contribution' || m.type === 'PartialAggregate' ? vectorBytes + 57 : 0),
+    detectMs: cfg.detectMs ?? 2 * latency.mean,
+    evaluateMs: cfg.evaluateMs ?? 0,
+    messageBytes: (m) => 300 + (isVector(m) ? vectorBytes + 57 : 0),
+    ...(perElement ? { transmitMs: (m: Message) => (isVector(m) ? (cfg.vectorSize - 1) / perElement : 0) } : {}),
+    queueSends: cfg.queueSends ?? false,
+    ...(compute ? { receiveMs: (m: Message) => (isVector(m) ? compute * cfg.vectorSize : 0), shareMs } : {}),
+    takeoverMs: cfg.takeoverMs ?? 0,
+    ...(cfg.globalStop ? { globalStopMs: (height: number, depth: number) => (2 * depth - height) * latency.mean } : {}),
   };
-  const s = buildScenario({ population, selectivity: cfg.selectivity, params, seed: cfg.seed, crypto: cfg.crypto, model, failureRate: cfg.failureRate });
+  const s = buildScenario({
+    population,
+    selectivity: cfg.selectivity,
+    params,
+    seed: cfg.seed,
+    crypto: cfg.crypto,
+    model,
+    failureRate: cfg.failureRate,
+    failing: cfg.failing,
+    exactZones: cfg.zones === 'exact',
+  });
   s.sim.start();
   const outcome = s.sim.run();
   const plan = topology(s.context(s.query.querier).plan).plan;
@@ -181,7 +239,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentRow {
     failureRate: cfg.failureRate,
     seed: cfg.seed,
     result: published ? 1 : 0,
-    completeness: published ? published.result.contributors / Math.max(1, s.sim.contributors) : 0,
+    ...completenessOf(s, outcome),
     reportedCompleteness: published ? published.result.completeness : 0,
     latencyMs: outcome?.at ?? s.sim.clock,
     contributors: published ? published.result.contributors : 0,

@@ -1,19 +1,21 @@
 // The simulator's kernel: the same protocol runs as over Solid, driven by a discrete-event
 // loop instead of inboxes. Each node handles one event at a time; handling costs the
 // crypto operations the run performed (counted through its CryptoSuite) times a cost per
-// operation; a message arrives after the latency plus its size over the bandwidth. A node
-// that failed drops what reaches it; whoever sends to it, and its plan neighbours, learn
-// of the failure after a detection delay (the transport's failure detector). A member
+// operation, plus the model's compute per message received; a message arrives after the
+// latency plus its transmission time (queued behind the node's earlier sends where the
+// model says so). A node that failed drops what reaches it, and is found dead only by the
+// runs that watch it (Run.watched(), as the Solid transport's failure detector does),
+// after a detection delay: a post to a dead agent's pod succeeds, so a sender learns
+// nothing from it. A member
 // that declined and holds no role is done: its run is dropped (a transport would forget
 // the query too), and what still reaches it costs a signature check, so a large
 // population of non-contributors costs almost nothing.
 
 import type { AggregationPlan, AggregationResult, Message, WebId } from '../../query-vocab/types.ts';
-import { candidates } from '../core/backup.ts';
 import type { Action, Event, RunContext } from '../core/io.ts';
 import { Run } from '../core/protocol.ts';
 import type { CryptoSuite } from '../core/suite.ts';
-import { topology, type Slot } from '../core/topology.ts';
+import { topology } from '../core/topology.ts';
 import { EventQueue } from './event-queue.ts';
 import type { Uniform } from './rng.ts';
 
@@ -32,6 +34,22 @@ export interface CostModel {
   evaluateMs: number;
   /** Modelled size of a message on the wire (e.g. for a vector larger than the one simulated). */
   messageBytes(m: Message): number;
+  /** Time a message occupies its sender's link; default its bytes over the bandwidth. */
+  transmitMs?(m: Message): number;
+  /** Whether a node's sends go one after another on its link (else all in parallel). */
+  queueSends?: boolean;
+  /** Work on receiving a message beyond opening it (e.g. per model element). */
+  receiveMs?(m: Message): number;
+  /** A contributor's work generating its shares, before it sends them. */
+  shareMs?: number;
+  /** A backup's work taking over a position (asking, confirming, opening channels). */
+  takeoverMs?: number;
+  /**
+   * Under full propagation, how long an abort takes to stop everyone, from the aborting
+   * node at `height` (0 for a contributor, 1 for a leaf) in a tree of `depth` levels;
+   * unset: the querier's abort ends the run, as the protocol carries it.
+   */
+  globalStopMs?(height: number, depth: number): number;
 }
 
 export interface SimOptions {
@@ -52,7 +70,8 @@ export interface NodeStats {
   bytes: number;
 }
 
-type Item = { kind: 'event'; to: WebId; event: Event } | { kind: 'fail'; webId: WebId };
+/** A message carries when it left its sender: a sender that died before then never sent it. */
+type Item = { kind: 'event'; to: WebId; event: Event; departs?: number } | { kind: 'fail'; webId: WebId };
 
 export type Outcome = { type: 'publish'; result: AggregationResult; at: number } | { type: 'abort'; reason: string; at: number };
 
@@ -64,19 +83,29 @@ export class Simulation {
   readonly messages: Record<string, number> = {};
   readonly rejects: Array<{ webId: WebId; code: string; message: string }> = [];
   events = 0;
-  /** Members that sent their shares: the denominator of the true completeness. */
-  contributors = 0;
+  private readonly sentShares = new Set<WebId>();
   outcome: Outcome | null = null;
   private readonly retired = new Set<WebId>();
   private readonly roles: Set<WebId>;
+  private readonly backups: Set<WebId>;
+  /** A global stop on its way (full propagation with the model's stop delay). */
+  private stopAt: Outcome | null = null;
   private readonly queue = new EventQueue<Item>();
   private readonly busyUntil = new Map<WebId, number>();
+  private readonly linkFreeAt = new Map<WebId, number>();
+  private readonly diedAt = new Map<WebId, number>();
+  /** Who watches whom, as each run last said (Run.watched()). */
+  private readonly watchers = new Map<WebId, Set<WebId>>();
+  private readonly watching = new Map<WebId, WebId[]>();
+  /** watcher → the dead peers it was already told of. */
+  private readonly told = new Map<WebId, Set<WebId>>();
   private ops = { crypto: 0, sign: 0 };
   private readonly crypto: CryptoSuite;
 
   constructor(private readonly opts: SimOptions) {
     const topo = topology(opts.plan);
     this.roles = new Set([...topo.slotsOf.keys(), ...opts.plan.backups]);
+    this.backups = new Set(opts.plan.backups);
     const base = opts.crypto;
     const ops = () => this.ops;
     this.crypto = {
@@ -100,14 +129,34 @@ export class Simulation {
   run(until = Infinity): Outcome | null {
     for (;;) {
       if (this.outcome) return this.outcome;
+      if (this.stopAt && this.queue.peekTime() > this.stopAt.at && this.stopAt.at <= until) {
+        this.clock = this.stopAt.at;
+        this.outcome = this.stopAt;
+        return this.outcome;
+      }
       if (this.queue.peekTime() > until) return this.outcome;
       const next = this.queue.pop();
       if (!next) return this.outcome;
       this.clock = next.time;
       const item = next.item;
       if (item.kind === 'fail') this.fail(item.webId);
-      else this.deliver(item.to, item.event);
+      else if (!this.unsent(item)) this.deliver(item.to, item.event);
     }
+  }
+
+  /** Members that sent their shares: the denominator of the true completeness. */
+  get contributors(): number {
+    return this.sentShares.size;
+  }
+
+  /** Whether the message's sender died while it was still busy with it or queued it. */
+  private unsent(item: Item & { kind: 'event' }): boolean {
+    if (item.event.type !== 'message' || item.departs === undefined) return false;
+    const sender = item.event.message.sender;
+    const died = this.diedAt.get(sender);
+    if (died !== undefined && died < item.departs) return true;
+    if (item.event.message.type === 'Contribution') this.sentShares.add(sender);
+    return false;
   }
 
   private querierId: WebId | null = null;
@@ -134,10 +183,7 @@ export class Simulation {
   }
 
   private deliver(to: WebId, event: Event): void {
-    if (this.dead.has(to)) {
-      if (event.type === 'message') this.schedule(this.clock + this.opts.model.detectMs, event.message.sender, { type: 'peerFailed', webId: to });
-      return;
-    }
+    if (this.dead.has(to)) return;
     if (event.type === 'peerFailed' && !this.runs.has(to)) return; // not in the query (any more): nothing to react
     const busy = this.busyUntil.get(to) ?? 0;
     if (busy > this.clock) {
@@ -152,10 +198,14 @@ export class Simulation {
     }
     this.ops = { crypto: 0, sign: 0 };
     const run = this.runOf(to);
+    const before = this.opts.model.takeoverMs ? run.slotsHeld().length : 0;
     const actions = run.handle(event);
-    const end = this.charge(to, this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs);
+    let work = this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs;
+    if (event.type === 'message' && m.receiveMs) work += m.receiveMs(event.message);
+    if (event.type === 'contribute' && m.shareMs) work += m.shareMs;
+    if (m.takeoverMs && this.backups.has(to) && before === 0 && run.slotsHeld().length > 0) work += m.takeoverMs;
+    const end = this.charge(to, work);
     const stats = this.statsOf(to);
-    if (event.type === 'contribute' && actions.some((a) => a.type === 'send')) this.contributors++;
     if (event.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.retire(to);
     for (const a of actions) {
       this.opts.onAction?.(to, this.clock, a);
@@ -165,8 +215,10 @@ export class Simulation {
           stats.sent++;
           stats.bytes += bytes;
           this.messages[a.message.type] = (this.messages[a.message.type] ?? 0) + 1;
-          const transfer = Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
-          this.schedule(end + m.latencyMs(this.opts.draw) + transfer, a.to, { type: 'message', message: a.message });
+          const transfer = m.transmitMs ? m.transmitMs(a.message) : Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
+          const departs = m.queueSends ? Math.max(end, this.linkFreeAt.get(to) ?? 0) : end;
+          if (m.queueSends && transfer > 0) this.linkFreeAt.set(to, departs + transfer);
+          this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'event', to: a.to, event: { type: 'message', message: a.message }, departs });
           // The simulated network never loses a message (a dead recipient is detected as such), so the run owes nothing for it.
           run.handle({ type: 'delivered', id: a.id });
           break;
@@ -184,7 +236,7 @@ export class Simulation {
           this.outcome = { type: 'publish', result: a.result, at: end };
           break;
         case 'abort':
-          this.outcome = { type: 'abort', reason: a.reason, at: end };
+          this.abort(to, a.reason, end);
           break;
         case 'reject':
           this.rejects.push({ webId: to, code: a.error.code, message: a.error.message });
@@ -193,6 +245,45 @@ export class Simulation {
           break;
       }
     }
+    if (this.runs.has(to)) this.watch(to, run);
+  }
+
+  /** An abort ends the run where the querier hears of it, or, with a global stop, after the model's delay from any node. */
+  private abort(w: WebId, reason: string, end: number): void {
+    const stop = this.opts.model.globalStopMs;
+    if (!stop) {
+      this.outcome = { type: 'abort', reason, at: end };
+      return;
+    }
+    const topo = topology(this.opts.plan);
+    const held = this.runs.get(w)?.slotsHeld() ?? [];
+    const height = held.length ? Math.max(...held.map((s) => (topo.height.get(s.group) ?? 0) + 1)) : 0;
+    const at = end + stop(height, this.opts.plan.params.depth);
+    if (!this.stopAt || at < this.stopAt.at) this.stopAt = { type: 'abort', reason, at };
+  }
+
+  /** Records whom w's run watches now, and tells it of those already dead (a stale presence, found on the first read). */
+  private watch(w: WebId, run: Run): void {
+    const now = run.watched();
+    const old = this.watching.get(w) ?? [];
+    if (old.length === 0 && now.length === 0) return;
+    for (const x of old) this.watchers.get(x)?.delete(w);
+    for (const x of now) {
+      let set = this.watchers.get(x);
+      if (!set) this.watchers.set(x, (set = new Set()));
+      set.add(w);
+      const died = this.diedAt.get(x);
+      if (died !== undefined) this.tell(w, x, Math.max(this.clock, died + this.opts.model.detectMs));
+    }
+    this.watching.set(w, now);
+  }
+
+  private tell(watcher: WebId, dead: WebId, at: number): void {
+    let told = this.told.get(watcher);
+    if (!told) this.told.set(watcher, (told = new Set()));
+    if (told.has(dead)) return;
+    told.add(dead);
+    this.schedule(at, watcher, { type: 'peerFailed', webId: dead });
   }
 
   /** Charges `cost` ms of work to w from now; returns when w is free again. */
@@ -218,28 +309,7 @@ export class Simulation {
   private fail(w: WebId): void {
     if (this.dead.has(w)) return;
     this.dead.add(w);
-    for (const n of this.neighbours(w)) this.schedule(this.clock + this.opts.model.detectMs, n, { type: 'peerFailed', webId: w });
-  }
-
-  /** Who watches w: its group peers, parent and child groups, its zone, the querier. */
-  neighbours(w: WebId): Set<WebId> {
-    const topo = topology(this.opts.plan);
-    const slots: Slot[] = this.runs.get(w)?.slotsHeld() ?? topo.slotsOf.get(w) ?? [];
-    const out = new Set<WebId>();
-    const addGroup = (group: string) => {
-      const g = topo.groups.get(group);
-      if (g) for (let p = 0; p < g.members.length; p++) for (const c of candidates(topo, group, p)) out.add(c);
-    };
-    for (const { group } of slots) {
-      const g = topo.groups.get(group);
-      if (!g) continue;
-      addGroup(group);
-      if (g.parent !== null) addGroup(g.parent);
-      else out.add(this.querier());
-      for (const c of topo.children.get(group) ?? []) addGroup(c);
-      for (const z of topo.zones.get(group) ?? []) out.add(z);
-    }
-    out.delete(w);
-    return out;
+    this.diedAt.set(w, this.clock);
+    for (const n of this.watchers.get(w) ?? []) this.tell(n, w, this.clock + this.opts.model.detectMs);
   }
 }

@@ -3,7 +3,7 @@
 // sortition, who contributes (each member with probability `selectivity`) and what, and
 // which aggregators fail when. Tests, the CLI and the benchmarks all build runs here.
 
-import type { AggregateSpec, AggregationQuery, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
+import type { AggregateSpec, AggregationPlan, AggregationQuery, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
 import { encodeRows } from '../core/encoding.ts';
 import type { Event, RunContext } from '../core/io.ts';
 import { generateKeys, type AgentKeys } from '../core/keys.ts';
@@ -27,6 +27,10 @@ export interface ScenarioOptions {
   aggregates?: AggregateSpec[];
   /** Share of aggregators and backups failing per second, at uniform times (as in the paper). */
   failureRate?: number;
+  /** 'roles' (default): aggregators and backups fail, over the querier's deadline; 'everyone': every node in the query but the querier, each at a uniform time over [0, 1/rate] (the paper's simulator). */
+  failing?: 'roles' | 'everyone';
+  /** `fanout` contributors per leaf, taken apart from the aggregators, backups and querier (the paper's tree), instead of zones by hash. */
+  exactZones?: boolean;
   /** Explicit failures, on top of the drawn ones. */
   failures?: Array<{ webId: WebId; at: number }>;
   /** A contributor's value (default: uniform integer in 0..100). */
@@ -41,6 +45,8 @@ export interface Scenario {
   /** Each contributor's value (members whose transport answers 'contribute'). */
   values: Map<WebId, number>;
   failures: Array<{ webId: WebId; at: number }>;
+  /** Members in a zone whose selection matches: every contributor the plan counts on. */
+  planned: number;
   keys: Map<WebId, AgentKeys>;
   /** A node's full run context, on the simulator's clock. */
   context(webId: WebId): RunContext;
@@ -71,7 +77,8 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     hideParticipation: false,
     nonce: o.seed.toString(16).padStart(16, '0'),
   };
-  const plan = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });
+  const built = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });
+  const plan = o.exactZones ? withExactZones(built, querier) : built;
   const keys = new Map<WebId, AgentKeys>();
   const directory = new Map<WebId, Registration>();
   const dummy = new Uint8Array(32);
@@ -87,7 +94,11 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     if (draw() < o.selectivity) values.set(w, value(i, draw));
   });
   const failures = [...(o.failures ?? [])];
-  if (o.failureRate) {
+  if (o.failureRate && o.failing === 'everyone') {
+    const inQuery = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups, ...Object.keys(plan.zones)]);
+    inQuery.delete(querier);
+    for (const w of [...inQuery].sort()) failures.push({ webId: w, at: (1000 * draw()) / o.failureRate });
+  } else if (o.failureRate) {
     const horizon = querierAfterMs(o.params);
     const roles = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups]);
     roles.delete(querier);
@@ -113,7 +124,23 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     onAction: o.onAction,
   });
   for (const f of failures) sim.failAt(f.webId, f.at);
-  return { sim, query, population, values, failures, keys, context: (w) => ({ ...context(w), now: () => sim.clock, crypto }) };
+  const planned = Object.keys(plan.zones).filter((w) => values.has(w)).length;
+  return { sim, query, population, values, failures, planned, keys, context: (w) => ({ ...context(w), now: () => sim.clock, crypto }) };
+}
+
+/** The plan with `fanout` members per leaf zone, taken in population order from those holding no role. */
+function withExactZones(plan: AggregationPlan, querier: WebId): AggregationPlan {
+  const roles = new Set([querier, ...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+  const parents = new Set(plan.groups.map((g) => g.parent));
+  const leaves = plan.groups.filter((g) => !parents.has(g.id));
+  const free = Object.keys(plan.zones).filter((w) => !roles.has(w)).sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+  const fanout = plan.params.fanout;
+  if (free.length < leaves.length * fanout) throw new Error(`${free.length} members without a role, ${leaves.length * fanout} needed for ${fanout} per leaf`);
+  const zones: Record<WebId, string> = {};
+  leaves.forEach((leaf, i) => {
+    for (const w of free.slice(i * fanout, (i + 1) * fanout)) zones[w] = leaf.id;
+  });
+  return { ...plan, zones };
 }
 
 /** Constant latency, no bandwidth limit, free crypto: for correctness tests. */
