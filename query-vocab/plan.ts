@@ -7,7 +7,7 @@ import { paramPairs, readParams } from './params.ts';
 import type { Reader } from './reader.ts';
 import { LDP, PA, RDF, SEC } from './terms.ts';
 import type { AggregationPlan, PinnedPeer, PlanGroup, PlanParams, WebId } from './types.ts';
-import { TurtleDoc, blank, int, iri, list, str } from './write.ts';
+import { TurtleDoc, blank, dateTime, int, iri, list, str } from './write.ts';
 
 export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
   const { reader: r, node } = openDocument(turtle, baseIri, PA.AggregationPlan);
@@ -33,6 +33,8 @@ export function parsePlan(turtle: string, baseIri: string): AggregationPlan {
     backups,
     zones,
   };
+  const startsAt = r.dateTime(node, PA.startsAt, true);
+  if (startsAt !== undefined) plan.startsAt = startsAt;
   const pinned = r.all(node, PA.runKeys);
   if (pinned.length) plan.runKeys = readRunKeys(r, node, pinned);
   r.throwIfAny();
@@ -68,6 +70,7 @@ export function serializePlan(p: AggregationPlan): string {
     .add(s, RDF.type, iri(PA.AggregationPlan))
     .add(s, PA.query, iri(p.query))
     .add(s, PA.nonce, str(p.nonce));
+  if (p.startsAt !== undefined) doc.add(s, PA.startsAt, dateTime(p.startsAt));
   for (const [property, value] of paramPairs(p.params)) doc.add(s, property, value);
   return doc
     .add(s, PA.groups, list(p.groups.map((g) => blank(

@@ -106,9 +106,11 @@ export class Reader {
     return t.value === 'true' || t.value === '1';
   }
 
-  dateTime(s: Term, p: string): string {
-    const t = this.one(s, p);
-    if (t === undefined) return '';
+  dateTime(s: Term, p: string): string;
+  dateTime(s: Term, p: string, optional: true): string | undefined;
+  dateTime(s: Term, p: string, optional = false): string | undefined {
+    const t = this.one(s, p, optional);
+    if (t === undefined) return optional ? undefined : '';
     if (t.termType !== 'Literal' || t.datatype.value !== XSD.dateTime || !DATE_TIME.test(t.value) || Number.isNaN(Date.parse(t.value))) {
       this.complain(s, p, `value ${show(t)} is not an xsd:dateTime`);
     }

@@ -28,7 +28,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'Strategy', 'LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold',
   'depth', 'fanout', 'groupSize', 'threshold', 'strategy', 'backupRatio', 'timeouts',
   'collectMs', 'syncMs', 'childMs', 'groups', 'groupId', 'level', 'parentGroup', 'members',
-  'backups', 'zone', 'member', 'runKeys', 'RunKeys',
+  'backups', 'zone', 'member', 'runKeys', 'RunKeys', 'startsAt',
   // messages
   'Message', 'Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',

@@ -183,6 +183,11 @@ export interface AggregationPlan {
    * changes nothing for it, and no agent but the querier needs to read the population.
    */
   runKeys?: Record<WebId, PinnedPeer>;
+  /**
+   * The instant every deadline of the run counts from (the querier's clock at publication),
+   * so the whole tree keeps one schedule; without it each agent counts from its own start.
+   */
+  startsAt?: string;
 }
 
 export interface PinnedPeer extends PublicKeys {

@@ -12,6 +12,7 @@ import { Run, deserialiseState, serialiseState } from '../agent/core/protocol.ts
 import { STRATEGIES, querierAfterMs, readyAfterMs } from '../agent/core/strategy.ts';
 import { includedContributors } from '../agent/core/audit.ts';
 import { topology } from '../agent/core/topology.ts';
+import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
 import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
 
 const NAMES = Object.keys(STRATEGIES) as StrategyName[];
@@ -345,4 +346,27 @@ test('under churn the querier publishes the best version its root group ever agr
   // Seeds where the querier used to publish a worse version (69, 133, 155, 335) or abort (126, 182).
   for (const seed of [69, 126, 133, 155, 182, 335]) check(seed, 2 + (seed % 2), seed % 3 === 0 ? 3 : 2);
   fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 2, max: 3 }), check), { numRuns: 200 });
+});
+
+test('deadlines count from the plan\'s start, whenever each agent hears of the run; a start beyond the skew bound counts from the bound', () => {
+  const p = params('SafeAndPrompt', 2, 2, 3);
+  const probe = buildScenario({ population: 40, selectivity: 1, params: p, seed: 3, crypto: 'plain', model: idealModel() });
+  const leaf = leafMember(probe, 'g.0', 1);
+  const t0 = Date.parse('2026-12-03T12:00:00Z');
+  /** When the leaf slot's ready timer fires, on the agent's clock, for a run it starts at `now`. */
+  const readyAt = (startsAt: string | undefined, now: number) => {
+    const ctx = probe.context(leaf);
+    const run = new Run({ ...ctx, plan: { ...ctx.plan, startsAt }, now: () => now });
+    const timer = run.handle({ type: 'start' }).find((a) => a.type === 'setTimer' && a.name === 'ready|g.0|1');
+    assert.ok(timer && timer.type === 'setTimer');
+    return now + timer.delayMs;
+  };
+  const start = new Date(t0).toISOString();
+  // Heard of it 100 ms or 300 ms after publication (the leaves collect for 400 ms): one deadline.
+  assert.equal(readyAt(start, t0 + 100), t0 + readyAfterMs(p, 0));
+  assert.equal(readyAt(start, t0 + 300), t0 + readyAfterMs(p, 0));
+  // Without a start in the plan, each agent counts from its own.
+  assert.equal(readyAt(undefined, t0 + 300), t0 + 300 + readyAfterMs(p, 0));
+  // A plan dated an hour ahead holds nobody for an hour.
+  assert.equal(readyAt(new Date(t0 + 3_600_000).toISOString(), t0), t0 + MAX_CLOCK_SKEW_MS + readyAfterMs(p, 0));
 });

@@ -128,8 +128,10 @@ const plan: fc.Arbitrary<AggregationPlan> = fc.record({
   backups: fc.array(webId, { maxLength: 5 }),
   zoneMembers: fc.uniqueArray(webId, { maxLength: 6 }),
   pins: fc.array(fc.record({ x25519: key, ed25519: key, inbox: iri }), { maxLength: 6 }),
-}).map(({ zoneMembers, pins, ...p }) => ({
+  startsAt: fc.option(dateTime, { nil: undefined }),
+}).map(({ zoneMembers, pins, startsAt, ...p }) => ({
   ...p,
+  ...(startsAt === undefined ? {} : { startsAt }),
   zones: Object.fromEntries(zoneMembers.map((m, i) => [m, p.groups[i % p.groups.length].id])),
   ...(pins.length ? { runKeys: Object.fromEntries(pins.map((pin, i) => [zoneMembers[i] ?? `${p.id}-querier`, pin])) } : {}),
 }));

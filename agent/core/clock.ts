@@ -1,18 +1,30 @@
-// What the protocol assumes of clocks. Agents' clocks are not synchronised: each agent
-// measures its deadlines on its own clock from when it joined the run, so an offset between
-// two clocks changes no timer. Another agent's clock is read in two places only: a
-// message's signed send time (sentAt), refused when it lies beyond the bound in the
-// receiver's future (delivery only makes a message older, so only a clock running ahead
-// puts it there); and confirmations, ordered by send time only between messages of the
-// same sender, and by backup rank between the holders of one position.
+// What the protocol assumes of clocks. Agents' clocks are not synchronised, only bounded
+// apart. Every deadline of a run counts from one instant, the plan's start (the querier's
+// clock at publication): an agent that hears of the run late does not push the run's end
+// out, and an offset between two clocks moves a deadline by no more than the bound.
+// Another agent's clock is read in three places only: the plan's start; a message's signed
+// send time (sentAt), refused when it lies beyond the bound in the receiver's future
+// (delivery only makes a message older, so only a clock running ahead puts it there); and
+// confirmations, ordered by send time only between messages of the same sender, and by
+// backup rank between the holders of one position.
 
-import type { Message, WebId } from '../../query-vocab/types.ts';
+import type { AggregationPlan, Message, WebId } from '../../query-vocab/types.ts';
 import { candidates } from './backup.ts';
 import { ProtocolError } from './errors.ts';
 import type { Topology } from './topology.ts';
 
 /** Two agents' clocks may differ by at most this much (within the Solid server's 120 s DPoP tolerance). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * When this agent's run starts: the plan's start, but never beyond the bound in our future
+ * (a plan dated later could hold every member for as long as it likes); this agent's own
+ * start for a plan without one.
+ */
+export function runStart(plan: AggregationPlan, now: number): number {
+  if (plan.startsAt === undefined) return now;
+  return Math.min(Date.parse(plan.startsAt), now + MAX_CLOCK_SKEW_MS);
+}
 
 export function checkClock(now: number, m: Message): void {
   const ahead = Date.parse(m.sentAt) - now;

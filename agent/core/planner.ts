@@ -120,7 +120,13 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   const hop = lat + (s.bandwidthBytesPerMs && Number.isFinite(s.bandwidthBytesPerMs) ? bytes / s.bandwidthBytesPerMs : 0);
   const contributors = s.population * s.selectivity;
   const leafLoad = contributors / leaves;
-  const arrival = 2 * lat + k * c + hop + leafLoad * c; // announce, split and seal, send, open all
+  const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
+  // One announcement per member, k answers from each (shares or abstentions), the sync, the sums up.
+  const messages = s.population + s.population * k + confirmations + groups * k;
+  const requests = s.servers ? s.population * s.servers.requestsPerMember + messages * REQUESTS_PER_MESSAGE : 0;
+  // However short the path, the servers answer them all at their throughput, most before the leaves close.
+  const serversMs = s.servers ? (1000 * requests) / s.servers.requestsPerSecond : 0;
+  const arrival = 2 * lat + k * c + hop + leafLoad * c + serversMs; // announce, split and seal, send, open all
   const timeouts: Timeouts = {
     collectMs: Math.ceil(1.5 * arrival) + 100,
     syncMs: Math.ceil(2 * (lat + k * c)) + 50,
@@ -132,12 +138,6 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   let latency = leafDone + syncCost(true) + c;
   for (let level = 1; level < depth; level++) latency += hop + fanout * c + syncCost(false) + c;
   latency += hop + k * c;
-  const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
-  // One announcement per member, k answers from each (shares or abstentions), the sync, the sums up.
-  const messages = s.population + s.population * k + confirmations + groups * k;
-  const requests = s.servers ? s.population * s.servers.requestsPerMember + messages * REQUESTS_PER_MESSAGE : 0;
-  // However short the path, the servers answer all of them at their throughput.
-  if (s.servers) latency += (1000 * requests) / s.servers.requestsPerSecond;
   const q = 1 - Math.exp((-s.failureRate * latency) / 1000);
   const alive = 1 - q;
   const replaced = 1 - q * q;

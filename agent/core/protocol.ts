@@ -26,6 +26,7 @@
 
 import type { Announcement, Message } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
+import { runStart } from './clock.ts';
 import { onAbstention, onConfirmation, onContribution, onPartial, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
 import { candidacies, candidates } from './backup.ts';
 import { abstain, contribute, contributorPeerFailed } from './contributor.ts';
@@ -141,8 +142,8 @@ export class Run {
 
 function start(env: Env): void {
   const state = env.state;
-  state.startedAt = env.now();
   const plan = env.ctx.plan;
+  state.startedAt = runStart(plan, env.now());
   for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) startSlot(env, group, position, 0);
   // The querier announces the query once to each participant: no one hears of it twice.
   // Aggregators first, from the root down, then backups: they start beating on hearing of

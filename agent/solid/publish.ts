@@ -99,6 +99,8 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     ...query.fixedParams,
   };
   const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params });
+  // Every agent's deadlines count from here, however late it hears of the run.
+  plan.startsAt = new Date().toISOString();
   plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers);
   await ensureContainer(o.session.fetch, queries);
   await ensureAcl(o.session.fetch, queries, [
