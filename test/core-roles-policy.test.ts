@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import type { AggregationQuery, ConsentDecision, ConsentPolicy } from '../query-vocab/types.ts';
 import { decideConsent } from '../agent/core/consent.ts';
 import { proposePlan } from '../agent/core/planner.ts';
+import { MAX_CLOCK_SKEW_MS } from '../agent/core/clock.ts';
+import { SOLID_MIN_TIMEOUTS } from '../agent/solid/publish.ts';
 import { buildPlan } from '../agent/core/sortition.ts';
 import { STRATEGIES } from '../agent/core/strategy.ts';
 
@@ -111,4 +113,10 @@ test('over pod servers, the planner counts the requests of a run and the time th
   // Twice the throughput, half the servers' share of the time.
   const faster = proposePlan({ ...base, servers: { ...servers, requestsPerSecond: 200 } }).estimates;
   near(solid.latencyMs - faster.latencyMs, (1000 * solid.requests) / 200);
+});
+
+test('over Solid every wait outlasts the clock-skew bound, since deadlines count from the plan\'s start', () => {
+  const t = SOLID_MIN_TIMEOUTS;
+  assert.ok(t.collectMs > MAX_CLOCK_SKEW_MS, `collect ${t.collectMs} ms`);
+  assert.ok(t.syncMs + t.childMs > MAX_CLOCK_SKEW_MS, `sync + child ${t.syncMs + t.childMs} ms`);
 });

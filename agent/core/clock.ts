@@ -13,8 +13,12 @@ import { candidates } from './backup.ts';
 import { ProtocolError } from './errors.ts';
 import type { Topology } from './topology.ts';
 
-/** Two agents' clocks may differ by at most this much (within the Solid server's 120 s DPoP tolerance). */
-export const MAX_CLOCK_SKEW_MS = 60_000;
+/**
+ * Two agents' clocks may differ by at most this much (NTP keeps machines well within it). A
+ * deadline moves by as much as the skew, so every wait of a run must be longer: over Solid
+ * the floors are 25 s to collect and 10 + 10 s per level (publish.ts SOLID_MIN_TIMEOUTS).
+ */
+export const MAX_CLOCK_SKEW_MS = 15_000;
 
 /**
  * When this agent's run starts: the plan's start, but never beyond the bound in our future
