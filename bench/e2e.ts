@@ -15,6 +15,8 @@ import { EX } from '../query-vocab/terms.ts';
 import { TurtleDoc, num } from '../query-vocab/write.ts';
 import { evaluateSelection } from '../agent/solid/evaluate.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
+import { inParallel } from '../agent/solid/in-parallel.ts';
+import { login, type AgentSession } from '../agent/solid/session.ts';
 import { ensureContainer, getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { ensureAcl, inboxRules } from '../agent/solid/provision.ts';
 import { documentOf, parsePlan, parseQuery } from '../query-vocab/index.ts';
@@ -23,6 +25,9 @@ import { KINDS, perRole, total, type Counts, type Role } from './requests.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 
+/** Pods spread over this many embedded servers, agents over this many child processes (0: the bench's own). */
+const SERVERS = Number(process.env.PODAGG_BENCH_SERVERS ?? 1);
+const PROCESSES = Number(process.env.PODAGG_BENCH_PROCESSES ?? 0);
 const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'harness', 'fixtures', 'count-all.ttl');
 /** Repeats per size: large sizes run once (say so in the table). */
 const runsFor = (pods: number) => (pods <= 100 ? 3 : 1);
@@ -36,11 +41,14 @@ async function baseline(demo: Demo, queryUrl: string): Promise<number> {
   await ensureContainer(querier.session.fetch, inbox);
   await ensureAcl(querier.session.fetch, inbox, inboxRules(demo.querier.webId));
   const before = new Set(await listInbox(querier.session.fetch, inbox));
-  const started = Date.now();
   const contributors = demo.credentials.filter((c) => c.webId !== demo.querier.webId);
+  // Sessions of their own, before the clock starts: the agents may run in other processes.
+  const sessions = new Map<string, AgentSession>();
+  await inParallel(contributors, 8, async (c) => void sessions.set(c.webId, await login(c)));
+  const started = Date.now();
   await Promise.all(
     contributors.map(async (c) => {
-      const { session } = demo.host.get(c.webId);
+      const session = sessions.get(c.webId)!;
       const rows = await evaluateSelection({
         fetch: session.fetch, selection: query.selection, aggregates: query.aggregates,
         dataScope: [new URL('data/', c.podUrl).href], timeLimitMs: 60_000,
@@ -57,25 +65,28 @@ async function baseline(demo: Demo, queryUrl: string): Promise<number> {
       for (const match of (await getTurtle(querier.session.fetch, u)).matchAll(/(-?\d+(?:\.\d+)?)/g)) total += Number(match[1]);
     }),
   );
+  const ms = Date.now() - started;
+  await Promise.all([...sessions.values()].map((s) => s.logout()));
   if (!Number.isFinite(total)) throw new Error('baseline sum failed');
-  return Date.now() - started;
+  return ms;
 }
 
 export default async function benchE2e(): Promise<string> {
   const sizes = (process.env.PODAGG_BENCH_PODS ?? '20,100').split(',').map(Number);
   const lines = [
-    '| pods | runs | contributors | podagg publish → result, s | plaintext baseline, s | ratio | requests per contributor | per aggregator | querier | peak RSS of the agents\' process, MB |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| pods | runs | contributors | podagg publish → result, s | planner\'s estimate, s | plaintext baseline, s | ratio | requests per contributor | per aggregator | querier | peak RSS of the bench\'s process, MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const kinds: string[] = [];
   for (const pods of sizes) {
     process.stderr.write(`bench e2e: ${pods} pods\n`);
     const requestLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'podagg-requests-')), 'requests.jsonl');
-    const demo = await startDemo({ pods, port: await freePorts(), refusing: 0, collectMs: 120_000, requestLog, agents: { isolated: true } });
+    const demo = await startDemo({ pods, port: await freePorts(SERVERS), servers: SERVERS, processes: PROCESSES, refusing: 0, collectMs: 120_000, requestLog, agents: { isolated: true } });
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
     try {
       const ours: number[] = [];
+      const predicted: number[] = [];
       const plain: number[] = [];
       const requests: Array<Record<Role, { agents: number; counts: Counts }>> = [];
       let contributors = 0;
@@ -90,17 +101,18 @@ export default async function benchE2e(): Promise<string> {
         }
         contributors = outcome.published.contributors;
         ours.push(outcome.seconds);
+        predicted.push(outcome.predictedSeconds);
         const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(outcome.plan)), documentOf(outcome.plan));
         requests.push(perRole(readRequestLog(requestLog), from, to, plan, demo.querier.webId));
         plain.push((await baseline(demo, outcome.query)) / 1000);
       }
       if (failure) {
-        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
+        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
         continue;
       }
       const per = (role: Role) => median(requests.map((r) => total(r[role].counts))).toFixed(1);
       lines.push(
-        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${per('contributor')} | ${per('aggregator')} | ${per('querier')} | ${(peak / 2 ** 20).toFixed(0)} |`,
+        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(predicted).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${per('contributor')} | ${per('aggregator')} | ${per('querier')} | ${(peak / 2 ** 20).toFixed(0)} |`,
       );
       for (const role of ['contributor', 'aggregator', 'querier'] as const) {
         kinds.push(`| ${pods} | ${role} (${requests[0][role].agents}) | ${KINDS.map((k) => median(requests.map((r) => r[role].counts[k])).toFixed(1)).join(' | ')} |`);
@@ -113,7 +125,7 @@ export default async function benchE2e(): Promise<string> {
   return [
     '## End to end over Solid',
     '',
-    `\`npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). One embedded Community Solid Server and every agent in one process, **isolated**: each agent has its own peer cache and failure detector, as on a machine of its own, and nothing else is shared but the CPU. k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they close as soon as their whole zone answered). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. **Requests are counted at the server**: every request it answered from publication to the result, attributed to the agent that made it, then averaged per agent of each role (an aggregator or backup that is also zoned counts as an aggregator). The first run of a size pays for the profiles each agent then caches across queries.`,
+    `\`PODAGG_BENCH_SERVERS=${SERVERS} PODAGG_BENCH_PROCESSES=${PROCESSES} npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). ${SERVERS === 1 ? 'One embedded Community Solid Server' : `${SERVERS} embedded Community Solid Servers, pods spread over them,`} and ${PROCESSES ? `every agent but the querier's in ${PROCESSES} child process${PROCESSES > 1 ? 'es' : ''} (\`agent run --slice\`)` : 'every agent in one process'}, **isolated**: each agent has its own peer cache and failure detector, as on a machine of its own, and nothing else is shared but the CPU. k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they close as soon as their whole zone answered). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. **Requests are counted at the server**: every request it answered from publication to the result, attributed to the agent that made it, then averaged per agent of each role (an aggregator or backup that is also zoned counts as an aggregator). The first run of a size pays for the profiles each agent then caches across queries.`,
     '',
     ...lines,
     '',

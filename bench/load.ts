@@ -6,12 +6,13 @@
 // Sizes: PODAGG_LOAD=PODSxQUERIES,… (default 300x10,100x3: the issue's size, and one this
 // machine carries).
 
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parsePlan, parseQuery, documentOf } from '../query-vocab/index.ts';
 import type { StrategyName } from '../query-vocab/types.ts';
 import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
-import type { RunEvent } from '../agent/solid/events.ts';
+import { parseEvents } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { EXAMPLES, startDemo, type DemoOutcome } from '../demo/demo.ts';
 import { plainAnswer } from '../demo/plain.ts';
@@ -22,6 +23,13 @@ const KILLED = 0.1;
 /** Kills fall uniformly in this window after the queries are published. */
 const KILL_WINDOW_MS = 60_000;
 const log = (line: string) => process.stderr.write(`bench load: ${line}\n`);
+/** Pods spread over this many embedded servers, agents over this many processes (0: the bench's own). */
+const SERVERS = Number(process.env.PODAGG_BENCH_SERVERS ?? 1);
+const PROCESSES = Number(process.env.PODAGG_BENCH_PROCESSES ?? 0);
+const setting = () =>
+  `${SERVERS === 1 ? 'One embedded Community Solid Server (its own thread)' : `${SERVERS} embedded Community Solid Servers (each its own thread), pods spread over them`}` +
+  (PROCESSES ? ` and every agent but the querier's in ${PROCESSES} child process${PROCESSES > 1 ? 'es' : ''} (\`agent run --slice\`)` : ' and every agent in one process') +
+  ` (\`PODAGG_BENCH_SERVERS=${SERVERS} PODAGG_BENCH_PROCESSES=${PROCESSES}\`)`;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 export default async function benchLoad(): Promise<string> {
@@ -34,7 +42,7 @@ export default async function benchLoad(): Promise<string> {
 async function loadRun(pods: number, queries: number): Promise<string> {
   const started = Date.now();
   const demo = await startDemo({
-    pods, port: await freePorts(), collectMs: 90_000,
+    pods, port: await freePorts(SERVERS), collectMs: 90_000, servers: SERVERS, processes: PROCESSES,
     onProgress: (label, done, total) => done % 50 === 0 && log(`${label} ${done}/${total}`),
   });
   const setupS = (Date.now() - started) / 1000;
@@ -51,18 +59,10 @@ async function loadRun(pods: number, queries: number): Promise<string> {
     const kills = victims.map(
       (c) =>
         new Promise<void>((resolve) =>
-          setTimeout(() => void demo.host.kill(c.webId).then(resolve, resolve), Math.random() * KILL_WINDOW_MS),
+          setTimeout(() => void demo.kill(c.webId).then(resolve, resolve), Math.random() * KILL_WINDOW_MS),
         ),
     );
     log(`${pods} pods ready in ${setupS.toFixed(0)} s; publishing ${queries} queries, killing ${victims.length} agents`);
-    // What the agents got done, from the run journal: explains a run that ended without a result.
-    const counts = { joined: 0, consented: 0, contributed: 0, unreachable: 0, dead: 0 };
-    demo.host.journal.on('event', (e: RunEvent) => {
-      if (e.kind === 'announced') counts.joined++;
-      else if (e.kind === 'consent' && e.accepted) counts.consented++;
-      else if (e.kind === 'contributed') counts.contributed++;
-      else if (e.kind === 'failed') counts[/looks dead/.test(e.text) ? 'dead' : 'unreachable']++;
-    });
     const runs = Array.from({ length: queries }, (_, i) => ({ example: EXAMPLES[i % EXAMPLES.length], strategy: CYCLED_STRATEGIES[i % CYCLED_STRATEGIES.length] }));
     const runStart = Date.now();
     const outcomes = await Promise.all(
@@ -72,6 +72,15 @@ async function loadRun(pods: number, queries: number): Promise<string> {
     );
     const runS = (Date.now() - runStart) / 1000;
     await Promise.all(kills);
+    // What the agents got done, from the run journal every process appends to: explains a run that ended without a result.
+    const counts = { joined: 0, consented: 0, contributed: 0, unreachable: 0, dead: 0 };
+    for (const e of parseEvents(readFileSync(demo.host.journal.file, 'utf8'))) {
+      if (Date.parse(e.at) < runStart) continue;
+      if (e.kind === 'announced') counts.joined++;
+      else if (e.kind === 'consent' && e.accepted) counts.consented++;
+      else if (e.kind === 'contributed') counts.contributed++;
+      else if (e.kind === 'failed') counts[/looks dead/.test(e.text) ? 'dead' : 'unreachable']++;
+    }
     const lines = [
       '| query | strategy | outcome | contributors | completeness | exact over its contributors | publish → end, s |',
       '|---|---|---|---:|---:|---|---:|',
@@ -81,7 +90,7 @@ async function loadRun(pods: number, queries: number): Promise<string> {
     return [
       `### ${pods} agents, ${queries} queries`,
       '',
-      `\`PODAGG_LOAD=${pods}x${queries} npm run bench -- load\`. One embedded Community Solid Server (its own thread) and every agent in one process; ` +
+      `\`PODAGG_LOAD=${pods}x${queries} npm run bench -- load\`. ${setting()}; ` +
         `${queries} queries published at once (the three examples in turn, the five strategies in turn, planner's shape, collect window 90 s); ` +
         `${victims.length} agents (${(100 * KILLED).toFixed(0)} %) killed at uniformly random times in the first ${KILL_WINDOW_MS / 1000} s and not restarted. ` +
         'Exactness is checked against the plaintext over the contributors the result includes, recovered from the agents\' saved run states. One run.',

@@ -20,6 +20,7 @@ import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
+import { startAgentProcesses, type AgentProcesses } from './agent-processes.ts';
 import { generatePerson, personDocuments } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
 
@@ -40,6 +41,11 @@ export interface DemoOptions {
   agents?: Pick<HostOptions, 'retry' | 'evaluationLimitMs' | 'presence' | 'schedulerOf' | 'isolated'>;
   /** Every server logs the requests it answers to this file. */
   requestLog?: string;
+  /**
+   * Runs every agent but the querier's in this many child processes (`agent run --slice`),
+   * once the pods are set up; absent or 0: every agent in this process.
+   */
+  processes?: number;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -72,6 +78,8 @@ export interface Demo {
   people: PlainPerson[];
   /** Publishes an example by name, or a query file by path, and waits for its end. */
   publish(name: string, options?: PublishChoice): Promise<DemoOutcome>;
+  /** Stops one agent abruptly, wherever it runs. */
+  kill(webId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +103,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
   const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, baseUrl: o.baseUrl, requestLog: o.requestLog, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
   const host = new AgentHost({ stateDir, ...o.agents });
+  let processes: AgentProcesses | undefined;
   try {
     const credentialsFile = path.join(stateDir, 'credentials.json');
     await writeCredentials(credentialsFile, fleet.credentials);
@@ -114,20 +123,32 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       people[i] = { base: c.podUrl, documents, policy };
       o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
     });
+    if (o.processes) processes = await moveToProcesses(host, fleet.credentials.filter((c) => c !== querier), stateDir, o.processes, o.agents?.isolated === true);
     const publish = (name: string, choice: PublishChoice = {}) =>
       runExample(host, querier, population, people, name, { collectMs: o.collectMs, ...choice });
     return {
       fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, people, publish,
+      kill: (webId) => (processes ? processes.kill(webId) : host.kill(webId)),
       stop: async () => {
+        await processes?.stop();
         await host.stop();
         await fleet.stop();
       },
     };
   } catch (error) {
+    await processes?.stop();
     await host.stop();
     await fleet.stop();
     throw error;
   }
+}
+
+/** Stops these agents here (their state stays) and runs them again in child processes. */
+async function moveToProcesses(host: AgentHost, moved: Credential[], stateDir: string, processes: number, isolated: boolean): Promise<AgentProcesses> {
+  await Promise.all(moved.map((c) => host.kill(c.webId)));
+  const credentialsFile = path.join(stateDir, 'moved-credentials.json');
+  await writeCredentials(credentialsFile, moved);
+  return startAgentProcesses({ credentialsFile, stateDir, processes, isolated });
 }
 
 /** Every owner accepts research by anyone on their data/ folder, but the first `refusing` share. */

@@ -6,11 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HostCommand, HostReport } from '../agent/solid/host-control.ts';
 
-/** What a child running `agent run` tells its parent over IPC. */
-export type ChildReport = { type: 'ready'; agents: number } | { type: 'killed'; webId: string };
-/** What the parent asks of a child. */
-export type ChildCommand = { type: 'kill'; webId: string };
 
 export interface AgentProcessesOptions {
   credentialsFile: string;
@@ -38,7 +35,7 @@ export async function startAgentProcesses(o: AgentProcessesOptions): Promise<Age
     return new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`agent process ${i}/${o.processes} exited (${code}) before its agents were up`));
       child.once('exit', onExit);
-      child.on('message', (m: ChildReport) => {
+      child.on('message', (m: HostReport) => {
         if (m.type !== 'ready') return;
         child.off('exit', onExit);
         resolve();
@@ -62,13 +59,13 @@ export async function startAgentProcesses(o: AgentProcessesOptions): Promise<Age
     stop,
     kill: (webId) =>
       Promise.all(children.map((c) => new Promise<void>((resolve) => {
-        const onMessage = (m: ChildReport) => {
+        const onMessage = (m: HostReport) => {
           if (m.type !== 'killed' || m.webId !== webId) return;
           c.off('message', onMessage);
           resolve();
         };
         c.on('message', onMessage);
-        c.send({ type: 'kill', webId } satisfies ChildCommand);
+        c.send({ type: 'kill', webId } satisfies HostCommand);
       }))).then(() => undefined),
   };
 }
