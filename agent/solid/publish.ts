@@ -53,8 +53,9 @@ const SOLID_SITUATION: Pick<Situation, 'latencyMs' | 'cryptoMs' | 'failureRate' 
   servers: { requestsPerSecond: SOLID_SERVER.requestsPerSecond, requestsPerMember: REQUESTS_PER_MEMBER },
 };
 /**
- * Members of a group learn of a query seconds apart on a loaded server, and each counts its
- * waits from its own start: the sync and child waits must cover that skew.
+ * Floors: every deadline counts from the plan's start on each agent's clock, so every wait
+ * must outlast the clock-skew bound (MAX_CLOCK_SKEW_MS), and on a loaded server members
+ * hear of a query seconds apart.
  */
 export const SOLID_MIN_TIMEOUTS: Timeouts = { collectMs: 25_000, syncMs: 10_000, childMs: 10_000 };
 
