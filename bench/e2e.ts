@@ -21,6 +21,7 @@ import { ensureContainer, getTurtle, postTurtle } from '../agent/solid/pod.ts';
 import { ensureAcl, inboxRules } from '../agent/solid/provision.ts';
 import { documentOf, parsePlan, parseQuery } from '../query-vocab/index.ts';
 import { readRequestLog } from '../solid-server/request-log.ts';
+import { requestFloor } from './floor.ts';
 import { KINDS, perRole, total, type Counts, type Role } from './requests.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -33,7 +34,7 @@ const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'har
 const runsFor = (pods: number) => (pods <= 100 ? 3 : 1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function baseline(demo: Demo, queryUrl: string): Promise<number> {
+async function baseline(demo: Demo, queryUrl: string, sessions: Map<string, AgentSession>): Promise<number> {
   const query = parseQuery(await getTurtle(globalThis.fetch, queryUrl), queryUrl);
   const querier = demo.host.get(demo.querier.webId);
   // An inbox of its own: the querier's agent would read (and delete) what lands in its own.
@@ -42,9 +43,6 @@ async function baseline(demo: Demo, queryUrl: string): Promise<number> {
   await ensureAcl(querier.session.fetch, inbox, inboxRules(demo.querier.webId));
   const before = new Set(await listInbox(querier.session.fetch, inbox));
   const contributors = demo.credentials.filter((c) => c.webId !== demo.querier.webId);
-  // Sessions of their own, before the clock starts: the agents may run in other processes.
-  const sessions = new Map<string, AgentSession>();
-  await inParallel(contributors, 8, async (c) => void sessions.set(c.webId, await login(c)));
   const started = Date.now();
   await Promise.all(
     contributors.map(async (c) => {
@@ -65,28 +63,30 @@ async function baseline(demo: Demo, queryUrl: string): Promise<number> {
       for (const match of (await getTurtle(querier.session.fetch, u)).matchAll(/(-?\d+(?:\.\d+)?)/g)) total += Number(match[1]);
     }),
   );
-  const ms = Date.now() - started;
-  await Promise.all([...sessions.values()].map((s) => s.logout()));
   if (!Number.isFinite(total)) throw new Error('baseline sum failed');
-  return ms;
+  return Date.now() - started;
 }
 
 export default async function benchE2e(): Promise<string> {
   const sizes = (process.env.PODAGG_BENCH_PODS ?? '20,100').split(',').map(Number);
   const lines = [
-    '| pods | runs | contributors | podagg publish → result, s | planner\'s estimate, s | plaintext baseline, s | ratio | requests per contributor | per aggregator | querier | peak RSS of the bench\'s process, MB |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| pods | runs | contributors | podagg publish → result, s | planner\'s estimate, s | plaintext baseline, s | ratio | bare request floor, s | ratio | requests per contributor | per aggregator | querier | peak RSS of the bench\'s process, MB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const kinds: string[] = [];
   for (const pods of sizes) {
     process.stderr.write(`bench e2e: ${pods} pods\n`);
     const requestLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'podagg-requests-')), 'requests.jsonl');
     const demo = await startDemo({ pods, port: await freePorts(SERVERS), servers: SERVERS, processes: PROCESSES, refusing: 0, collectMs: 120_000, requestLog, agents: { isolated: true } });
+    // Sessions of the bench's own for the baseline and the floor (the agents may run in other processes).
+    const sessions = new Map<string, AgentSession>();
+    await inParallel(demo.credentials, 8, async (c) => void sessions.set(c.webId, await login(c)));
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
     try {
       const ours: number[] = [];
       const predicted: number[] = [];
+      const floors: number[] = [];
       const plain: number[] = [];
       const requests: Array<Record<Role, { agents: number; counts: Counts }>> = [];
       let contributors = 0;
@@ -104,28 +104,30 @@ export default async function benchE2e(): Promise<string> {
         predicted.push(outcome.predictedSeconds);
         const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(outcome.plan)), documentOf(outcome.plan));
         requests.push(perRole(readRequestLog(requestLog), from, to, plan, demo.querier.webId));
-        plain.push((await baseline(demo, outcome.query)) / 1000);
+        plain.push((await baseline(demo, outcome.query, sessions)) / 1000);
+        floors.push((await requestFloor(readRequestLog(requestLog).filter((r) => r.at >= from && r.at <= to), demo.credentials, sessions)).ms / 1000);
       }
       if (failure) {
-        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
+        lines.push(`| ${pods} | ${runsFor(pods)} | — | ${failure} | | | | | | | | | ${(peak / 2 ** 20).toFixed(0)} |`);
         continue;
       }
       const per = (role: Role) => median(requests.map((r) => total(r[role].counts))).toFixed(1);
       lines.push(
-        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(predicted).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${per('contributor')} | ${per('aggregator')} | ${per('querier')} | ${(peak / 2 ** 20).toFixed(0)} |`,
+        `| ${pods} | ${runsFor(pods)} | ${contributors} | ${median(ours).toFixed(1)} | ${median(predicted).toFixed(1)} | ${median(plain).toFixed(2)} | ${(median(ours) / median(plain)).toFixed(1)}× | ${median(floors).toFixed(2)} | ${(median(ours) / median(floors)).toFixed(1)}× | ${per('contributor')} | ${per('aggregator')} | ${per('querier')} | ${(peak / 2 ** 20).toFixed(0)} |`,
       );
       for (const role of ['contributor', 'aggregator', 'querier'] as const) {
         kinds.push(`| ${pods} | ${role} (${requests[0][role].agents}) | ${KINDS.map((k) => median(requests.map((r) => r[role].counts[k])).toFixed(1)).join(' | ')} |`);
       }
     } finally {
       clearInterval(sampler);
+      await Promise.all([...sessions.values()].map((s) => s.logout()));
       await demo.stop();
     }
   }
   return [
     '## End to end over Solid',
     '',
-    `\`PODAGG_BENCH_SERVERS=${SERVERS} PODAGG_BENCH_PROCESSES=${PROCESSES} npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). ${SERVERS === 1 ? 'One embedded Community Solid Server' : `${SERVERS} embedded Community Solid Servers, pods spread over them,`} and ${PROCESSES ? `every agent but the querier's in ${PROCESSES} child process${PROCESSES > 1 ? 'es' : ''} (\`agent run --slice\`)` : 'every agent in one process'}, **isolated**: each agent has its own peer cache and failure detector, as on a machine of its own, and nothing else is shared but the CPU. k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they close as soon as their whole zone answered). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. **Requests are counted at the server**: every request it answered from publication to the result, attributed to the agent that made it, then averaged per agent of each role (an aggregator or backup that is also zoned counts as an aggregator). The first run of a size pays for the profiles each agent then caches across queries.`,
+    `\`PODAGG_BENCH_SERVERS=${SERVERS} PODAGG_BENCH_PROCESSES=${PROCESSES} npm run bench -- e2e\` (sizes: \`PODAGG_BENCH_PODS=20,100,300\`). ${SERVERS === 1 ? 'One embedded Community Solid Server' : `${SERVERS} embedded Community Solid Servers, pods spread over them,`} and ${PROCESSES ? `every agent but the querier's in ${PROCESSES} child process${PROCESSES > 1 ? 'es' : ''} (\`agent run --slice\`)` : 'every agent in one process'}, **isolated**: each agent has its own peer cache and failure detector, as on a machine of its own, and nothing else is shared but the CPU. k = 3, SafeAndPrompt, every pod consents and matches (query \`harness/fixtures/count-all.ttl\`), agents learn of messages through Solid notifications (streaming HTTP). Median of the runs shown (3 up to 100 pods, 1 above); leaves collect for at most 120 s (they close as soon as their whole zone answered). podagg's time runs from writing the query and plan to the result document; the baseline's from the first evaluation to the querier's sum. **Requests are counted at the server**: every request it answered from publication to the result, attributed to the agent that made it, then averaged per agent of each role (an aggregator or backup that is also zoned counts as an aggregator). The first run of a size pays for the profiles each agent then caches across queries. The **bare request floor** is the run's logged requests made again by the same agents against the same server(s), up to 64 in flight, with no protocol in between (\`bench/floor.ts\`: a message is a POST, GET and DELETE round; notification streams and log-ins left out); **the planner's estimate** is the time \`query publish\` predicted for the run.`,
     '',
     ...lines,
     '',
