@@ -84,6 +84,13 @@ export interface QuerierState {
   /** The latest sum of each root position. */
   positions: Record<string, RootAggregate>;
   /**
+   * Every version a root position sent that could still beat `best`, by version then
+   * position: a version's share at a position is the same sum whenever it is sent, so k
+   * positions that each sent it, at different times, agree on it. (Absent from states saved
+   * before it existed: read as empty.)
+   */
+  sent?: Record<string, Record<string, RootAggregate>>;
+  /**
    * The usable agreed version with the most contributors seen so far: churn can later split
    * the positions over newer, transient versions, and the result is never worse than this.
    * (Absent from states saved before it existed: read as null.)
