@@ -17,7 +17,7 @@ export function runEndsAt(env: Env): number {
 
 /** Whether `w` holds, or may take over, a position, or is the querier: others depend on it, so it beats all run long. */
 export function isDependedOn(env: Env, w: WebId = env.self): boolean {
-  return env.topo.slotsOf.has(w) || env.ctx.plan.backups.includes(w) || env.ctx.query.querier === w;
+  return env.topo.slotsOf.has(w) || env.topo.backups.has(w) || env.ctx.query.querier === w;
 }
 
 export function watched(env: Env): WebId[] {

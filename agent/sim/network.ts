@@ -266,7 +266,8 @@ export class Simulation {
   private watch(w: WebId, run: Run): void {
     const now = run.watched();
     const old = this.watching.get(w) ?? [];
-    if (old.length === 0 && now.length === 0) return;
+    // Unchanged (most events): every death among them was told when it happened.
+    if (old.length === now.length && old.every((x, i) => x === now[i])) return;
     for (const x of old) this.watchers.get(x)?.delete(w);
     for (const x of now) {
       let set = this.watchers.get(x);
