@@ -58,6 +58,8 @@ export interface SlotState {
   /** The entries of this slot's last confirmation. */
   confirmed: string[] | null;
   emitted: Emission | null;
+  /** When the last version went out: corrections wait a sync period after it. (Absent from states saved before it existed.) */
+  emittedAt?: number;
   emissions: number;
   /** Every version this slot sent and the entries it covers (an audit trail). */
   versions: Record<string, string[]>;
