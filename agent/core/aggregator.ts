@@ -308,6 +308,10 @@ function progress(env: Env, slot: SlotState): void {
     return;
   }
   if (slot.phase === 'emitted' && env.strategy.standby === 'stay') {
+    // A changed entry set is confirmed at once: a confirmation carries no vector, and peers
+    // that sum on a stale one drop the entry that changed, every round.
+    const own = ownEntries(slot);
+    if (mode !== 'none' && !sameEntries(own, slot.confirmed)) confirm(env, slot, own);
     // Corrections go out at most once per sync period, the latest state each time. Under
     // churn every input change would otherwise cost a re-send to each position above, and
     // each receiver the opening of a vector: more than an upper level can open, so its
@@ -318,8 +322,6 @@ function progress(env: Env, slot: SlotState): void {
       if (env.state.timers[slotTimerName('resend', slot)] === undefined) env.timerAt(slotTimerName('resend', slot), due);
       return;
     }
-    const own = ownEntries(slot);
-    if (mode !== 'none' && !sameEntries(own, slot.confirmed)) confirm(env, slot, own);
     emitAgreed(env, slot);
   }
 }
