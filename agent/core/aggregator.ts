@@ -196,8 +196,16 @@ function ownEntries(slot: SlotState): string[] {
 
 function allInputsIn(env: Env, slot: SlotState): boolean {
   if (slot.leaf) {
-    const answered = (w: WebId) => slot.inputs[w] !== undefined || slot.abstained.includes(w) || env.isFailed(w);
-    return (env.topo.zones.get(slot.group) ?? []).every(answered);
+    // This runs at every event of the leaf and a zone can hold thousands of members: count
+    // first. Inputs and abstentions come from zone members only, each once (admission, the
+    // replay guard), so the count bounds the members that answered from above: below the
+    // zone's size, someone has not answered.
+    const zone = env.topo.zones.get(slot.group) ?? [];
+    let answers = Object.keys(slot.inputs).length + slot.abstained.length;
+    for (const w of env.state.failed) if (env.topo.plan.zones[w] === slot.group && slot.inputs[w] === undefined) answers++;
+    if (answers < zone.length) return false;
+    const abstained = new Set(slot.abstained);
+    return zone.every((w) => slot.inputs[w] !== undefined || abstained.has(w) || env.isFailed(w));
   }
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,
