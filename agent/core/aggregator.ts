@@ -23,7 +23,8 @@ import { childEntry, entryKey, versionId } from './version.ts';
 /** A backup's counters start high so a parent prefers its sums to its predecessor's. */
 const RANK_COUNTER = 1_000_000;
 
-export type SlotTimer = 'ready' | 'sync';
+/** ready: stop collecting; sync: stop waiting for peers; resend: send the corrections held back. */
+export type SlotTimer = 'ready' | 'sync' | 'resend';
 
 export function slotTimerName(kind: SlotTimer, slot: { group: string; position: number }): string {
   return `${kind}|${slot.group}|${slot.position}`;
@@ -31,7 +32,7 @@ export function slotTimerName(kind: SlotTimer, slot: { group: string; position: 
 
 export function parseSlotTimer(name: string): { kind: SlotTimer; group: string; position: number } | null {
   const [kind, group, position] = name.split('|');
-  if ((kind !== 'ready' && kind !== 'sync') || group === undefined || position === undefined) return null;
+  if ((kind !== 'ready' && kind !== 'sync' && kind !== 'resend') || group === undefined || position === undefined) return null;
   return { kind, group, position: Number(position) };
 }
 
@@ -81,7 +82,7 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
 
 export function slotTimer(env: Env, slot: SlotState, kind: SlotTimer): void {
   if (kind === 'ready') slot.readyForced = true;
-  else slot.syncExpired = true;
+  else if (kind === 'sync') slot.syncExpired = true;
   progress(env, slot);
 }
 
@@ -195,8 +196,16 @@ function ownEntries(slot: SlotState): string[] {
 
 function allInputsIn(env: Env, slot: SlotState): boolean {
   if (slot.leaf) {
-    const answered = (w: WebId) => slot.inputs[w] !== undefined || slot.abstained.includes(w) || env.isFailed(w);
-    return (env.topo.zones.get(slot.group) ?? []).every(answered);
+    // This runs at every event of the leaf and a zone can hold thousands of members: count
+    // first. Inputs and abstentions come from zone members only, each once (admission, the
+    // replay guard), so the count bounds the members that answered from above: below the
+    // zone's size, someone has not answered.
+    const zone = env.topo.zones.get(slot.group) ?? [];
+    let answers = Object.keys(slot.inputs).length + slot.abstained.length;
+    for (const w of env.state.failed) if (env.topo.plan.zones[w] === slot.group && slot.inputs[w] === undefined) answers++;
+    if (answers < zone.length) return false;
+    const abstained = new Set(slot.abstained);
+    return zone.every((w) => slot.inputs[w] !== undefined || abstained.has(w) || env.isFailed(w));
   }
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,
@@ -307,8 +316,20 @@ function progress(env: Env, slot: SlotState): void {
     return;
   }
   if (slot.phase === 'emitted' && env.strategy.standby === 'stay') {
+    // A changed entry set is confirmed at once: a confirmation carries no vector, and peers
+    // that sum on a stale one drop the entry that changed, every round.
     const own = ownEntries(slot);
     if (mode !== 'none' && !sameEntries(own, slot.confirmed)) confirm(env, slot, own);
+    // Corrections go out at most once per sync period, the latest state each time. Under
+    // churn every input change would otherwise cost a re-send to each position above, and
+    // each receiver the opening of a vector: more than an upper level can open, so its
+    // inbox falls behind, its peers' confirmations with it, and the positions no longer
+    // agree on any version of a child.
+    const due = (slot.emittedAt ?? -Infinity) + env.params.timeouts.syncMs;
+    if (env.now() < due) {
+      if (env.state.timers[slotTimerName('resend', slot)] === undefined) env.timerAt(slotTimerName('resend', slot), due);
+      return;
+    }
     emitAgreed(env, slot);
   }
 }
@@ -369,6 +390,7 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const to = above(env, slot);
   slot.versions[version] = agreed;
   slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to };
+  slot.emittedAt = env.now();
   if (to) sendEmission(env, slot, to);
   const what = `${final ? 'final ' : ''}version ${version.slice(0, 8)} (${included} of ${received} contributors)`;
   if (refused) {

@@ -4,7 +4,10 @@
 // the reconstruction is exact over them. Strategies that stay may still improve a partial
 // result, so the querier waits for a complete version, a final one (every root position
 // says no better version can come) or its deadline before publishing; it publishes the
-// best version ever agreed, not the latest, which churn may leave split or smaller.
+// best version ever agreed, not the latest, which churn may leave split or smaller. A
+// version is agreed once k positions sent it, not necessarily at the same time: under
+// continuous churn the positions may never hold one version together, each moving on
+// before the last reaches it.
 
 import type { PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
@@ -21,7 +24,7 @@ export const QUERIER_TIMER = 'querier';
 export function querierStart(env: Env): void {
   if (env.state.querier) return;
   const deadline = (env.state.startedAt ?? env.now()) + querierAfterMs(env.params);
-  env.state.querier = { deadline, positions: {}, best: null, outcome: 'pending', result: null, version: null, stored: false };
+  env.state.querier = { deadline, positions: {}, sent: {}, best: null, outcome: 'pending', result: null, version: null, stored: false };
   env.timerAt(QUERIER_TIMER, deadline);
   env.log('info', `querier: waiting for the root group until +${deadline - env.now()} ms`);
 }
@@ -31,7 +34,9 @@ export function onRootPartial(env: Env, m: PartialAggregate, sum: Vec | null): v
   if (!q || q.outcome !== 'pending') return;
   const prev = q.positions[String(m.position)];
   if (prev && prev.counter >= m.counter) return;
-  q.positions[String(m.position)] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
+  const a = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
+  q.positions[String(m.position)] = a;
+  if (m.included > (q.best?.[0][1].included ?? -1) || m.versionId === q.best?.[0][1].version) ((q.sent ??= {})[m.versionId] ??= {})[String(m.position)] = a;
   env.log('info', `querier: root position ${m.position} sent version ${m.versionId.slice(0, 8)} (${m.included} contributors)`);
   decide(env, false);
 }
@@ -65,17 +70,17 @@ function decide(env: Env, atDeadline: boolean): void {
   const q = env.state.querier;
   if (!q || q.outcome !== 'pending') return;
   const need = quorum(env.params);
-  const byVersion = new Map<string, AgreedShares>();
-  for (const [p, a] of Object.entries(q.positions)) {
-    const list = byVersion.get(a.version) ?? [];
-    list.push([Number(p), a]);
-    byVersion.set(a.version, list);
-  }
-  const agreed = [...byVersion.values()].filter((l) => l.length >= need);
+  const sent = (q.sent ??= {});
+  const agreed = Object.values(sent)
+    .map((byPosition): AgreedShares => Object.entries(byPosition).map(([p, a]) => [Number(p), a]))
+    .filter((l) => l.length >= need);
   const usable = agreed.filter((l) => l.every(([, a]) => a.sum !== null)).sort((a, b) => b[0][1].included - a[0][1].included);
   const received = Math.max(0, ...Object.values(q.positions).map((a) => a.received));
-  // A current version as good as the best replaces it: its final flags are the fresher.
+  // The same version agreed again replaces the best: its final flags are the fresher.
   if (usable[0] && usable[0][0][1].included >= (q.best?.[0][1].included ?? -1)) q.best = usable[0];
+  // Versions no larger than the best can no longer matter: forget their sums.
+  const floor = q.best?.[0][1].included ?? -1;
+  for (const [v, byPosition] of Object.entries(sent)) if (v !== q.best?.[0][1].version && Object.values(byPosition)[0].included <= floor) delete sent[v];
   const best = q.best ?? undefined;
   // Strategies that stay may still correct a partial result: wait until it is complete or
   // its root positions say nothing better can come (e.g. a zone lost at an unreplaced leaf).
@@ -87,7 +92,7 @@ function decide(env: Env, atDeadline: boolean): void {
     return abort(env, `the root group refused to release an aggregate of ${n} contributors (minimum ${env.ctx.query.minContributors})`, 'too-few-contributors');
   }
   if (atDeadline) {
-    abort(env, `no ${need} root partial aggregates agreed on a version by the deadline (${Object.keys(q.positions).length} received, ${byVersion.size} versions)`);
+    abort(env, `no ${need} root partial aggregates agreed on a version by the deadline (${Object.keys(q.positions).length} positions heard from)`);
   }
 }
 

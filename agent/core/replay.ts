@@ -22,9 +22,14 @@ function contentDigest(m: Message): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
-/** Remembers (key, digest) pairs; snapshot() entries are 'digest key' strings. */
+/**
+ * Remembers (key, digest) pairs; snapshot() entries are 'digest key' strings. A message's
+ * digest is taken only when needed (a second message under its key, or a snapshot): most
+ * keys are never seen twice, and hashing every announcement was most of a large
+ * simulation's time.
+ */
 export class ReplayGuard {
-  private readonly seen = new Map<string, string>();
+  private readonly seen = new Map<string, string | Message>();
 
   constructor(seen: Iterable<string> = []) {
     for (const entry of seen) {
@@ -36,7 +41,8 @@ export class ReplayGuard {
 
   /** Throws 'replayed' (same content seen) or 'duplicate-contribution'; records nothing. */
   check(m: Message): void {
-    const previous = this.seen.get(messageKey(m));
+    const key = messageKey(m);
+    const previous = this.digest(key);
     if (previous === undefined) return;
     if (previous === contentDigest(m)) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
     throw new ProtocolError('duplicate-contribution', `${m.sender} sent a different ${m.type} for the same slot`);
@@ -48,10 +54,18 @@ export class ReplayGuard {
    * sender's genuine message, which would then be refused as a duplicate.
    */
   record(m: Message): void {
-    this.seen.set(messageKey(m), contentDigest(m));
+    this.seen.set(messageKey(m), m);
   }
 
   snapshot(): string[] {
-    return [...this.seen].map(([key, digest]) => `${digest} ${key}`);
+    return [...this.seen.keys()].map((key) => `${this.digest(key)} ${key}`);
+  }
+
+  private digest(key: string): string | undefined {
+    const entry = this.seen.get(key);
+    if (entry === undefined || typeof entry === 'string') return entry;
+    const digest = contentDigest(entry);
+    this.seen.set(key, digest);
+    return digest;
   }
 }

@@ -58,6 +58,8 @@ export interface SlotState {
   /** The entries of this slot's last confirmation. */
   confirmed: string[] | null;
   emitted: Emission | null;
+  /** When the last version went out: corrections wait a sync period after it. (Absent from states saved before it existed.) */
+  emittedAt?: number;
   emissions: number;
   /** Every version this slot sent and the entries it covers (an audit trail). */
   versions: Record<string, string[]>;
@@ -83,6 +85,13 @@ export interface QuerierState {
   deadline: number;
   /** The latest sum of each root position. */
   positions: Record<string, RootAggregate>;
+  /**
+   * Every version a root position sent that could still beat `best`, by version then
+   * position: a version's share at a position is the same sum whenever it is sent, so k
+   * positions that each sent it, at different times, agree on it. (Absent from states saved
+   * before it existed: read as empty.)
+   */
+  sent?: Record<string, Record<string, RootAggregate>>;
   /**
    * The usable agreed version with the most contributors seen so far: churn can later split
    * the positions over newer, transient versions, and the result is never worse than this.

@@ -22,6 +22,8 @@ export interface Topology {
   height: Map<string, number>;
   zones: Map<string, WebId[]>;
   slotsOf: Map<WebId, Slot[]>;
+  /** plan.backups as a set: asked for every zone member a leaf waits on. */
+  backups: Set<WebId>;
   populationSize: number;
 }
 
@@ -55,7 +57,7 @@ export function topology(plan: AggregationPlan): Topology {
   }
   const root = plan.groups.find((g) => g.parent === null);
   if (!root) throw new ProtocolError('bad-input', `plan ${plan.id} has no root group`);
-  const topo: Topology = { plan, root, groups, order, children, height, zones, slotsOf, populationSize: Object.keys(plan.zones).length };
+  const topo: Topology = { plan, root, groups, order, children, height, zones, slotsOf, backups: new Set(plan.backups), populationSize: Object.keys(plan.zones).length };
   cache.set(plan, topo);
   return topo;
 }

@@ -7,7 +7,7 @@
 import type { WebId } from '../../query-vocab/types.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
-import { isLeaf, type Slot } from './topology.ts';
+import { isLeaf, type Slot, type Topology } from './topology.ts';
 import { entryKey } from './version.ts';
 
 /** When the run is over for everyone: the querier's deadline, from this agent's start. */
@@ -17,7 +17,18 @@ export function runEndsAt(env: Env): number {
 
 /** Whether `w` holds, or may take over, a position, or is the querier: others depend on it, so it beats all run long. */
 export function isDependedOn(env: Env, w: WebId = env.self): boolean {
-  return env.topo.slotsOf.has(w) || env.ctx.plan.backups.includes(w) || env.ctx.query.querier === w;
+  return env.topo.slotsOf.has(w) || env.topo.backups.has(w) || env.ctx.query.querier === w;
+}
+
+const beating = new WeakMap<Topology, Map<string, WebId[]>>();
+
+/** The members of a leaf's zone that others depend on (a few of thousands), once per plan. */
+function beatingZone(env: Env, leaf: string): WebId[] {
+  let byLeaf = beating.get(env.topo);
+  if (!byLeaf) beating.set(env.topo, (byLeaf = new Map()));
+  let list = byLeaf.get(leaf);
+  if (!list) byLeaf.set(leaf, (list = (env.topo.zones.get(leaf) ?? []).filter((w) => isDependedOn(env, w))));
+  return list;
 }
 
 export function watched(env: Env): WebId[] {
@@ -58,8 +69,8 @@ export function watched(env: Env): WebId[] {
       // Likewise a zone member that has not answered, where it beats: a dead one counts as
       // answered. One that only contributes keeps no presence, so its death costs the deadline.
       if (slot.leaf) {
-        const waitedOn = (w: WebId) => !slot.inputs[w] && !slot.abstained.includes(w) && !env.isFailed(w) && isDependedOn(env, w);
-        for (const w of (env.topo.zones.get(slot.group) ?? []).filter(waitedOn)) out.add(w);
+        const answered = (w: WebId) => slot.inputs[w] !== undefined || slot.abstained.includes(w) || env.isFailed(w);
+        for (const w of beatingZone(env, slot.group)) if (!answered(w)) out.add(w);
       }
       for (const child of env.topo.children.get(slot.group) ?? []) {
         if (!replacesAt(env.strategy, isLeaf(env.topo, child))) add({ group: child, position: slot.position });

@@ -266,9 +266,12 @@ export class Simulation {
   private watch(w: WebId, run: Run): void {
     const now = run.watched();
     const old = this.watching.get(w) ?? [];
-    if (old.length === 0 && now.length === 0) return;
-    for (const x of old) this.watchers.get(x)?.delete(w);
+    // Unchanged (most events): every death among them was told when it happened.
+    if (old.length === now.length && old.every((x, i) => x === now[i])) return;
+    const kept = new Set(now);
+    for (const x of old) if (!kept.delete(x)) this.watchers.get(x)?.delete(w);
     for (const x of now) {
+      if (!kept.has(x)) continue; // watched before: already indexed and told
       let set = this.watchers.get(x);
       if (!set) this.watchers.set(x, (set = new Set()));
       set.add(w);

@@ -2,7 +2,8 @@
 // follow-up paper's table (completeness % / latency s per strategy and failure rate, work
 // per node at 0.5 %/s) from `podagg simulate` CSVs, ours beside the means of the authors'
 // CSVs (docs/design.md). Means over seeds, as theirs: a run without result counts 0 %
-// complete and its latency is when it stopped.
+// complete and its latency is when it stopped; ± is the standard deviation over seeds (the
+// seed spread a reader needs to judge a difference).
 
 import { readFileSync } from 'node:fs';
 
@@ -24,12 +25,15 @@ function read(path: string): Row[] {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)) * (xs.length / Math.max(1, xs.length - 1)));
 const num = (rs: Row[], k: string) => rs.map((r) => Number(r[k]));
 
-function cell(rs: Row[], completeness: 'plannedCompleteness' | 'completeness'): string {
+function cell(rs: Row[], completeness: 'plannedCompleteness' | 'completeness', spread = false): string {
   if (!rs.length) return 'not run';
   const results = rs.filter((r) => r.result === '1').length;
-  return `${(100 * mean(num(rs, completeness))).toFixed(1)} / ${(mean(num(rs, 'latencyMs')) / 1000).toFixed(2)}${results < rs.length ? ` (${results}/${rs.length})` : ''}`;
+  const c = num(rs, completeness).map((x) => 100 * x);
+  const pm = spread && rs.length > 1 ? ` ±${sd(c).toFixed(1)}` : '';
+  return `${mean(c).toFixed(1)}${pm} / ${(mean(num(rs, 'latencyMs')) / 1000).toFixed(2)}${results < rs.length ? ` (${results}/${rs.length})` : ''}`;
 }
 
 function table(dissec: Row[], podagg: Row[]): string {
@@ -44,7 +48,7 @@ function table(dissec: Row[], podagg: Row[]): string {
     for (const s of strategies) {
       const ref = THEIRS[rate]?.[s];
       const theirs = ref ? `${ref[0]} / ${ref[1]}` : '(not in the paper)';
-      out.push(`| ${Number(rate) * 100} % | ${s} | ${theirs} | ${cell(at(dissec, s, rate), 'plannedCompleteness')} | ${cell(at(dissec, s, rate), 'completeness')} | ${podagg.length ? cell(at(podagg, s, rate), 'completeness') : '–'} |`);
+      out.push(`| ${Number(rate) * 100} % | ${s} | ${theirs} | ${cell(at(dissec, s, rate), 'plannedCompleteness', true)} | ${cell(at(dissec, s, rate), 'completeness')} | ${podagg.length ? cell(at(podagg, s, rate), 'completeness') : '–'} |`);
     }
   }
   out.push('', '| work per node at 0.5 %/s (s) | theirs | ours, dissec2023 | ours, no failures |', '|---|---|---|---|');
