@@ -25,6 +25,7 @@ import { requestFloor } from './floor.ts';
 import { KINDS, perRole, total, type Counts, type Role } from './requests.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
+import { median } from './median.ts';
 
 /** Pods spread over this many embedded servers, agents over this many child processes (0: the bench's own). */
 const SERVERS = Number(process.env.PODAGG_BENCH_SERVERS ?? 1);
@@ -32,7 +33,6 @@ const PROCESSES = Number(process.env.PODAGG_BENCH_PROCESSES ?? 0);
 const QUERY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'harness', 'fixtures', 'count-all.ttl');
 /** Repeats per size: large sizes run once (say so in the table). */
 const runsFor = (pods: number) => (pods <= 100 ? 3 : 1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function baseline(demo: Demo, queryUrl: string, sessions: Map<string, AgentSession>): Promise<number> {
   const query = parseQuery(await getTurtle(globalThis.fetch, queryUrl), queryUrl);

@@ -18,7 +18,8 @@ import type { LoggedRequest } from '../solid-server/request-log.ts';
 import { kindOf, type Kind } from './requests.ts';
 
 const IN_FLIGHT = 64;
-const BODY = `<> <urn:podagg:bench#payload> "${'A'.repeat(900)}" .\n`;
+/** About a sealed share of a small query, as Turtle (also the solid section's message). */
+export const BODY = `<> <urn:podagg:bench#payload> "${'A'.repeat(900)}" .\n`;
 /** Read by anyone: the run made them without the owner's credentials. */
 const ANONYMOUS: Kind[] = ['profile', 'query/plan', 'presence check'];
 /** Not per-run work, or made as part of a message's round. */

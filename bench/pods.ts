@@ -10,6 +10,7 @@ import { startFleet } from '../solid-server/pods.ts';
 import { login } from '../agent/solid/session.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { freePorts } from '../harness/ports.ts';
+import { median } from './median.ts';
 
 const SIZES = [10, 50, 200];
 const RUNS = 3;
@@ -23,7 +24,6 @@ interface Run {
   provisionMs: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const log = (line: string) => process.stderr.write(`bench pods: ${line}\n`);
 
 async function serverStartMs(): Promise<number> {

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { median } from './median.ts';
 
 const run = promisify(execFile);
 const SIMULATE = fileURLToPath(new URL('../cli/simulate.ts', import.meta.url));
@@ -32,7 +33,6 @@ async function simulateOnce(args: string[]): Promise<Measure> {
   return { events: Number(m[1]), wallS: Number(m[2]), peakMB: Number(m[3]) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function nodesOf(depth: number): { contributors: number; aggregators: number; population: number } {
   let groups = 0;

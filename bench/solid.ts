@@ -14,15 +14,14 @@ import { provision } from '../agent/solid/provision.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { startFleet } from '../solid-server/pods.ts';
 import { freePorts } from '../harness/ports.ts';
+import { BODY } from './floor.ts';
+import { median } from './median.ts';
 
 const ROUNDS = 200;
 const IN_FLIGHT = 32;
 const SATURATED_MS = 6_000;
 const RUNS = 3;
-/** About a sealed share of a small query, as Turtle. */
-const BODY = `<> <urn:podagg:bench#payload> "${'A'.repeat(900)}" .\n`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const log = (line: string) => process.stderr.write(`bench solid: ${line}\n`);
 
 async function round(sender: AgentSession, recipient: AgentSession, inbox: string): Promise<void> {
