@@ -18,7 +18,7 @@ import { listInbox } from '../agent/solid/inbox.ts';
 import { inParallel } from '../agent/solid/in-parallel.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
 import { ensureContainer, getTurtle, postTurtle } from '../agent/solid/pod.ts';
-import { ensureAcl, inboxRules } from '../agent/solid/provision.ts';
+import { POLICIES, ensureAccess } from '../agent/solid/access.ts';
 import { documentOf, parsePlan, parseQuery } from '../query-vocab/index.ts';
 import { readRequestLog } from '../solid-server/request-log.ts';
 import { requestFloor } from './floor.ts';
@@ -40,7 +40,7 @@ async function baseline(demo: Demo, queryUrl: string, sessions: Map<string, Agen
   // An inbox of its own: the querier's agent would read (and delete) what lands in its own.
   const inbox = new URL('baseline/', demo.querier.podUrl).href;
   await ensureContainer(querier.session.fetch, inbox);
-  await ensureAcl(querier.session.fetch, inbox, inboxRules(demo.querier.webId));
+  await ensureAccess(querier.session.fetch, inbox, POLICIES.inbox(demo.querier.webId));
   const before = new Set(await listInbox(querier.session.fetch, inbox));
   const contributors = demo.credentials.filter((c) => c.webId !== demo.querier.webId);
   const started = Date.now();

@@ -17,6 +17,8 @@ export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type 
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';
 export { containerMembers } from './container.ts';
-export { aclQuads, aclTurtle, type AclRule, type Mode } from './acl.ts';
-export { readAgentProfile, agentProfileQuads, existingAgentQuads, sparqlUpdate, type AgentProfile, type RetiredKeys } from './profile.ts';
+export { aclGrants, aclQuads, aclTurtle } from './acl.ts';
+export { acrGrants, acrQuads, acrTurtle } from './acr.ts';
+export { grantDifferences, grantsOf, type AccessRule, type Grant, type Grantee, type Mode } from './access-rules.ts';
+export { readAgentProfile, agentProfileQuads, agentProfileTurtle, legacyAgentQuads, n3Patch, profileLinkQuad, profileLinks, type AgentProfile, type ProfileDocument, type RetiredKeys } from './profile.ts';
 export { Graph } from './graph.ts';

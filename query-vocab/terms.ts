@@ -107,11 +107,17 @@ export const SEC = namespace('https://w3id.org/security#', [
 export const SOLID = namespace('http://www.w3.org/ns/solid/terms#', [
   'oidcIssuer', 'storage', 'publicTypeIndex', 'privateTypeIndex', 'TypeIndex', 'TypeRegistration',
   'forClass', 'instance', 'instanceContainer', 'account', 'updatesViaStreamingHttp2023', 'storageDescription',
+  'InsertDeletePatch', 'inserts', 'deletes',
 ]);
 export const PIM = namespace('http://www.w3.org/ns/pim/space#', ['storage', 'preferencesFile', 'Storage']);
 export const ACL = namespace('http://www.w3.org/ns/auth/acl#', [
   'Authorization', 'agent', 'agentClass', 'agentGroup', 'accessTo', 'default', 'mode', 'origin',
   'Read', 'Write', 'Append', 'Control', 'AuthenticatedAgent', 'accessControl', 'owner',
+]);
+export const ACP = namespace('http://www.w3.org/ns/solid/acp#', [
+  'AccessControlResource', 'AccessControl', 'Policy', 'Matcher', 'resource', 'accessControl',
+  'memberAccessControl', 'apply', 'allow', 'deny', 'anyOf', 'allOf', 'noneOf', 'agent', 'PublicAgent',
+  'AuthenticatedAgent',
 ]);
 export const FOAF = namespace('http://xmlns.com/foaf/0.1/', [
   'Agent', 'Person', 'PersonalProfileDocument', 'Document', 'name', 'age', 'primaryTopic',
@@ -154,6 +160,7 @@ export const PREFIXES: Readonly<Record<string, string>> = {
   solid: SOLID.$,
   pim: PIM.$,
   acl: ACL.$,
+  acp: ACP.$,
   foaf: FOAF.$,
   vcard: VCARD.$,
   qb: QB.$,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inParallel } from '../agent/solid/in-parallel.ts';
 import { createAccount } from './accounts.ts';
-import type { SolidServer } from './solid-server.ts';
+import type { ServerKind, SolidServer } from './solid-server.ts';
 import { startSolidServerThread } from './solid-thread.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 
@@ -16,6 +16,7 @@ export interface FleetOptions {
   /** Port of the first server; server i listens on port + i. */
   port: number;
   servers?: number;
+  kind?: ServerKind;
   dataDir?: string;
   /** With one server: the URL clients use when it is not the server's own (a proxy in front). */
   baseUrl?: string;
@@ -42,7 +43,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const started = await Promise.allSettled(Array.from({ length: count }, async (_, s) => {
       const dataDir = options.dataDir && (count === 1 ? options.dataDir : path.join(options.dataDir, `server-${s + 1}`));
       if (dataDir) await mkdir(dataDir, { recursive: true });
-      return startSolidServerThread({ port: options.port + s, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined, requestLog: options.requestLog });
+      return startSolidServerThread({ port: options.port + s, kind: options.kind, dataDir, baseUrl: count === 1 ? options.baseUrl : undefined, requestLog: options.requestLog });
     }));
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     const failed = started.find((r) => r.status === 'rejected');

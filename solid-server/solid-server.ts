@@ -1,5 +1,5 @@
 // The embedded Community Solid Server: started in-process on a loopback port, in memory
-// or on disk, from CSS's own default configs compiled once (compiled-config.ts).
+// or on disk, from CSS's own preset configs compiled once (compiled-config.ts).
 
 import diagnostics from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
@@ -8,8 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './compiled-config.ts';
 import { logRequests } from './request-log.ts';
 
+/**
+ * Which of CSS's presets: `wac` (Web Access Control, in memory or on disk), `acp` (Access
+ * Control Policies, on disk, as CSS ships it), `subdomains` (WAC in memory, each pod on a
+ * host of its own: http://name.localhost:port/).
+ */
+export type ServerKind = 'wac' | 'acp' | 'subdomains';
+
+export const SERVER_KINDS: readonly ServerKind[] = ['wac', 'acp', 'subdomains'];
+
 export interface SolidServerOptions {
   port: number;
+  /** Default `wac`. */
+  kind?: ServerKind;
   /** Folder for the file backend; absent means in memory. */
   dataDir?: string;
   /** The URL clients use when it is not http://localhost:port/ (e.g. a proxy in front). */
@@ -31,7 +42,7 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
   // memory, CSS's internal data (locks above all) lives in memory too, not as resources of the
   // store: by default every request writes and deletes lock counts there, ~15 % of the server's
   // time, which buys nothing when nothing persists.
-  const config = fileURLToPath(new URL(`css/${options.dataDir ? 'file' : 'default'}.json`, import.meta.url));
+  const config = fileURLToPath(new URL(`css/${configName(options.kind ?? 'wac', options.dataDir !== undefined)}.json`, import.meta.url));
   const app = await createApp(config, {
     port: options.port,
     baseUrl,
@@ -59,4 +70,16 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
     }
   };
   return { baseUrl, port: options.port, dataDir: options.dataDir, stop };
+}
+
+function configName(kind: ServerKind, onDisk: boolean): string {
+  if (kind === 'acp') {
+    if (!onDisk) throw new Error('an ACP server keeps its pods on disk: give it a data folder');
+    return 'file-acp';
+  }
+  if (kind === 'subdomains') {
+    if (onDisk) throw new Error('a server with pods on subdomains keeps them in memory: give it no data folder');
+    return 'memory-subdomains';
+  }
+  return onDisk ? 'file' : 'default';
 }

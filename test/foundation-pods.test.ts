@@ -11,6 +11,7 @@ import { login, type AgentSession } from '../agent/solid/session.ts';
 import { provision, type ProvisionReport } from '../agent/solid/provision.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { readPeer } from '../agent/solid/peer.ts';
+import { podLayout } from '../agent/solid/layout.ts';
 import { aclUrlOf, getTurtle } from '../agent/solid/pod.ts';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode } from '../query-vocab/multikey.ts';
@@ -56,20 +57,25 @@ test('N accounts get distinct pods, WebIDs and client credentials on the server'
 
 test('each agent logs in as its WebID and the first provisioning does every step', () => {
   sessions.forEach((s, i) => assert.equal(s.webId, fleet.credentials[i].webId));
-  for (const r of reports) assert.deepEqual(r.changes, ['generated keys', 'created inbox', 'set inbox ACL', 'created presence document', 'set presence ACL', 'updated profile']);
+  for (const r of reports) {
+    assert.deepEqual(r.changes, [
+      'generated keys', 'created inbox', 'set inbox access', 'created presence document', 'set presence access',
+      'published keys in the extended profile', 'set extended profile access', 'linked the extended profile from the WebID document',
+    ]);
+  }
 });
 
 test('provisioning twice is a no-op: no changes, same keys, same profile and ACL documents', async () => {
   for (let i = 0; i < PODS; i++) {
     const [session, credential] = [sessions[i], fleet.credentials[i]];
-    const profileUrl = documentOf(credential.webId);
-    const aclUrl = await aclUrlOf(session.fetch, reports[i].inbox);
-    const before = [await getTurtle(session.fetch, profileUrl), await getTurtle(session.fetch, aclUrl)];
+    const documents = [documentOf(credential.webId), podLayout(credential.podUrl).profile, await aclUrlOf(session.fetch, reports[i].inbox)];
+    const read = () => Promise.all(documents.map((url) => getTurtle(session.fetch, url)));
+    const before = await read();
     const again = await provision(session, credential, stateDir);
     assert.deepEqual(again.changes, [], credential.webId);
     assert.equal(again.inbox, reports[i].inbox);
     assert.deepEqual(again.keys, reports[i].keys);
-    assert.deepEqual([await getTurtle(session.fetch, profileUrl), await getTurtle(session.fetch, aclUrl)], before);
+    assert.deepEqual(await read(), before);
   }
 });
 
@@ -139,7 +145,7 @@ test('no resource of a pod holds private key material, in base64, hex or base58'
     });
     const documents = await crawl(session.fetch, credential.podUrl, documentOf(credential.webId));
     // The crawl must have reached what provisioning wrote, or it proves nothing.
-    for (const url of [documentOf(credential.webId), reports[i].inbox, await aclUrlOf(session.fetch, reports[i].inbox)]) {
+    for (const url of [documentOf(credential.webId), podLayout(credential.podUrl).profile, reports[i].inbox, await aclUrlOf(session.fetch, reports[i].inbox)]) {
       assert.ok(documents.has(url), `the crawl missed ${url}`);
     }
     for (const [url, body] of documents) {

@@ -194,17 +194,18 @@ test('inbox: authenticated agents append only; they cannot list, read, overwrite
   }
 });
 
-test('profile (public keys, inbox): public read, owner-only write', async () => {
+test('profiles (the WebID document, and the extended one with the public keys and inbox): public read, owner-only write', async () => {
   const owner = as(member);
-  const profile = documentOf(member.webId);
-  for (const [who, f] of [['anonymous', anonymous], ['participant', as(other)]] as const) {
-    await allowed(who, `GET ${profile}`, GET(f, profile));
-    await refused(who, `PUT ${profile}`, PUT(f, profile));
-    await refused(who, `PATCH ${profile}`, PATCH(f, profile));
-    await refused(who, `DELETE ${profile}`, DELETE(f, profile));
+  for (const profile of [documentOf(member.webId), podLayout(member.podUrl).profile]) {
+    for (const [who, f] of [['anonymous', anonymous], ['participant', as(other)]] as const) {
+      await allowed(who, `GET ${profile}`, GET(f, profile));
+      await refused(who, `PUT ${profile}`, PUT(f, profile));
+      await refused(who, `PATCH ${profile}`, PATCH(f, profile));
+      await refused(who, `DELETE ${profile}`, DELETE(f, profile));
+    }
+    const original = await (await allowed('owner', `GET ${profile}`, GET(owner, profile))).text();
+    await allowed('owner', `PUT ${profile}`, PUT(owner, profile, original));
   }
-  const original = await (await allowed('owner', `GET ${profile}`, GET(owner, profile))).text();
-  await allowed('owner', `PUT ${profile}`, PUT(owner, profile, original));
 });
 
 test('population: authenticated read and append; only the owner changes or deletes entries', async () => {

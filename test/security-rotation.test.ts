@@ -24,6 +24,7 @@ import { keyFilePath, readKeyRing } from '../agent/solid/keyfile.ts';
 import { readPeer, ownsKeys } from '../agent/solid/peer.ts';
 import { getTurtle, postTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
+import { podLayout } from '../agent/solid/layout.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
@@ -175,13 +176,13 @@ test('a retired pair stops counting at its sec:expires and is then dropped from 
   assert.ok(!ownsKeys(await readPeer(c.webId, globalThis.fetch, later), retiring), 'expired: peers no longer accept it');
   assert.ok(ownsKeys(await readPeer(c.webId, globalThis.fetch, later), oldest), 'the first retired pair still has its own grace period');
   // ...and the next provisioning (agent init, or agent run at start) drops it.
-  const report = await provision(demo.host.get(c.webId).session, c, demo.stateDir, later);
+  const report = await provision(demo.host.get(c.webId).session, c, demo.stateDir, { now: later });
   assert.ok(report.changes.includes('dropped 1 expired retired key pairs'), report.changes.join(', '));
   const ring = await ringOf(c);
   assert.equal(ring.retired.length, 1);
   assert.ok(samePublic(publicKeys(ring.retired[0]), oldest));
-  const profile = await getTurtle(fetchOf(c), documentOf(c.webId));
+  const profile = await getTurtle(fetchOf(c), podLayout(c.podUrl).profile);
   assert.ok(!profile.includes(encodeMultikey('x25519', retiring.x25519)), 'the expired key left the profile');
   assert.ok(profile.includes(encodeMultikey('x25519', oldest.x25519)));
-  assert.deepEqual((await provision(demo.host.get(c.webId).session, c, demo.stateDir, later)).changes, [], 'a second provisioning changes nothing');
+  assert.deepEqual((await provision(demo.host.get(c.webId).session, c, demo.stateDir, { now: later })).changes, [], 'a second provisioning changes nothing');
 });

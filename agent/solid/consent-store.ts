@@ -4,18 +4,16 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { containerMembers, parseConsentDecision, parseConsentPolicy, serializeConsentDecision, serializeConsentPolicy } from '../../query-vocab/index.ts';
-import type { ConsentDecision, ConsentPolicy, AclRule } from '../../query-vocab/index.ts';
+import type { ConsentDecision, ConsentPolicy } from '../../query-vocab/index.ts';
 import { podLayout } from './layout.ts';
-import { ensureAcl } from './provision.ts';
+import { POLICIES, ensureAccess } from './access.ts';
 import { PodError, ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';
-
-const ownerOnly = (owner: string): AclRule[] => [{ name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true }];
 
 export async function writePolicy(fetch: Fetch, podUrl: string, policy: ConsentPolicy): Promise<string> {
   const { consentPolicy } = podLayout(podUrl);
   const folder = new URL('./', consentPolicy).href;
   await ensureContainer(fetch, folder);
-  await ensureAcl(fetch, folder, ownerOnly(policy.owner));
+  await ensureAccess(fetch, folder, POLICIES.ownerOnly(policy.owner));
   await putTurtle(fetch, consentPolicy, serializeConsentPolicy({ ...policy, id: consentPolicy }));
   return consentPolicy;
 }

@@ -8,6 +8,8 @@ export interface PodLayout {
   consentLog: string;
   /** Rewritten every few seconds while peers depend on the agent (see presence.ts). */
   presence: string;
+  /** The extended profile: inbox and public keys, linked from the WebID document. */
+  profile: string;
 }
 
 export function podLayout(podUrl: string): PodLayout {
@@ -19,6 +21,7 @@ export function podLayout(podUrl: string): PodLayout {
     consentPolicy: at('podagg/consent/policy'),
     consentLog: at('podagg/consent/log/'),
     presence: at('podagg/presence'),
+    profile: at('podagg/profile'),
   };
 }
 

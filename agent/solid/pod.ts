@@ -52,8 +52,9 @@ export async function deleteResource(fetch: Fetch, url: string, signal?: AbortSi
   if (response.status !== 404) await expectOk(response, `DELETE ${url}`);
 }
 
-export async function patchSparql(fetch: Fetch, url: string, update: string): Promise<void> {
-  const init = { method: 'PATCH', headers: { 'content-type': 'application/sparql-update' }, body: update };
+/** An N3 Patch, the format the Solid Protocol requires servers to accept. */
+export async function patchN3(fetch: Fetch, url: string, patch: string): Promise<void> {
+  const init = { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch };
   await expectOk(await fetch(url, init), `PATCH ${url}`);
 }
 

@@ -8,7 +8,7 @@ import { containerMembers, parseRegistration, serializeRegistration } from '../.
 import type { PublicKeys, Registration } from '../../query-vocab/index.ts';
 import { shortDigest } from '../core/digest.ts';
 import { verifyRegistration } from '../core/registration.ts';
-import { ensureAcl } from './provision.ts';
+import { POLICIES, ensureAccess } from './access.ts';
 import { ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
 import { ensureContainer, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
 
@@ -21,11 +21,7 @@ export interface Snapshot {
 export async function createPopulation(fetch: Fetch, url: string, owner: string): Promise<boolean> {
   if (!url.endsWith('/')) throw new Error(`a population is a container: its URL must end with "/", not ${url}`);
   const created = await ensureContainer(fetch, url);
-  await ensureAcl(fetch, url, [
-    { name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true },
-    { name: 'members', authenticated: true, modes: ['Read', 'Append'], inherit: false },
-    { name: 'entries', authenticated: true, modes: ['Read'], inherit: true },
-  ]);
+  await ensureAccess(fetch, url, POLICIES.population(owner));
   return created;
 }
 

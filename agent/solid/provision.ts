@@ -1,16 +1,18 @@
 // Preparing a pod for the protocol: local keys, the inbox (owner all, others append), the
-// presence document (public read), and the profile entries peers read (current keys, and
-// retired keys until they expire).
+// presence document (public read), and the extended profile peers read (current keys, and
+// retired keys until they expire), linked from the WebID document.
 // Every step first looks, and writes only what differs, so a second run changes nothing.
 
-import { aclQuads, aclTurtle, type AclRule, agentProfileQuads, documentOf, existingAgentQuads, serializePresence, sparqlUpdate, Graph } from '../../query-vocab/index.ts';
-import type { Quad } from 'n3';
+import { agentProfileQuads, agentProfileTurtle, documentOf, Graph, legacyAgentQuads, n3Patch, profileLinkQuad, serializePresence } from '../../query-vocab/index.ts';
+import { Writer, type Quad } from 'n3';
 import type { AgentKeys } from '../core/keys.ts';
-import { dropExpired, publicKeys, type KeyRing } from '../core/keyring.ts';
+import { dropExpired, publicKeys, sameBytes, type KeyRing } from '../core/keyring.ts';
+import { POLICIES, ensureAccess } from './access.ts';
 import type { Credential } from './credentials.ts';
-import { KeyStore, keyFilePath, loadOrCreateKeys, writeKeyRing } from './keyfile.ts';
+import { KeyStore, keyFilePath, loadOrCreateKeys, readKeyRing, writeKeyRing } from './keyfile.ts';
 import { podLayout } from './layout.ts';
-import { aclUrlOf, ensureContainer, getTurtle, getTurtleIfExists, patchSparql, putTurtle, type Fetch } from './pod.ts';
+import { hasKeys, readProfile } from './peer.ts';
+import { PodError, ensureContainer, getTurtle, getTurtleIfExists, patchN3, putTurtle, type Fetch } from './pod.ts';
 import type { AgentSession } from './session.ts';
 
 export interface ProvisionReport {
@@ -23,66 +25,105 @@ export interface ProvisionReport {
   changes: string[];
 }
 
-export function inboxRules(owner: string): AclRule[] {
-  return [
-    { name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true },
-    { name: 'append', authenticated: true, modes: ['Append'], inherit: false },
-  ];
+export interface ProvisionOptions {
+  /** Decides which retired key pairs have expired and are dropped. */
+  now?: number;
+  /** Publish this folder's keys even when the profile publishes others (their runs fail). */
+  replaceKeys?: boolean;
 }
 
-export function presenceRules(owner: string): AclRule[] {
-  return [
-    { name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: false },
-    { name: 'public', everyone: true, modes: ['Read'], inherit: false },
-  ];
+/** The profile publishes keys whose private halves are not in the state folder used. */
+export class KeyConflictError extends Error {
+  constructor(webId: string, stateDir: string, hasFile: boolean) {
+    super(
+      `the profile of ${webId} publishes keys that are not in the state folder ${stateDir}` +
+        (hasFile ? ' (its key file holds others)' : ' (it has no key file for this WebID)') +
+        ': they were made with another state folder, whose agent would stop receiving. Give that folder' +
+        ' (--state or PODAGG_STATE), or replace the published keys with --replace-keys.',
+    );
+    this.name = 'KeyConflictError';
+  }
 }
 
-/** `now` decides which retired key pairs have expired and are dropped. */
-export async function provision(session: AgentSession, credential: Credential, stateDir: string, now = Date.now()): Promise<ProvisionReport> {
+/** The WebID document cannot be written by this agent (ESS): the user adds the link. */
+export class ProfileLinkError extends Error {
+  constructor(webIdDoc: string, link: Quad, status: number) {
+    super(
+      `cannot write the WebID document ${webIdDoc} (it answered ${status}). podagg's keys and inbox are in ${link.object.value}; ` +
+        `add this one triple to the WebID document (e.g. with your provider's profile editor), then run agent init again:\n` +
+        `  ${new Writer({ format: 'N-Triples' }).quadsToString([link]).trim()}`,
+    );
+    this.name = 'ProfileLinkError';
+  }
+}
+
+export async function provision(session: AgentSession, credential: Credential, stateDir: string, o: ProvisionOptions = {}): Promise<ProvisionReport> {
+  const now = o.now ?? Date.now();
   const changes: string[] = [];
-  const file = keyFilePath(stateDir, credential.webId);
-  const loaded = await loadOrCreateKeys(file, credential.webId);
+  const { webId } = credential;
+  const file = keyFilePath(stateDir, webId);
+  const published = await readProfile(session.fetch, webId, now);
+  const local = await readKeyRing(file, webId);
+  if (hasKeys(published) && !o.replaceKeys && !(local && holds(local, published))) throw new KeyConflictError(webId, stateDir, local !== undefined);
+  const loaded = await loadOrCreateKeys(file, webId);
   if (loaded.created) changes.push('generated keys');
   const ring = dropExpired(loaded.ring, now);
   if (ring.retired.length < loaded.ring.retired.length) {
-    await writeKeyRing(file, credential.webId, ring);
+    await writeKeyRing(file, webId, ring);
     changes.push(`dropped ${loaded.ring.retired.length - ring.retired.length} expired retired key pairs`);
   }
-  const { inbox } = podLayout(credential.podUrl);
+  const { inbox, presence } = podLayout(credential.podUrl);
   if (await ensureContainer(session.fetch, inbox)) changes.push('created inbox');
-  if (await ensureAcl(session.fetch, inbox, inboxRules(credential.webId))) changes.push('set inbox ACL');
+  if (await ensureAccess(session.fetch, inbox, POLICIES.inbox(webId))) changes.push('set inbox access');
   // Public before the first beat: an agent that dies right after joining a run must still
   // leave a document peers can read and find stale.
-  const { presence } = podLayout(credential.podUrl);
   if ((await getTurtleIfExists(session.fetch, presence)) === undefined) {
-    await putTurtle(session.fetch, presence, serializePresence(presence, credential.webId, new Date(now)));
+    await putTurtle(session.fetch, presence, serializePresence(presence, webId, new Date(now)));
     changes.push('created presence document');
   }
-  if (await ensureAcl(session.fetch, presence, presenceRules(credential.webId))) changes.push('set presence ACL');
-  if (await ensureProfile(session.fetch, credential.webId, inbox, ring)) changes.push('updated profile');
-  return { webId: credential.webId, inbox, keys: ring.current, store: new KeyStore(file, credential.webId, ring), changes };
+  if (await ensureAccess(session.fetch, presence, POLICIES.publicDocument(webId))) changes.push('set presence access');
+  changes.push(...(await ensureProfile(session.fetch, credential, ring)));
+  return { webId, inbox, keys: ring.current, store: new KeyStore(file, webId, ring), changes };
 }
 
-/** Writes the ACL unless the current one already says exactly this. */
-export async function ensureAcl(fetch: Fetch, resource: string, rules: AclRule[]): Promise<boolean> {
-  const aclUrl = await aclUrlOf(fetch, resource);
-  const wanted = aclQuads(aclUrl, resource, rules);
-  const current = await getTurtleIfExists(fetch, aclUrl);
-  if (current !== undefined && sameQuads(Graph.parse(current, aclUrl).quads, wanted)) return false;
-  await putTurtle(fetch, aclUrl, aclTurtle(aclUrl, resource, rules));
-  return true;
+/** Whether the published current keys are the ring's: current, or retired by a rotation not yet published. */
+function holds(ring: KeyRing, published: { x25519?: Uint8Array; ed25519?: Uint8Array }): boolean {
+  return [ring.current, ...ring.retired].some(
+    (pair) => published.x25519 !== undefined && published.ed25519 !== undefined && sameBytes(pair.x25519.publicKey, published.x25519) && sameBytes(pair.ed25519.publicKey, published.ed25519),
+  );
 }
 
-/** Publishes the ring's public keys: the current pair, and each retired pair with its sec:expires. */
-export async function ensureProfile(fetch: Fetch, webId: string, inbox: string, ring: KeyRing): Promise<boolean> {
-  const profileUrl = documentOf(webId);
-  const turtle = await getTurtle(fetch, profileUrl);
+/**
+ * Publishes the ring's public keys and the inbox in the extended profile, links it from the
+ * WebID document, and takes out of the WebID document what an earlier podagg wrote there.
+ */
+export async function ensureProfile(fetch: Fetch, credential: Credential, ring: KeyRing): Promise<string[]> {
+  const changes: string[] = [];
+  const { webId } = credential;
+  const { inbox, profile } = podLayout(credential.podUrl);
   const retired = ring.retired.map((p) => ({ ...publicKeys(p), expires: p.expires }));
-  const wanted = agentProfileQuads(webId, { inbox, ...publicKeys(ring.current), retired });
-  const existing = existingAgentQuads(turtle, webId);
-  if (sameQuads(existing, wanted)) return false;
-  await patchSparql(fetch, profileUrl, sparqlUpdate(existing, wanted));
-  return true;
+  const entries = { inbox, ...publicKeys(ring.current), retired };
+  const current = await getTurtleIfExists(fetch, profile);
+  if (current === undefined || !sameQuads(Graph.parse(current, profile).quads, agentProfileQuads(webId, profile, entries))) {
+    await putTurtle(fetch, profile, agentProfileTurtle(webId, profile, entries));
+    changes.push('published keys in the extended profile');
+  }
+  if (await ensureAccess(fetch, profile, POLICIES.publicDocument(webId))) changes.push('set extended profile access');
+  const webIdDoc = documentOf(webId);
+  const turtle = await getTurtle(fetch, webIdDoc);
+  const link = profileLinkQuad(webId, profile);
+  const legacy = legacyAgentQuads(turtle, webId, inbox);
+  const linked = Graph.parse(turtle, webIdDoc).quads.some((q) => q.equals(link));
+  if (linked && legacy.length === 0) return changes;
+  try {
+    await patchN3(fetch, webIdDoc, n3Patch(legacy, linked ? [] : [link]));
+  } catch (error) {
+    if (error instanceof PodError && [401, 403, 405].includes(error.status)) throw new ProfileLinkError(webIdDoc, link, error.status);
+    throw error;
+  }
+  if (!linked) changes.push('linked the extended profile from the WebID document');
+  if (legacy.length) changes.push(`moved podagg's ${legacy.length} entries out of the WebID document`);
+  return changes;
 }
 
 function sameQuads(a: Quad[], b: Quad[]): boolean {

@@ -11,7 +11,7 @@ import { buildPlan } from '../core/sortition.ts';
 import { STRATEGIES, ringOf } from '../core/strategy.ts';
 import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
-import { ensureAcl } from './provision.ts';
+import { POLICIES, ensureAccess } from './access.ts';
 import { ensureContainer, putTurtle } from './pod.ts';
 import { pinRunKeys } from './run-keys.ts';
 import type { AgentSession } from './session.ts';
@@ -104,10 +104,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
   plan.startsAt = new Date().toISOString();
   plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers);
   await ensureContainer(o.session.fetch, queries);
-  await ensureAcl(o.session.fetch, queries, [
-    { name: 'owner', agents: [o.session.webId], modes: ['Read', 'Write', 'Control'], inherit: true },
-    { name: 'public', everyone: true, modes: ['Read'], inherit: true },
-  ]);
+  await ensureAccess(o.session.fetch, queries, POLICIES.publicContainer(o.session.webId));
   await putTurtle(o.session.fetch, planUrl, serializePlan(plan));
   await putTurtle(o.session.fetch, queryUrl, serializeQuery(query));
   return { query, plan, explanation: proposal.explanation, estimates: proposal.estimates };

@@ -6,17 +6,14 @@ import { documentOf, serializeResult, type AggregationResult } from '../../query
 import { shortDigest } from '../core/digest.ts';
 import { podLayout } from './layout.ts';
 import { ensureContainer, putTurtle, type Fetch } from './pod.ts';
-import { ensureAcl } from './provision.ts';
+import { POLICIES, ensureAccess } from './access.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 
 export async function storeResult(fetch: Fetch, podUrl: string, owner: string, result: AggregationResult, retry: RetryPolicy): Promise<void> {
   const { results } = podLayout(podUrl);
   await withRetry(retry, async () => {
     await ensureContainer(fetch, results);
-    await ensureAcl(fetch, results, [
-      { name: 'owner', agents: [owner], modes: ['Read', 'Write', 'Control'], inherit: true },
-      { name: 'public', everyone: true, modes: ['Read'], inherit: true },
-    ]);
+    await ensureAccess(fetch, results, POLICIES.publicContainer(owner));
     await putTurtle(fetch, documentOf(result.id), serializeResult(result));
   });
 }

@@ -46,7 +46,7 @@ export async function rotateKeys(session: AgentSession, credential: Credential, 
   // the next agent init publishes the ring as the file holds it.
   await writeKeyRing(file, webId, next);
   const { inbox } = podLayout(credential.podUrl);
-  await ensureProfile(session.fetch, webId, inbox, next);
+  await ensureProfile(session.fetch, credential, next);
   const registrations: Record<string, string> = {};
   for (const population of o.populations ?? []) {
     const me = signRegistration({ webId, inbox, ...publicKeys(next.current) }, population, next.current.ed25519.secretKey);
