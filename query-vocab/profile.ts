@@ -8,6 +8,7 @@
 
 import { DataFactory, Writer, type Quad } from 'n3';
 import { Graph } from './graph.ts';
+import { documentOf } from './iri.ts';
 import { decodeMultikey, encodeMultikey, type KeyType } from './multikey.ts';
 import { LDP, RDF, RDFS, SEC, SOLID, XSD } from './terms.ts';
 import type { PublicKeys } from './types.ts';
@@ -25,7 +26,7 @@ export interface AgentProfile {
   retired: Record<KeyType, Uint8Array[]>;
 }
 
-/** A document read for a profile: the WebID document first, then those it links. */
+/** A document read for a profile: the WebID document, or one it links. */
 export interface ProfileDocument {
   url: string;
   turtle: string;
@@ -55,20 +56,22 @@ export function profileLinks(webIdTurtle: string, webId: string): string[] {
  */
 export function readAgentProfile(docs: ProfileDocument[], webId: string, now = Date.now()): AgentProfile {
   for (const doc of docs) {
-    const profile = readDocument(Graph.parse(doc.turtle, doc.url), webId, now);
+    // In the WebID document only podagg's own earlier key nodes: the user's keys are not podagg's.
+    const ours = doc.url === documentOf(webId) ? (node: string) => node.startsWith(legacyPrefix(webId)) : () => true;
+    const profile = readDocument(Graph.parse(doc.turtle, doc.url), webId, now, ours);
     if (profile.x25519 || profile.ed25519) return profile;
   }
   return { retired: { x25519: [], ed25519: [] } };
 }
 
-function readDocument(graph: Graph, webId: string, now: number): AgentProfile {
+function readDocument(graph: Graph, webId: string, now: number, ours: (node: string) => boolean): AgentProfile {
   const me = namedNode(webId);
   const profile: AgentProfile = {
     inbox: graph.objects(me, LDP.inbox).find((t) => t.termType === 'NamedNode')?.value,
     retired: { x25519: [], ed25519: [] },
   };
   for (const type of TYPES) {
-    for (const node of graph.objects(me, KEY_LINK[type])) {
+    for (const node of graph.objects(me, KEY_LINK[type]).filter((t) => ours(t.value))) {
       const key = graph.objects(node, SEC.publicKeyMultibase).map((v) => decodeOrUndefined(type, v.value)).find((k) => k);
       if (!key) continue; // not a key of this type: another method may follow
       const expires = graph.objects(node, SEC.expires)[0]?.value;
