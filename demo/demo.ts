@@ -20,6 +20,7 @@ import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
+import type { ServerKind } from '../solid-server/solid-server.ts';
 import { startAgentProcesses, type AgentProcesses } from './agent-processes.ts';
 import { generatePerson, personDocuments } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
@@ -28,6 +29,8 @@ export interface DemoOptions {
   pods: number;
   port?: number;
   servers?: number;
+  /** Which CSS preset the servers run; an ACP server keeps its pods on disk (in the state folder unless `dataDir`). */
+  kind?: ServerKind;
   dataDir?: string;
   stateDir?: string;
   seed?: number;
@@ -101,7 +104,8 @@ const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.Aca
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const seed = o.seed ?? 7;
   const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
-  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, dataDir: o.dataDir, baseUrl: o.baseUrl, requestLog: o.requestLog, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
+  const dataDir = o.dataDir ?? (o.kind === 'acp' ? path.join(stateDir, 'pods') : undefined);
+  const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, kind: o.kind, dataDir, baseUrl: o.baseUrl, requestLog: o.requestLog, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
   const host = new AgentHost({ stateDir, ...o.agents });
   let processes: AgentProcesses | undefined;
   try {

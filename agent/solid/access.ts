@@ -3,8 +3,8 @@
 // link names. A policy is read back after it is written: a server that ignores the write,
 // or a document someone else changed, stops provisioning with the difference named.
 
-import { acp_ess_2, getSourceUrl } from '@inrupt/solid-client';
-import { aclGrants, aclTurtle, acrGrants, acrTurtle, grantDifferences, grantsOf, type AccessRule } from '../../query-vocab/index.ts';
+import LinkHeader from 'http-link-header';
+import { ACP, aclGrants, aclTurtle, acrGrants, acrTurtle, grantDifferences, grantsOf, type AccessRule } from '../../query-vocab/index.ts';
 import { aclUrlOf, getTurtleIfExists, putTurtle, type Fetch } from './pod.ts';
 
 export type Mechanism = 'wac' | 'acp';
@@ -41,11 +41,16 @@ export const POLICIES = {
   ownerOnly: (me: string): AccessRule[] => [owner(me, true)],
 };
 
-/** Which mechanism guards `resource`, and where its access document is. */
+/**
+ * Which mechanism guards `resource`, and where its access document is: an ACR says so in
+ * its type link even before it exists (Inrupt's acp_ess_2 detection reads the ACR, and
+ * takes a resource whose ACR is still empty, answering 404 on CSS, for WAC).
+ */
 export async function accessDocumentOf(fetch: Fetch, resource: string): Promise<AccessDocument> {
-  const info = await acp_ess_2.getResourceInfoWithAcr(resource, { fetch });
-  if (acp_ess_2.hasAccessibleAcr(info)) return { mechanism: 'acp', url: getSourceUrl(info.internal_acp.acr) };
-  return { mechanism: 'wac', url: await aclUrlOf(fetch, resource) };
+  const url = await aclUrlOf(fetch, resource);
+  const head = await fetch(url, { method: 'HEAD' });
+  const types = LinkHeader.parse(head.headers.get('link') ?? '').rel('type').map((l) => l.uri);
+  return { mechanism: types.includes(ACP.AccessControlResource) ? 'acp' : 'wac', url };
 }
 
 /**
