@@ -3,17 +3,24 @@
 import { readCredentials, selectCredentials, type Credential } from '../agent/solid/credentials.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { answerParent } from '../agent/solid/host-control.ts';
-import { integer, parse, progress, untilInterrupted } from './args.ts';
+import { NOTIFICATION_PREFERENCES, type NotificationPreference } from '../agent/solid/inbox-watch.ts';
+import { UsageError, integer, parse, progress, untilInterrupted } from './args.ts';
 import { printEvent } from './journal-print.ts';
 
 export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID | --all [--slice I/N]) [--state DIR] [--poll-ms N]
-                       [--isolated] [--json] [--verbose]
+                       [--notifications auto|streaming|websocket|polling] [--isolated] [--json] [--verbose]
   Logs in, provisions if needed, and runs the agent: it watches the inbox, checks each query
   against the owner's consent policy, contributes sealed shares, aggregates, and publishes
   results when it is the querier. State (keys, runs) lives in DIR (default .podagg); a killed
   agent restarted on the same DIR resumes without losing or double-counting anything.
   --slice I/N runs only the I-th of N slices of the file (every N-th WebID from the I-th,
   counting from 0), so N processes on the same DIR run every agent between them.
+  --notifications: how each agent learns of new messages (each prints the one it uses, and
+  why it passed over others, when it starts). auto (default): the server's streaming HTTP
+  channel where the inbox advertises one, else a WebSocketChannel2023 subscription found
+  through the storage description (Solid Notifications Protocol), else listing the inbox
+  every --poll-ms (default 500); streaming or websocket: that channel or else polling;
+  polling: no channel. Beside a channel the inbox is still listed every 10 s.
   --isolated gives each agent its own cache of peers' profiles and failure detector, as on a
   machine of its own, and has it name itself on each request (x-podagg-agent) so that a
   server's request log can count each agent's requests (benchmarks).
@@ -22,13 +29,14 @@ export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID 
 export async function agentRun(args: string[]): Promise<number> {
   const { values } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
-    'poll-ms': { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, slice: { type: 'string' }, isolated: { type: 'boolean' },
+    'poll-ms': { type: 'string' }, notifications: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, slice: { type: 'string' }, isolated: { type: 'boolean' },
   }, { required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(usage), 0);
   const pollMs = integer(values['poll-ms'], '--poll-ms', 500);
+  const notifications = preference(values.notifications);
   if (values.slice !== undefined && !values.all) throw new Error('--slice goes with --all');
   const chosen = sliceOf(selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false), values.slice);
-  const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, isolated: values.isolated, onProgress: progress('starting agents') });
+  const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, notifications, isolated: values.isolated, onProgress: progress('starting agents') });
   host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
   await host.add(chosen);
   const interrupted = untilInterrupted();
@@ -38,6 +46,12 @@ export async function agentRun(args: string[]): Promise<number> {
   await host.stop();
   process.disconnect?.();
   return 0;
+}
+
+function preference(value: string | undefined): NotificationPreference {
+  const known = NOTIFICATION_PREFERENCES.find((p) => p === (value ?? 'auto'));
+  if (!known) throw new UsageError(`--notifications must be ${NOTIFICATION_PREFERENCES.slice(0, -1).join(', ')} or ${NOTIFICATION_PREFERENCES.at(-1)}, not "${value}"`);
+  return known;
 }
 
 /** The I-th of N slices: every N-th credential from the I-th. */

@@ -83,7 +83,7 @@ export const PROV = namespace('http://www.w3.org/ns/prov#', [
   'used', 'startedAtTime', 'endedAtTime', 'generatedAtTime', 'wasDerivedFrom',
 ]);
 export const AS = namespace('https://www.w3.org/ns/activitystreams#', [
-  'Activity', 'Announce', 'Offer', 'Create', 'Add', 'actor', 'to', 'object', 'target',
+  'Activity', 'Announce', 'Offer', 'Create', 'Add', 'Update', 'Remove', 'actor', 'to', 'object', 'target',
   'published', 'context', 'inReplyTo',
 ]);
 export const SH = namespace('http://www.w3.org/ns/shacl#', [
@@ -140,6 +140,8 @@ export const NOTIFY = namespace('http://www.w3.org/ns/solid/notifications#', [
   'WebSocketChannel2023', 'WebhookChannel2023', 'channelType', 'topic', 'sendTo', 'receiveFrom',
   'subscription',
 ]);
+/** The JSON-LD context of the Solid Notifications Protocol's subscriptions and notifications. */
+export const NOTIFICATION_CONTEXT = 'https://www.w3.org/ns/solid/notification/v1';
 export const POSIX = namespace('http://www.w3.org/ns/posix/stat#', ['mtime', 'size']);
 
 /** Prefixes declared (when used) in Turtle output, and used to name terms in error messages. */

@@ -43,6 +43,7 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['pods', 'up', '--pods', 'x'], /^podagg: --pods must be an integer/],
   [['agent', 'rotate-keys', ...C, '--webid', 'w', '--grace-hours', 'x'], /^podagg: --grace-hours must be an integer/],
   [['agent', 'run', ...C, '--all', '--poll-ms', '0'], /^podagg: --poll-ms must be an integer/],
+  [['agent', 'run', ...C, '--all', '--notifications', 'pigeon'], /^podagg: --notifications must be auto, streaming, websocket or polling, not "pigeon"/],
   [['agent', 'init', ...C, '--all=yes'], /^podagg: option '--all' does not take an argument/],
   [['consent', 'set', ...C, '--all', '--purposes', ','], /^podagg: --purposes needs at least one purpose/],
   [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--min-contributors', 'x'], /^podagg: --min-contributors must be an integer/],

@@ -17,6 +17,7 @@ import type { Credential } from './credentials.ts';
 import { evaluateContribution } from './evaluation.ts';
 import type { EventLog, RunEvent } from './events.ts';
 import { InboxReader } from './inbox-reader.ts';
+import type { NotificationPreference } from './inbox-watch.ts';
 import type { KeyStore } from './keyfile.ts';
 import { podLayout } from './layout.ts';
 import { Outbox, type DeliveryOutcome, type Parcel } from './outbox.ts';
@@ -45,6 +46,8 @@ export interface AgentOptions {
   publicFetch?: Fetch;
   /** Inbox polling period when the server offers no notification channel. */
   pollMs?: number;
+  /** How the agent learns of new messages (inbox-watch.ts); 'auto' by default. */
+  notifications?: NotificationPreference;
   /** Time limit of one evaluation of a selection. */
   evaluationLimitMs?: number;
   /** The failure detector, shared by the agents of a process; its timing sets this agent's heartbeat. */
@@ -87,7 +90,7 @@ export class SolidAgent {
     const dir = path.join(o.stateDir, 'agents', shortDigest(this.webId));
     this.store = new RunStore(path.join(dir, 'runs'));
     this.reader = new InboxReader({
-      fetch: o.session.fetch, inbox: this.inbox, processedFile: path.join(dir, 'processed.txt'), retry: this.retry, pollMs: o.pollMs ?? 500,
+      fetch: o.session.fetch, inbox: this.inbox, processedFile: path.join(dir, 'processed.txt'), retry: this.retry, pollMs: o.pollMs ?? 500, notifications: o.notifications,
       onMessage: (url, read) => this.queue.push(() => this.receive(url, read)), log: (text) => this.log(text),
     });
     this.outbox = new Outbox(o.session.fetch, this.retry, (parcel, outcome) => this.delivered(parcel, outcome));
@@ -112,8 +115,8 @@ export class SolidAgent {
       this.queue.push(() => this.open(saved.query, saved.state).then(() => undefined));
     }
     await this.queue.drained();
-    const mode = await this.reader.start();
-    this.log(`watching inbox ${this.inbox} (${mode})`);
+    const watch = await this.reader.start();
+    this.record({ query: '', kind: 'watching', notifications: watch.mode, text: `watching inbox ${this.inbox}: ${watch.summary}` });
     const watched = () => [...this.runs.values()].map((h) => ({ query: h.query.id, watched: () => h.run.watched().map((peer) => ({ peer, inbox: h.directory.get(peer)?.inbox })) }));
     this.peerWatch = new PeerWatch(this.presence, watched, (query, peer, reason) => this.peerDead(query, peer, reason));
     await this.reader.list();

@@ -5,8 +5,10 @@
 import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { NotificationMode } from './inbox-watch.ts';
 
 export type RunEventKind =
+  | 'watching' // the agent started watching its inbox; `notifications` says how
   | 'published' // the querier wrote the query and plan
   | 'announced' // the agent learnt of a query
   | 'consent' // the agent decided; `accepted` and `reason` say how
@@ -36,6 +38,8 @@ export interface RunEvent {
   plan?: string;
   /** The result document for 'result'. */
   result?: string;
+  /** How the agent learns of new messages, for 'watching'. */
+  notifications?: NotificationMode;
   text: string;
 }
 

@@ -6,6 +6,7 @@ import type { Credential } from './credentials.ts';
 import { SolidAgent } from './agent.ts';
 import { EventLog } from './events.ts';
 import { inParallel } from './in-parallel.ts';
+import type { NotificationPreference } from './inbox-watch.ts';
 import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
@@ -17,6 +18,8 @@ import { taggedFetch } from './tagged-fetch.ts';
 export interface HostOptions {
   stateDir: string;
   pollMs?: number;
+  /** How the agents learn of new messages (inbox-watch.ts); 'auto' by default. */
+  notifications?: NotificationPreference;
   evaluationLimitMs?: number;
   /** Heartbeat and failure-detection timing (default PRESENCE_TIMING). */
   presence?: PresenceTiming;
@@ -74,6 +77,7 @@ export class AgentHost {
       peers: isolated ? new PeerCache(publicFetch) : this.peers,
       publicFetch,
       pollMs: this.options.pollMs,
+      notifications: this.options.notifications,
       evaluationLimitMs: this.options.evaluationLimitMs,
       presence: isolated ? new PresenceMonitor(this.options.presence ?? PRESENCE_TIMING, publicFetch) : this.presence,
       retry: this.options.retry,

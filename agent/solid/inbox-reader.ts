@@ -10,7 +10,8 @@
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
-import { listInbox, readMessage, watchInbox, type InboxWatch } from './inbox.ts';
+import { listInbox, readMessage } from './inbox.ts';
+import { watchInbox, type InboxWatch, type NotificationPreference } from './inbox-watch.ts';
 import { deleteResource, type Fetch } from './pod.ts';
 import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
@@ -23,13 +24,17 @@ export interface InboxReaderOptions {
   retry: RetryPolicy;
   /** Listing period when the server offers no notification channel. */
   pollMs: number;
+  /** How to learn of new messages (inbox-watch.ts); 'auto' by default. */
+  notifications?: NotificationPreference;
+  /** Listing period beside a notification channel, as a safety net; SAFETY_NET_MS by default. */
+  safetyNetMs?: number;
   /** A message read (or the error reading it); the handler marks it processed, or leaves it for later. */
   onMessage(url: string, read: Message | Error): Promise<void>;
   log(text: string): void;
 }
 
-/** The safety-net listing while notifications stream. */
-const STREAMING_POLL_MS = 10_000;
+/** The safety-net listing while notifications come. */
+const SAFETY_NET_MS = 10_000;
 
 export class InboxReader {
   private readonly processed = new Set<string>();
@@ -48,10 +53,11 @@ export class InboxReader {
     for (const line of readLines(o.processedFile)) this.processed.add(line);
   }
 
-  async start(): Promise<InboxWatch['mode']> {
+  async start(): Promise<InboxWatch> {
     const handlers = { onMessages: (urls: string[]) => urls.forEach((u) => void this.read(u)), onPoll: () => void this.list() };
-    this.watch = await watchInbox(this.o.fetch, this.o.inbox, handlers, STREAMING_POLL_MS, this.o.pollMs);
-    return this.watch.mode;
+    const { notifications = 'auto', safetyNetMs = SAFETY_NET_MS, pollMs } = this.o;
+    this.watch = await watchInbox(this.o.fetch, this.o.inbox, handlers, { notifications, pollMs, safetyNetMs });
+    return this.watch;
   }
 
   stop(): void {
