@@ -6,13 +6,15 @@ import { answerParent } from '../agent/solid/host-control.ts';
 import { NOTIFICATION_PREFERENCES, type NotificationPreference } from '../agent/solid/inbox-watch.ts';
 import { UsageError, integer, parse, progress, untilInterrupted } from './args.ts';
 import { printEvent } from './journal-print.ts';
+import { STATE_DEFAULT, stateDir } from './state-dir.ts';
 
-export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID | --all [--slice I/N]) [--state DIR] [--poll-ms N]
+export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID | --all [--except WEBID,…] [--slice I/N]) [--state DIR] [--poll-ms N]
                        [--notifications auto|streaming|websocket|polling] [--isolated] [--json] [--verbose]
   Logs in, provisions if needed, and runs the agent: it watches the inbox, checks each query
   against the owner's consent policy, contributes sealed shares, aggregates, and publishes
-  results when it is the querier. State (keys, runs) lives in DIR (default .podagg); a killed
-  agent restarted on the same DIR resumes without losing or double-counting anything.
+  results when it is the querier. State (keys, runs) lives in DIR (default ${STATE_DEFAULT});
+  a killed agent restarted on the same DIR resumes without losing or double-counting anything.
+  --except leaves out these WebIDs, e.g. the querier's while 'podagg query publish' runs it.
   --slice I/N runs only the I-th of N slices of the file (every N-th WebID from the I-th,
   counting from 0), so N processes on the same DIR run every agent between them.
   --notifications: how each agent learns of new messages (each prints the one it uses, and
@@ -29,14 +31,18 @@ export const usage = `usage: podagg agent run --credentials FILE (--webid WEBID 
 export async function agentRun(args: string[]): Promise<number> {
   const { values } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
-    'poll-ms': { type: 'string' }, notifications: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, slice: { type: 'string' }, isolated: { type: 'boolean' },
+    'poll-ms': { type: 'string' }, notifications: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, except: { type: 'string' }, slice: { type: 'string' }, isolated: { type: 'boolean' },
   }, { required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(usage), 0);
   const pollMs = integer(values['poll-ms'], '--poll-ms', 500);
   const notifications = preference(values.notifications);
-  if (values.slice !== undefined && !values.all) throw new Error('--slice goes with --all');
-  const chosen = sliceOf(selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false), values.slice);
-  const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, notifications, isolated: values.isolated, onProgress: progress('starting agents') });
+  for (const flag of ['slice', 'except'] as const) if (values[flag] !== undefined && !values.all) throw new UsageError(`--${flag} goes with --all`);
+  const except = new Set(values.except?.split(',').filter(Boolean));
+  const all = selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false);
+  // A mistyped --except would silently run the querier's agent twice.
+  for (const webId of except) if (!all.some((c) => c.webId === webId)) throw new Error(`--except: no credentials for ${webId} in the credentials file`);
+  const chosen = sliceOf(all.filter((c) => !except.has(c.webId)), values.slice);
+  const host = new AgentHost({ stateDir: stateDir(values.state), pollMs, notifications, isolated: values.isolated, onProgress: progress('starting agents') });
   host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
   await host.add(chosen);
   const interrupted = untilInterrupted();

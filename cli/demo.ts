@@ -15,7 +15,8 @@ export const usage = `usage: podagg demo [--pods N] [--port P] [--servers S] [--
   each result beside the plain answer computed directly from the data.
   Then it serves the dashboard (default port 8080) until Ctrl-C; --exit stops after the
   queries (exit code 1 if any result differs from its plain answer); --json prints the
-  outcomes as JSON. --data DIR keeps the pods on disk for 'podagg pods up --data DIR'.`;
+  outcomes as JSON. --data DIR keeps the pods on disk for 'podagg pods up --data DIR'.
+  --state DIR keeps the agents' state there (default: a new temporary folder).`;
 
 export async function demo(args: string[]): Promise<number> {
   const { values } = parse(args, {

@@ -5,9 +5,9 @@ import { writeCredentials } from '../agent/solid/credentials.ts';
 import { integer, parse, progress, untilInterrupted } from './args.ts';
 
 export const usage = `usage: podagg pods up --pods N [--port P] [--servers S] [--data DIR] [--credentials FILE]
-  Starts S embedded Community Solid Servers on ports P, P+1, … (default 3000) with N pods
-  spread over them, writes the credentials file (default ./credentials.json, or DIR/credentials.json)
-  and runs until Ctrl-C. With --data the pods live on disk in DIR and a second run reuses them.`;
+  Starts S embedded Community Solid Servers on ports P, P+1, … (default $PODAGG_PORT, else
+  3000) with N pods spread over them, writes the credentials file (default ./credentials.json,
+  or DIR/credentials.json) and runs until Ctrl-C. With --data the pods live on disk in DIR and a second run reuses them.`;
 
 export async function podsUp(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -18,7 +18,8 @@ export async function podsUp(args: string[]): Promise<number> {
   const pods = integer(values.pods, '--pods', 5);
   const fleet = await startFleet({
     pods,
-    port: integer(values.port, '--port', 3000),
+    // The environment gives a free port to a script that spells none (the README's session, which a test runs).
+    port: integer(values.port ?? (process.env.PODAGG_PORT || undefined), values.port === undefined ? 'PODAGG_PORT' : '--port', 3000),
     servers: integer(values.servers, '--servers', 1),
     dataDir: values.data,
     onProgress: progress('creating pods'),

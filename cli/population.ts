@@ -8,6 +8,7 @@ import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { signRegistration } from '../agent/core/registration.ts';
 import { parse } from './args.ts';
+import { STATE_DEFAULT, stateDir } from './state-dir.ts';
 
 export const createUsage = `usage: podagg population create URL --credentials FILE --webid WEBID
   Creates the population directory URL (a container in WEBID's pod, ending with "/"):
@@ -29,19 +30,20 @@ export async function populationCreate(args: string[]): Promise<number> {
 
 export const joinUsage = `usage: podagg population join URL --credentials FILE (--webid WEBID | --all) [--state DIR]
   Appends each agent's registration (WebID, inbox, public keys) to the population URL,
-  provisioning the agent first if needed. Joining twice does nothing.`;
+  provisioning the agent first if needed (keys in DIR, default ${STATE_DEFAULT}).
+  Joining twice does nothing.`;
 
 export async function populationJoin(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, all: { type: 'boolean' }, state: { type: 'string' },
   }, { positionals: ['URL'], required: ['credentials'], oneOf: ['webid', 'all'] });
   if (values.help) return (console.log(joinUsage), 0);
-  const stateDir = values.state ?? '.podagg';
+  const state = stateDir(values.state);
   for (const credential of selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false)) {
     const session = await login(credential);
     try {
-      await provision(session, credential, stateDir);
-      const { keys } = await loadOrCreateKeys(keyFilePath(stateDir, credential.webId), credential.webId);
+      await provision(session, credential, state);
+      const { keys } = await loadOrCreateKeys(keyFilePath(state, credential.webId), credential.webId);
       const me = { webId: credential.webId, inbox: podLayout(credential.podUrl).inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey };
       const outcome = await joinPopulation(session.fetch, positionals[0], signRegistration(me, positionals[0], keys.ed25519.secretKey));
       console.log(`${credential.webId}: ${outcome}`);

@@ -12,39 +12,45 @@ import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { UsageError, integer, parse } from './args.ts';
 import { printEvent } from './journal-print.ts';
 import { formatResult } from './result-format.ts';
+import { STATE_DEFAULT, stateDir } from './state-dir.ts';
 
-export const publishUsage = `usage: podagg query publish QUERY.ttl --credentials FILE --webid WEBID [--population URL] [--state DIR] [--collect-ms N] [--json]
+export const publishUsage = `usage: podagg query publish QUERY.ttl --credentials FILE --webid WEBID [--population URL] [--state DIR]
+                           [--min-contributors N] [--collect-ms N] [--json]
   Validates the query, draws its nonce, plans it (the planner fills what the query does not
-  fix), writes the query and plan documents to the querier's pod, runs the querier's agent,
-  announces the query, shows progress and prints the published result. The querier's WebID
-  must not run in another 'podagg agent run' at the same time.`;
+  fix), writes the query and plan documents to the querier's pod, runs the querier's agent
+  (state in DIR, default ${STATE_DEFAULT}), announces the query, shows progress and prints
+  the published result. The querier's WebID must not run in another 'podagg agent run' at
+  the same time (run the others with 'agent run --all --except WEBID').
+  --min-contributors replaces the query's pa:minContributors (the examples ask for 20).`;
 
 export async function queryPublish(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     credentials: { type: 'string' }, webid: { type: 'string' }, population: { type: 'string' }, state: { type: 'string' },
-    'collect-ms': { type: 'string' }, json: { type: 'boolean' },
+    'min-contributors': { type: 'string' }, 'collect-ms': { type: 'string' }, json: { type: 'boolean' },
   }, { positionals: ['QUERY.ttl'], required: ['credentials', 'webid'] });
   if (values.help) return (console.log(publishUsage), 0);
   const file = positionals[0];
   const collectMs = values['collect-ms'] === undefined ? undefined : integer(values['collect-ms'], '--collect-ms', 0, 100);
+  const minContributors = values['min-contributors'] === undefined ? undefined : integer(values['min-contributors'], '--min-contributors', 0);
   const turtle = await readFile(file, 'utf8').catch(() => {
     throw new Error(`cannot read query file ${file}`);
   });
   const [credential] = selectCredentials(await readCredentials(values.credentials!), values.webid, false);
-  const stateDir = values.state ?? '.podagg';
-  const host = new AgentHost({ stateDir });
+  const state = stateDir(values.state);
+  const host = new AgentHost({ stateDir: state });
   try {
     await host.add([credential]);
     const { session, agent } = host.get(credential.webId);
     const published = await publishQuery({
       session, podUrl: credential.podUrl, turtle, population: values.population, peers: host.peers,
+      overrides: minContributors === undefined ? undefined : { minContributors },
       minTimeouts: collectMs ? { collectMs } : undefined,
     });
     const { query, plan } = published;
     if (!values.json) {
       console.log(`query   ${query.id}\nplan    ${plan.id}\n        ${published.explanation}`);
     }
-    const tail = new JournalTail(stateDir);
+    const tail = new JournalTail(state);
     const shown = printEvent(values.json ?? false);
     const end = new Promise<RunEvent>((resolve) => {
       const seen: RunEvent[] = [];
@@ -79,8 +85,8 @@ export async function queryPublish(args: string[]): Promise<number> {
 }
 
 export const statusUsage = `usage: podagg query status QUERY_URL [--state DIR] [--json]
-  Shows where a run stands: its plan, what the agents of this machine's journal did, and its
-  result once published.`;
+  Shows where a run stands: its plan, what the agents of this machine's journal did (the
+  journal of DIR, default ${STATE_DEFAULT}), and its result once published.`;
 
 export async function queryStatus(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { state: { type: 'string' }, json: { type: 'boolean' } }, { positionals: ['QUERY_URL'] });
@@ -89,7 +95,7 @@ export async function queryStatus(args: string[]): Promise<number> {
   if (!URL.canParse(url)) throw new UsageError(`"${url}" is not a URL`);
   const query = parseQuery(await getTurtle(globalThis.fetch, url), url);
   const plan = query.plan ? parsePlan(await getTurtle(globalThis.fetch, query.plan), query.plan) : undefined;
-  const tail = new JournalTail(values.state ?? '.podagg');
+  const tail = new JournalTail(stateDir(values.state));
   await tail.poll();
   const events = tail.events.filter((e) => e.query === query.id);
   const end = events.find((e) => e.kind === 'result' || e.kind === 'abort');

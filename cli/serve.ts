@@ -3,23 +3,24 @@
 import { existsSync } from 'node:fs';
 import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, untilInterrupted, UsageError } from './args.ts';
+import { STATE_DEFAULT, stateDir } from './state-dir.ts';
 
-export const usage = `usage: podagg serve --state DIR [--credentials FILE] [--port P] [--host H] [--simulations DIR]
+export const usage = `usage: podagg serve [--state DIR] [--credentials FILE] [--port P] [--host H] [--simulations DIR]
   Serves the dashboard (runs, agents, simulations, the vocabulary) and its JSON API at
-  http://127.0.0.1:P/ (default port 8080) until Ctrl-C. It reads DIR/events.jsonl only,
-  never the keys in DIR. With --credentials it logs in as each pod owner to show their
-  owner-only consent policy and log. --simulations names a folder of podagg simulate CSVs.`;
+  http://127.0.0.1:P/ (default port 8080) until Ctrl-C. It reads DIR/events.jsonl only, never
+  the keys in DIR (default ${STATE_DEFAULT}). With --credentials it logs
+  in as each pod owner to show their owner-only consent policy and log. --simulations names a folder of podagg simulate CSVs.`;
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parse(args, {
     state: { type: 'string' }, credentials: { type: 'string' }, port: { type: 'string' },
     host: { type: 'string' }, simulations: { type: 'string' },
-  }, { required: ['state'] });
+  });
   if (values.help) return (console.log(usage), 0);
   if (values.credentials && !existsSync(values.credentials)) throw new UsageError(`no credentials file ${values.credentials}`);
   const dashboard = await startDashboard({
     port: integer(values.port, '--port', 8080, 0),
-    stateDir: values.state!,
+    stateDir: stateDir(values.state),
     credentialsFile: values.credentials,
     simulationsDir: values.simulations,
     host: values.host,

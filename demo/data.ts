@@ -23,6 +23,8 @@ export interface PersonDocuments {
 export const REGIONS = ['north', 'south', 'east', 'west'];
 export const CATEGORIES = ['groceries', 'rent', 'transport', 'leisure', 'health', 'other'];
 export const MONTH = '2026-10';
+/** The seed of the demo and of `podagg pods seed` unless told otherwise. */
+export const DEFAULT_SEED = 7;
 
 export function generatePerson(seed: number, index: number): Person {
   const rnd = uniform(seed * 100_003 + index);

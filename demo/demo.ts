@@ -17,13 +17,14 @@ import { inParallel } from '../agent/solid/in-parallel.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
-import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
+import { getTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import type { ServerKind } from '../solid-server/solid-server.ts';
 import { startAgentProcesses, type AgentProcesses } from './agent-processes.ts';
-import { generatePerson, personDocuments } from './data.ts';
+import { DEFAULT_SEED } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
+import { seedPod } from './seed.ts';
 
 export interface DemoOptions {
   pods: number;
@@ -102,7 +103,7 @@ const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'e
 const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.AcademicResearch];
 
 export async function startDemo(o: DemoOptions): Promise<Demo> {
-  const seed = o.seed ?? 7;
+  const seed = o.seed ?? DEFAULT_SEED;
   const stateDir = o.stateDir ?? mkdtempSync(path.join(os.tmpdir(), 'podagg-demo-'));
   const dataDir = o.dataDir ?? (o.kind === 'acp' ? path.join(stateDir, 'pods') : undefined);
   const fleet = await startFleet({ pods: o.pods, port: o.port ?? 3000, servers: o.servers, kind: o.kind, dataDir, baseUrl: o.baseUrl, requestLog: o.requestLog, onProgress: (d, t) => o.onProgress?.('pods', d, t) });
@@ -119,8 +120,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     let done = 0;
     await inParallel(fleet.credentials, 4, async (c, i) => {
       const { session, agent } = host.get(c.webId);
-      const documents = personDocuments(generatePerson(seed, i), c.podUrl);
-      for (const [p, turtle] of Object.entries(documents)) await putTurtle(session.fetch, new URL(p, c.podUrl).href, turtle);
+      const documents = await seedPod(session.fetch, c.podUrl, seed, i);
       const policy = demoPolicy(c, i, o.pods, o.refusing ?? 0.2);
       await writePolicy(session.fetch, c.podUrl, policy);
       await joinPopulation(session.fetch, population, agent.registration(population));

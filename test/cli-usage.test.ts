@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.ts';
 const C = ['--credentials', 'no-such-credentials.json'];
 
 const COMMANDS = [
-  'demo', 'pods up', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
+  'demo', 'pods up', 'pods seed', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
   'consent set', 'query check', 'query publish', 'query status', 'sparql', 'simulate', 'serve',
 ];
 
@@ -34,13 +34,16 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['query', 'publish', ...C, '--webid', 'w'], /^podagg: QUERY.ttl is required/],
   [['query', 'status'], /^podagg: QUERY_URL is required/],
   [['sparql', 'SELECT * WHERE { ?s ?p ?o }'], /^podagg: --from is required/],
-  [['serve'], /^podagg: --state is required/],
+  [['pods', 'seed'], /^podagg: --credentials is required/],
+  [['agent', 'run', ...C, '--webid', 'w', '--except', 'x'], /^podagg: --except goes with --all/],
+  [['agent', 'run', ...C, '--webid', 'w', '--slice', '0/2'], /^podagg: --slice goes with --all/],
   [['demo', 'extra'], /^podagg: unexpected argument "extra"/],
   // Bad values, caught before any file is read or server started.
   [['demo', '--pods', '1'], /^podagg: --pods must be an integer of at least 2, not "1"/],
   [['demo', '--dashboard-port', 'x'], /^podagg: --dashboard-port must be an integer/],
   [['demo', '--queries', 'nosuch'], /^podagg: unknown example nosuch/],
   [['pods', 'up', '--pods', 'x'], /^podagg: --pods must be an integer/],
+  [['pods', 'seed', ...C, '--seed', 'x'], /^podagg: --seed must be an integer/],
   [['agent', 'rotate-keys', ...C, '--webid', 'w', '--grace-hours', 'x'], /^podagg: --grace-hours must be an integer/],
   [['agent', 'run', ...C, '--all', '--poll-ms', '0'], /^podagg: --poll-ms must be an integer/],
   [['agent', 'run', ...C, '--all', '--notifications', 'pigeon'], /^podagg: --notifications must be auto, streaming, websocket or polling, not "pigeon"/],
@@ -51,6 +54,7 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['query', 'check', '--now', 'x', 'q.ttl'], /^podagg: --now x is not a date-time/],
   [['query', 'check', '--now'], /^podagg: option '--now <value>' argument missing/],
   [['query', 'publish', 'q.ttl', ...C, '--webid', 'w', '--collect-ms', '5'], /^podagg: --collect-ms must be an integer of at least 100/],
+  [['query', 'publish', 'q.ttl', ...C, '--webid', 'w', '--min-contributors', '0'], /^podagg: --min-contributors must be an integer of at least 1/],
   [['query', 'status', 'not-a-url'], /^podagg: "not-a-url" is not a URL/],
   [['simulate', '--group-size', 'x'], /^podagg: --group-size needs numbers, not "x"/],
   [['simulate', '--strategy', 'Nosuch'], /^podagg: unknown strategy "Nosuch"/],

@@ -51,7 +51,8 @@ export class EventLog extends EventEmitter<{ event: [RunEvent] }> {
     // Every query under way has a waiter (query publish, the demo, the dashboard's streams).
     this.setMaxListeners(0);
     this.file = path.join(stateDir, 'events.jsonl');
-    mkdirSync(stateDir, { recursive: true });
+    // Owner-only, as the XDG spec asks of the state folder it creates: keys/ and runs/ go here too.
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   }
 
   record(event: Omit<RunEvent, 'at'>): RunEvent {
