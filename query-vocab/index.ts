@@ -17,6 +17,7 @@ export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type 
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';
 export { containerMembers } from './container.ts';
+export { typeIndexLinks, registrationsFor, type TypeIndexLinks, type TypeRegistrations } from './type-index.ts';
 export { aclQuads, aclTurtle, type AclRule, type Mode } from './acl.ts';
 export { readAgentProfile, agentProfileQuads, existingAgentQuads, sparqlUpdate, type AgentProfile, type RetiredKeys } from './profile.ts';
 export { Graph } from './graph.ts';

@@ -21,8 +21,8 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'unit', 'maxRows',
   // consent
   'ConsentPolicy', 'ConsentDecision',
-  'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'minGroupSize', 'maxQueriesPerDay',
-  'query', 'accepted', 'reason',
+  'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'dataClass', 'minGroupSize', 'maxQueriesPerDay',
+  'query', 'accepted', 'reason', 'scopeDocument',
   // plans
   'AggregationPlan', 'PlanParameters', 'Timeouts', 'Group', 'Zone',
   'Strategy', 'LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold',

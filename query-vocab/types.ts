@@ -119,6 +119,11 @@ export interface ConsentPolicy {
   anyQuerier: boolean;
   /** Container or resource IRIs the agent may query (the data scope). */
   dataScope: string[];
+  /**
+   * RDF classes whose registrations in the owner's type indexes (their instances and
+   * instance containers) join the data scope, resolved each time consent is given.
+   */
+  dataClasses: string[];
   /** Refuse plans whose groups are smaller than this. */
   minGroupSize: number;
   /** Refuse queries whose minContributors is below this. */
@@ -136,6 +141,8 @@ export interface ConsentDecision {
   reason: string;
   /** ISO 8601 date-time. */
   at: string;
+  /** The documents the selection may read: the data scope as resolved for this decision (none when refused). */
+  documents: string[];
 }
 
 export interface Timeouts {

@@ -124,10 +124,10 @@ export async function startFixture(): Promise<Fixture> {
     const layout = podLayout(owner.podUrl);
     await putTurtle(session.fetch, layout.consentPolicy, serializeConsentPolicy({
       id: layout.consentPolicy, owner: owner.webId, purposes: accepted ? [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch] : [DPV.AcademicResearch],
-      queriers: [], anyQuerier: true, dataScope: [new URL('data/', owner.podUrl).href], minGroupSize: 2, minContributors: 2, maxQueriesPerDay: 5,
+      queriers: [], anyQuerier: true, dataScope: [new URL('data/', owner.podUrl).href], dataClasses: [], minGroupSize: 2, minContributors: 2, maxQueriesPerDay: 5,
     }));
     const decision = `${layout.consentLog}mean-steps`;
-    await putTurtle(session.fetch, decision, serializeConsentDecision({ id: decision, owner: owner.webId, query: meanQuery, accepted, reason, at: '2026-01-01T10:00:01.000Z' }));
+    await putTurtle(session.fetch, decision, serializeConsentDecision({ id: decision, owner: owner.webId, query: meanQuery, accepted, reason, at: '2026-01-01T10:00:01.000Z', documents: [] }));
     await session.logout();
   }
 
