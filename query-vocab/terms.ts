@@ -13,7 +13,7 @@ function namespace<const K extends string>(base: string, locals: readonly K[]): 
 
 export const PA = namespace('https://w3id.org/podagg#', [
   // queries and aggregates
-  'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum',
+  'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum',
   'Bin', 'GroupBy', 'Unit', 'People', 'Rows',
   'querier', 'population', 'selection', 'aggregate', 'minContributors', 'deadline',
   'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation',

@@ -4,7 +4,9 @@
 // them, and the selection reads nothing else: the server's request log shows no other read,
 // and a document of the class that no index registers (which would change the result) is
 // left out. A scope naming what is not there is refused by `consent set`, and found only at
-// query time it is logged as "scope missing", never "consent given".
+// query time it is logged as "scope missing", never "consent given". The query's population
+// and sample variances are checked exactly against the same statistics computed here from
+// the steps, by the two-pass definition rather than podagg's sums of squares.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Parser } from 'n3';
-import { documentOf } from '../query-vocab/index.ts';
+import { documentOf, type AggregateValue } from '../query-vocab/index.ts';
 import { EX, PIM, RDF, SOLID } from '../query-vocab/terms.ts';
 import { TurtleDoc, iri, num } from '../query-vocab/write.ts';
 import type { Credential } from '../agent/solid/credentials.ts';
@@ -77,6 +79,19 @@ async function registerActivity(c: Credential, i: number): Promise<void> {
   }
 }
 
+/**
+ * Sum, count, population and sample variance of the steps, in the fixture's order. The
+ * squared deviations are summed exactly (scaled by n, in BigInt): Σ(n·x − Σx)² / n² is
+ * Σ(x − mean)², so each variance is one correctly rounded division, as podagg's is.
+ */
+function expectedValues(steps: number[]): AggregateValue[] {
+  const n = BigInt(steps.length);
+  const total = steps.reduce((s, x) => s + BigInt(x), 0n);
+  const deviations = steps.reduce((s, x) => s + (n * BigInt(x) - total) ** 2n, 0n);
+  const scalar = (value: number): AggregateValue => ({ kind: 'scalar', value });
+  return [scalar(Number(total)), scalar(steps.length), scalar(Number(deviations) / Number(n * n * n)), scalar(Number(deviations) / Number(n * n * (n - 1n)))];
+}
+
 /** The step counts of a document, read independently of podagg's evaluation. */
 function stepsIn(turtle: string): number[] {
   return new Parser().parse(turtle).filter((q) => q.predicate.value === EX.steps).map((q) => Number(q.object.value));
@@ -95,10 +110,8 @@ test('consent by class: the query counts exactly the registered documents, the d
   assert.equal(o.abort, undefined, `aborted: ${o.abort}`);
   const all = [...registered.values()].flatMap((r) => r.steps);
   assert.equal(o.published?.contributors, PODS);
-  assert.deepEqual(o.published?.values.map((v) => [v.kind, v.value]), [
-    ['Sum', { kind: 'scalar', value: all.reduce((s, x) => s + x, 0) }],
-    ['Count', { kind: 'scalar', value: all.length }],
-  ]);
+  assert.deepEqual(o.published?.values.map((v) => v.kind), ['Sum', 'Count', 'Variance', 'SampleVariance']);
+  assert.deepEqual(o.published?.values.map((v) => v.value), expectedValues(all));
 
   for (const c of demo.credentials) {
     const log = await readConsentLog(demo.host.get(c.webId).session.fetch, c.podUrl);
@@ -150,5 +163,5 @@ test('a scope found missing only at query time is logged as "scope missing", nev
   assert.deepEqual(decision.documents, []);
   const others = [...registered].filter(([webId]) => webId !== owner.webId).flatMap(([, r]) => r.steps);
   assert.equal(o.published?.contributors, PODS - 1);
-  assert.deepEqual(o.published?.values.map((v) => v.value), [{ kind: 'scalar', value: others.reduce((s, x) => s + x, 0) }, { kind: 'scalar', value: others.length }]);
+  assert.deepEqual(o.published?.values.map((v) => v.value), expectedValues(others));
 });

@@ -56,6 +56,7 @@ const aggregate = (id: string): fc.Arbitrary<AggregateSpec> =>
       case 'Sum':
       case 'Mean':
       case 'Variance':
+      case 'SampleVariance':
         return { ...base, kind: r.kind, variable: r.variable, ...bounded };
       case 'Histogram':
         return { ...base, kind: r.kind, variable: r.variable, bins: r.bins };
