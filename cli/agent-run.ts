@@ -1,6 +1,7 @@
 // podagg agent run: the agents of one WebID (or all of a credentials file) until Ctrl-C.
 
 import { readCredentials, selectCredentials, type Credential } from '../agent/solid/credentials.ts';
+import { readAgentLabels } from '../agent/solid/agent-labels.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { answerParent } from '../agent/solid/host-control.ts';
 import { integer, parse, progress, untilInterrupted } from './args.ts';
@@ -29,7 +30,8 @@ export async function agentRun(args: string[]): Promise<number> {
   if (values.slice !== undefined && !values.all) throw new Error('--slice goes with --all');
   const chosen = sliceOf(selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false), values.slice);
   const host = new AgentHost({ stateDir: values.state ?? '.podagg', pollMs, isolated: values.isolated, onProgress: progress('starting agents') });
-  host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
+  const labels = values.json ? new Map<string, string>() : await readAgentLabels(globalThis.fetch, chosen);
+  host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false, labels));
   await host.add(chosen);
   const interrupted = untilInterrupted();
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);

@@ -21,3 +21,4 @@ export { typeIndexLinks, registrationsFor, type TypeIndexLinks, type TypeRegistr
 export { aclQuads, aclTurtle, type AclRule, type Mode } from './acl.ts';
 export { readAgentProfile, agentProfileQuads, existingAgentQuads, sparqlUpdate, type AgentProfile, type RetiredKeys } from './profile.ts';
 export { Graph } from './graph.ts';
+export { agentLabel, hostAndPath } from './agent-label.ts';

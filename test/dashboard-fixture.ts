@@ -14,10 +14,10 @@ import { writeCredentials, type Credential } from '../agent/solid/credentials.ts
 import { EventLog, type RunEvent } from '../agent/solid/events.ts';
 import { keyFilePath } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
-import { putTurtle } from '../agent/solid/pod.ts';
+import { patchSparql, putTurtle } from '../agent/solid/pod.ts';
 import { login } from '../agent/solid/session.ts';
 import { simulate } from '../cli/simulate.ts';
-import { DPV, loopbackUrl, parseQuery, serializeConsentDecision, serializeConsentPolicy, serializePlan, serializeQuery, serializeResult } from '../query-vocab/index.ts';
+import { DPV, FOAF, documentOf, loopbackUrl, parseQuery, serializeConsentDecision, serializeConsentPolicy, serializePlan, serializeQuery, serializeResult } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -43,6 +43,7 @@ export interface Fixture {
 
 const example = (name: string) => readFileSync(fileURLToPath(new URL(`../examples/queries/${name}.ttl`, import.meta.url)), 'utf8');
 const NONCE = 'ab12cd34ef56ab78cd90ef12ab34cd56';
+export const ALICE_NAME = 'Alice Example';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startFixture(): Promise<Fixture> {
@@ -121,6 +122,8 @@ export async function startFixture(): Promise<Fixture> {
   // Owner-only consent resources, written with the owners' sessions.
   for (const [owner, accepted, reason] of [[a, true, 'the policy accepts this querier and purpose'], [b, false, 'purpose ResearchAndDevelopment is not accepted by the policy']] as const) {
     const session = await login(owner);
+    // Alice's profile names her, bob's does not: the dashboard labels one by name, the other by pod.
+    if (owner === a) await patchSparql(session.fetch, documentOf(a.webId), `INSERT DATA { <${a.webId}> <${FOAF.name}> "${ALICE_NAME}" . }`);
     const layout = podLayout(owner.podUrl);
     await putTurtle(session.fetch, layout.consentPolicy, serializeConsentPolicy({
       id: layout.consentPolicy, owner: owner.webId, purposes: accepted ? [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch] : [DPV.AcademicResearch],
