@@ -1,8 +1,9 @@
 // The contributor's evaluation step, the answer to the run's 'evaluate' action: the
 // owner's consent first, with the data scope resolved to documents and both recorded in
 // the pod's consent log; only then the selection over those documents, under its time
-// limit, encoded for the run. A scope naming what is not there is a refusal ("scope missing"). It returns the core's event
-// ('contribute' or 'decline') and never throws: a failure is a decline with its reason.
+// limit, encoded for the run. A scope naming what is not there is a refusal ("scope
+// missing"). It returns the core's event ('contribute' or 'decline') and never throws: a
+// failure is a decline with its reason.
 // Each pod step is retried while the pod is away, so a server restart costs no contribution.
 
 import type { AggregationPlan, AggregationQuery } from '../../query-vocab/index.ts';
