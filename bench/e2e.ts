@@ -14,6 +14,7 @@ import { DataFactory } from 'n3';
 import { EX } from '../query-vocab/terms.ts';
 import { TurtleDoc, num } from '../query-vocab/write.ts';
 import { evaluateSelection } from '../agent/solid/evaluate.ts';
+import { resolveScope } from '../agent/solid/data-scope.ts';
 import { listInbox } from '../agent/solid/inbox.ts';
 import { inParallel } from '../agent/solid/in-parallel.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
@@ -47,9 +48,12 @@ async function baseline(demo: Demo, queryUrl: string, sessions: Map<string, Agen
   await Promise.all(
     contributors.map(async (c) => {
       const session = sessions.get(c.webId)!;
+      const scope = { dataScope: [new URL('data/', c.podUrl).href], dataClasses: [] };
+      const resolved = await resolveScope(session.fetch, c.webId, scope);
+      if ('missing' in resolved) throw new Error(`baseline: scope missing: ${resolved.missing}`);
       const rows = await evaluateSelection({
         fetch: session.fetch, selection: query.selection, aggregates: query.aggregates,
-        dataScope: [new URL('data/', c.podUrl).href], timeLimitMs: 60_000,
+        ...scope, documents: resolved.documents, timeLimitMs: 60_000,
       });
       const me = DataFactory.namedNode('');
       const doc = new TurtleDoc().add(me, EX.amount, ...rows.map((r) => num(Number(r.amount))));

@@ -1,6 +1,7 @@
 // podagg agent run: the agents of one WebID (or all of a credentials file) until Ctrl-C.
 
 import { readCredentials, selectCredentials, type Credential } from '../agent/solid/credentials.ts';
+import { readAgentLabels } from '../agent/solid/agent-labels.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { answerParent } from '../agent/solid/host-control.ts';
 import { NOTIFICATION_PREFERENCES, type NotificationPreference } from '../agent/solid/inbox-watch.ts';
@@ -43,7 +44,8 @@ export async function agentRun(args: string[]): Promise<number> {
   for (const webId of except) if (!all.some((c) => c.webId === webId)) throw new Error(`--except: no credentials for ${webId} in the credentials file`);
   const chosen = sliceOf(all.filter((c) => !except.has(c.webId)), values.slice);
   const host = new AgentHost({ stateDir: stateDir(values.state), pollMs, notifications, isolated: values.isolated, onProgress: progress('starting agents') });
-  host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false));
+  const labels = values.json ? new Map<string, string>() : await readAgentLabels(globalThis.fetch, chosen);
+  host.journal.on('event', printEvent(values.json ?? false, values.verbose ?? false, labels));
   await host.add(chosen);
   const interrupted = untilInterrupted();
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);

@@ -1,16 +1,15 @@
 // One readable line per protocol step on the console, or the journal's JSON with --json.
 
 import type { RunEvent } from '../agent/solid/events.ts';
+import { agentLabel } from '../query-vocab/index.ts';
 
-const short = (webId: string) => {
-  const url = new URL(webId);
-  return url.pathname.split('/').filter(Boolean)[0] ?? url.host;
-};
-
-export function printEvent(json: boolean, verbose = false): (e: RunEvent) => void {
+/** `labels`: the agents' labels read from their profiles; others are named by their URL. */
+export function printEvent(json: boolean, verbose = false, labels: ReadonlyMap<string, string> = new Map()): (e: RunEvent) => void {
+  const width = Math.max(12, ...[...labels.values()].map((l) => l.length));
   return (e) => {
     if (json) return console.log(JSON.stringify(e));
     if (!verbose && (e.kind === 'sent' || e.kind === 'received')) return;
-    console.log(`${e.at.slice(11, 23)} ${short(e.webId).padEnd(12)} ${e.kind.padEnd(11)} ${e.text}`);
+    const label = labels.get(e.webId) ?? agentLabel(e.webId);
+    console.log(`${e.at.slice(11, 23)} ${label.padEnd(width)} ${e.kind.padEnd(11)} ${e.text}`);
   };
 }

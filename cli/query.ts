@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { parsePlan, parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
 import { readCredentials, selectCredentials } from '../agent/solid/credentials.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
+import { readAgentLabels } from '../agent/solid/agent-labels.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
@@ -40,6 +41,7 @@ export async function queryPublish(args: string[]): Promise<number> {
   const host = new AgentHost({ stateDir: state });
   try {
     await host.add([credential]);
+    const labels = values.json ? undefined : await readAgentLabels(globalThis.fetch, [credential]);
     const { session, agent } = host.get(credential.webId);
     const published = await publishQuery({
       session, podUrl: credential.podUrl, turtle, population: values.population, peers: host.peers,
@@ -51,7 +53,7 @@ export async function queryPublish(args: string[]): Promise<number> {
       console.log(`query   ${query.id}\nplan    ${plan.id}\n        ${published.explanation}`);
     }
     const tail = new JournalTail(state);
-    const shown = printEvent(values.json ?? false);
+    const shown = printEvent(values.json ?? false, false, labels);
     const end = new Promise<RunEvent>((resolve) => {
       const seen: RunEvent[] = [];
       tail.on('event', (e) => {

@@ -2,9 +2,13 @@
 // completeness.
 
 import { valueVariables } from '../query-vocab/index.ts';
-import type { AggregateValue, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
+import type { AggregateKind, AggregateValue, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
 
-const number = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
+/** Which variance a kind computes, said beside its value. */
+const NOTE: Partial<Record<AggregateKind, string>> = { Variance: ' population', SampleVariance: ' sample, n − 1' };
+
+// NaN is what a mean or variance of too few values decodes to.
+const number = (x: number) => (Number.isNaN(x) ? 'undefined (too few values)' : Number.isInteger(x) ? String(x) : x.toFixed(4));
 
 export function formatValue(v: AggregateValue): string {
   switch (v.kind) {
@@ -24,7 +28,7 @@ export function formatResult(query: AggregationQuery, result: AggregationResult)
   for (const value of result.values) {
     const spec = query.aggregates.find((a) => a.id === value.aggregate);
     const variables = spec ? valueVariables(spec) : [];
-    const label = variables.length > 0 ? `${value.kind}(${variables.join(', ')})` : value.kind;
+    const label = (variables.length > 0 ? `${value.kind}(${variables.join(', ')})` : value.kind) + (NOTE[value.kind] ?? '');
     lines.push(`  ${label.padEnd(24)} ${formatValue(value.value)}`);
   }
   lines.push(`  contributors ${result.contributors}, completeness ${(100 * result.completeness).toFixed(1)} %, ${((Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000).toFixed(1)} s`);

@@ -1,12 +1,15 @@
 // The dashboard's JSON API. Everything comes from the run journal, the public query, plan
-// and result documents, the owners' consent resources (read with their sessions), and
-// the simulation CSVs. Errors are JSON `{ error }`; unknown runs and WebIDs are 404.
+// and result documents, the agents' public profiles (for their labels), the owners' consent
+// resources (read with their sessions), and the simulation CSVs. Errors are JSON
+// `{ error }`; unknown runs and WebIDs are 404. Answers that name agents carry `labels`
+// (WebID → label) for each of them.
 
 import { Router, type Request, type Response } from 'express';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { valueVariables } from '../query-vocab/index.ts';
 import type { PublicDocuments } from './documents.ts';
 import type { JournalTail } from '../agent/solid/journal-tail.ts';
+import type { AgentLabels } from './labels.ts';
 import type { OwnerConsentReader } from './owner-consent.ts';
 import { publicEvent } from './public-event.ts';
 import { buildTree, eventsByRun, runId, summarize, timings, type RunSummary } from './run-state.ts';
@@ -18,6 +21,7 @@ export interface ApiContext {
   journal: JournalTail;
   documents: PublicDocuments;
   owners: OwnerConsentReader;
+  labels: AgentLabels;
   simulationsDir?: string;
 }
 
@@ -38,7 +42,8 @@ export function apiRouter(ctx: ApiContext): Router {
 
   router.get('/runs', async (_req, res) => {
     const list = [...runs()].map(([query, events]) => summarize(query, events)).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-    res.json({ runs: await Promise.all(list.map(withDocument)) });
+    const shown = await Promise.all(list.map(withDocument));
+    res.json({ runs: shown, labels: await ctx.labels.of(shown.map((r) => r.querier)) });
   });
 
   router.get('/runs/:id', async (req, res) => {
@@ -61,8 +66,14 @@ export function apiRouter(ctx: ApiContext): Router {
       if (fetched.value) result = fetched.value;
       else problems.push(fetched.error);
     }
+    const named = [
+      summary.querier ?? doc.value?.querier,
+      ...events.flatMap((e) => [e.webId, e.peer]),
+      ...(tree ? [tree.querier.webId, ...tree.groups.flatMap((g) => [...g.members.flatMap((m) => [m.webId, m.replacedBy]), ...g.contributors.map((c) => c.webId)])] : []),
+    ];
     res.json({
       ...summary,
+      labels: await ctx.labels.of(named),
       querier: summary.querier ?? doc.value?.querier,
       title: doc.value?.title,
       aggregates: doc.value?.aggregates.map((a) => ({ id: a.id, kind: a.kind, variables: valueVariables(a), groupBy: a.groupBy })),
@@ -81,7 +92,7 @@ export function apiRouter(ctx: ApiContext): Router {
     for (const e of ctx.journal.events) counts.set(e.webId, (counts.get(e.webId) ?? 0) + 1);
     const withCredentials = new Set(await ctx.owners.webIds().catch((): string[] => []));
     const webIds = [...new Set([...withCredentials, ...counts.keys()])].filter(Boolean).sort();
-    res.json({ agents: webIds.map((webId) => ({ webId, events: counts.get(webId) ?? 0, credentials: withCredentials.has(webId) })) });
+    res.json({ agents: webIds.map((webId) => ({ webId, events: counts.get(webId) ?? 0, credentials: withCredentials.has(webId) })), labels: await ctx.labels.of(webIds) });
   });
 
   router.get('/agents/:webId', async (req, res) => {
@@ -93,6 +104,7 @@ export function apiRouter(ctx: ApiContext): Router {
     const steps = own.filter((e) => AGENT_KINDS.has(e.kind));
     res.json({
       webId,
+      labels: await ctx.labels.of([webId, ...steps.map((e) => e.peer)]),
       policy: consent.policy,
       consentLog: consent.log,
       problems: consent.problems,

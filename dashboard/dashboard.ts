@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { apiRouter } from './api.ts';
 import { PublicDocuments } from './documents.ts';
+import { AgentLabels } from './labels.ts';
 import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { OwnerConsentReader } from './owner-consent.ts';
 import { vocabularyRouter } from './vocabulary.ts';
@@ -33,7 +34,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const owners = new OwnerConsentReader(options.credentialsFile);
   const app = express();
   app.disable('x-powered-by');
-  app.use('/api', apiRouter({ journal, documents: new PublicDocuments(), owners, simulationsDir: options.simulationsDir }));
+  app.use('/api', apiRouter({ journal, documents: new PublicDocuments(), owners, labels: new AgentLabels(), simulationsDir: options.simulationsDir }));
   app.use(vocabularyRouter());
   app.use('/dashboard', express.static(STATIC, { index: false }));
   app.get('/', (_req, res) => res.sendFile('index.html', { root: STATIC }));

@@ -165,6 +165,7 @@ export function demoPolicy(c: Credential, index: number, total: number, refusing
     queriers: [],
     anyQuerier: true,
     dataScope: [new URL('data/', c.podUrl).href],
+    dataClasses: [],
     minGroupSize: 2,
     minContributors: 2,
     maxQueriesPerDay: 100,

@@ -13,6 +13,7 @@ export function parseConsentPolicy(turtle: string, baseIri: string): ConsentPoli
     queriers: r.iris(node, PA.acceptedQuerier).sort(),
     anyQuerier: r.boolean(node, PA.anyQuerier),
     dataScope: r.iris(node, PA.dataScope).sort(),
+    dataClasses: r.iris(node, PA.dataClass).sort(),
     minGroupSize: r.integer(node, PA.minGroupSize),
     minContributors: r.integer(node, PA.minContributors),
     maxQueriesPerDay: r.integer(node, PA.maxQueriesPerDay),
@@ -30,6 +31,7 @@ export function serializeConsentPolicy(p: ConsentPolicy): string {
     .add(s, PA.anyQuerier, bool(p.anyQuerier))
     .add(s, PA.acceptedQuerier, ...p.queriers.map(iri))
     .add(s, PA.dataScope, ...p.dataScope.map(iri))
+    .add(s, PA.dataClass, ...p.dataClasses.map(iri))
     .add(s, PA.minGroupSize, int(p.minGroupSize))
     .add(s, PA.minContributors, int(p.minContributors))
     .add(s, PA.maxQueriesPerDay, int(p.maxQueriesPerDay))
@@ -45,6 +47,7 @@ export function parseConsentDecision(turtle: string, baseIri: string): ConsentDe
     accepted: r.boolean(node, PA.accepted),
     reason: r.string(node, PA.reason),
     at: r.dateTime(node, PROV.generatedAtTime),
+    documents: r.iris(node, PA.scopeDocument).sort(),
   };
   r.throwIfAny();
   return decision;
@@ -59,5 +62,6 @@ export function serializeConsentDecision(d: ConsentDecision): string {
     .add(s, PA.accepted, bool(d.accepted))
     .add(s, PA.reason, str(d.reason))
     .add(s, PROV.generatedAtTime, dateTime(d.at))
+    .add(s, PA.scopeDocument, ...d.documents.map(iri))
     .toString();
 }

@@ -22,4 +22,6 @@ export { acrGrants, acrQuads, acrTurtle } from './acr.ts';
 export { grantDifferences, grantsOf, type AccessRule, type Grant, type Grantee, type Mode } from './access-rules.ts';
 export { readAgentProfile, agentProfileQuads, agentProfileTurtle, legacyAgentQuads, n3Patch, profileLinkQuad, profileLinks, type AgentProfile, type ProfileDocument, type RetiredKeys } from './profile.ts';
 export { subscriptionServices, subscriptionRequest, parseSubscription, parseActivity, type Activity } from './notifications.ts';
+export { typeIndexLinks, registrationsFor, type TypeIndexLinks, type TypeRegistrations } from './type-index.ts';
 export { Graph } from './graph.ts';
+export { agentLabel, hostAndPath } from './agent-label.ts';

@@ -10,7 +10,7 @@ import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, BoundedSpec, 
 import { TurtleDoc, blank, bool, dateTime, int, iri, list, num, str } from './write.ts';
 import { documentOf } from './iri.ts';
 
-export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'];
+export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum'];
 
 /** Defaults a querier may leave out. */
 const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
@@ -23,6 +23,7 @@ const PROPERTIES_OF: Record<AggregateKind, readonly string[]> = {
   Sum: [PA.variable, ...BOUNDS],
   Mean: [PA.variable, ...BOUNDS],
   Variance: [PA.variable, ...BOUNDS],
+  SampleVariance: [PA.variable, ...BOUNDS],
   Histogram: [PA.variable, PA.bin],
   VectorSum: [PA.variables, PA.dimension, ...BOUNDS],
 };
@@ -105,6 +106,7 @@ function readAggregate(r: Reader, node: Term): AggregateSpec {
     case 'Sum':
     case 'Mean':
     case 'Variance':
+    case 'SampleVariance':
       return { ...base, kind, variable: stripMark(r.string(node, PA.variable)), ...readBounds(r, node) };
     case 'Histogram':
       return { ...base, kind, variable: stripMark(r.string(node, PA.variable)), bins: readBins(r, node, r.all(node, PA.bin)) };
@@ -187,6 +189,7 @@ function writeAggregate(doc: TurtleDoc, a: AggregateSpec): void {
     case 'Sum':
     case 'Mean':
     case 'Variance':
+    case 'SampleVariance':
       doc.add(s, PA.variable, str(a.variable));
       writeBounds(doc, s, a);
       break;
@@ -209,14 +212,20 @@ function writeBounds(doc: TurtleDoc, s: Term, a: BoundedSpec): void {
 }
 
 /**
- * Checks that depend on the moment or on a contributor's scope, not on the document alone:
- * a deadline in the past, FROM outside the data scope.
+ * Checks that depend on the moment, on a contributor's scope or on the release rule, not on
+ * the document alone: a deadline in the past, FROM outside the data scope, a sample
+ * variance that the minimum number of contributors would let be released over one value.
  */
 export function checkQuery(q: AggregationQuery, options: { now?: Date; dataScope?: string[] } = {}): string[] {
   const problems: string[] = [];
   const now = options.now ?? new Date();
   if (Date.parse(q.deadline) <= now.getTime()) {
     problems.push(`<${q.id}> pa:deadline: the deadline ${q.deadline} is in the past`);
+  }
+  if (q.minContributors < 2) {
+    for (const a of q.aggregates.filter((a) => a.kind === 'SampleVariance')) {
+      problems.push(`<${a.id}> rdf:type: a pa:SampleVariance needs at least two values, but pa:minContributors ${q.minContributors} releases a result of one contributor; raise it to 2, or use pa:Variance (the population variance)`);
+    }
   }
   if (options.dataScope) {
     for (const p of selectionProblems(q.selection, q.aggregates, options.dataScope)) {

@@ -13,7 +13,7 @@ function namespace<const K extends string>(base: string, locals: readonly K[]): 
 
 export const PA = namespace('https://w3id.org/podagg#', [
   // queries and aggregates
-  'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum',
+  'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum',
   'Bin', 'GroupBy', 'Unit', 'People', 'Rows',
   'querier', 'population', 'selection', 'aggregate', 'minContributors', 'deadline',
   'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation',
@@ -21,8 +21,8 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'unit', 'maxRows',
   // consent
   'ConsentPolicy', 'ConsentDecision',
-  'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'minGroupSize', 'maxQueriesPerDay',
-  'query', 'accepted', 'reason',
+  'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'dataClass', 'minGroupSize', 'maxQueriesPerDay',
+  'query', 'accepted', 'reason', 'scopeDocument',
   // plans
   'AggregationPlan', 'PlanParameters', 'Timeouts', 'Group', 'Zone',
   'Strategy', 'LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold',

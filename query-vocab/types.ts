@@ -52,8 +52,15 @@ export interface MeanSpec extends AggregateBase, Bounded {
   variable: string;
 }
 
+/** The population variance: Σ(x − mean)² / n. */
 export interface VarianceSpec extends AggregateBase, Bounded {
   kind: 'Variance';
+  variable: string;
+}
+
+/** The sample variance, with Bessel's correction: Σ(x − mean)² / (n − 1); undefined (NaN) below two values. */
+export interface SampleVarianceSpec extends AggregateBase, Bounded {
+  kind: 'SampleVariance';
   variable: string;
 }
 
@@ -70,10 +77,10 @@ export interface VectorSumSpec extends AggregateBase, Bounded {
   variables: string[];
 }
 
-export type AggregateSpec = CountSpec | SumSpec | MeanSpec | VarianceSpec | HistogramSpec | VectorSumSpec;
+export type AggregateSpec = CountSpec | SumSpec | MeanSpec | VarianceSpec | SampleVarianceSpec | HistogramSpec | VectorSumSpec;
 
 /** The kinds that clip values to bounds. */
-export type BoundedSpec = SumSpec | MeanSpec | VarianceSpec | VectorSumSpec;
+export type BoundedSpec = SumSpec | MeanSpec | VarianceSpec | SampleVarianceSpec | VectorSumSpec;
 
 export type AggregateKind = AggregateSpec['kind'];
 
@@ -119,6 +126,11 @@ export interface ConsentPolicy {
   anyQuerier: boolean;
   /** Container or resource IRIs the agent may query (the data scope). */
   dataScope: string[];
+  /**
+   * RDF classes whose registrations in the owner's type indexes (their instances and
+   * instance containers) join the data scope, resolved each time consent is given.
+   */
+  dataClasses: string[];
   /** Refuse plans whose groups are smaller than this. */
   minGroupSize: number;
   /** Refuse queries whose minContributors is below this. */
@@ -136,6 +148,8 @@ export interface ConsentDecision {
   reason: string;
   /** ISO 8601 date-time. */
   at: string;
+  /** The documents the selection may read: the data scope as resolved for this decision (none when refused). */
+  documents: string[];
 }
 
 export interface Timeouts {

@@ -11,6 +11,7 @@ export function valueVariables(a: AggregateSpec): string[] {
     case 'Sum':
     case 'Mean':
     case 'Variance':
+    case 'SampleVariance':
     case 'Histogram':
       return [a.variable];
   }

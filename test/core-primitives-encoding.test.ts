@@ -63,6 +63,8 @@ function referenceValue(spec: AggregateSpec, s: bigint[]): AggregateValue {
       return { kind: 'scalar', value: Number(s[0]) / (Number(s[1]) * scale) };
     case 'Variance':
       return { kind: 'scalar', value: Number(s[2] * s[1] - s[0] * s[0]) / Number(s[2] * s[2]) / (scale * scale) };
+    case 'SampleVariance':
+      return { kind: 'scalar', value: s[2] < 2n ? NaN : Number(s[2] * s[1] - s[0] * s[0]) / Number(s[2] * (s[2] - 1n)) / (scale * scale) };
     case 'Histogram':
       return { kind: 'histogram', bins: spec.bins, counts: s.map(Number) };
     case 'VectorSum':
@@ -96,7 +98,7 @@ const bins: fc.Arbitrary<Bin[]> = fc
 
 const spec: fc.Arbitrary<Omit<AggregateSpec, 'id'>> = fc
   .record({
-    kind: fc.constantFrom('Count', 'Sum', 'Mean', 'Variance', 'Histogram', 'VectorSum'),
+    kind: fc.constantFrom('Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum'),
     bounds,
     precision: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
     bins,
@@ -160,6 +162,7 @@ test('worked example: count, sum, mean, variance, histogram, grouped, vector', (
       { id: id('sum'), kind: 'Sum', variable: 'x', lower: 0, upper: 10, precision: 1, unit: 'rows' },
       { id: id('mean'), kind: 'Mean', variable: 'x', lower: 0, upper: 10, unit: 'people' },
       { id: id('var'), kind: 'Variance', variable: 'x', lower: 0, upper: 100, unit: 'rows' },
+      { id: id('svar'), kind: 'SampleVariance', variable: 'x', lower: 0, upper: 100, unit: 'rows' },
       { id: id('hist'), kind: 'Histogram', variable: 'x', bins: [{ lower: 0, upper: 2 }, { lower: 2, upper: 4 }], unit: 'rows' },
       { id: id('by'), kind: 'Count', unit: 'rows', groupBy: { variable: 'k', keys: ['a', 'b'] } },
       { id: id('vec'), kind: 'VectorSum', variables: ['x', 'y'], lower: -10, upper: 10, unit: 'rows' },
@@ -177,9 +180,26 @@ test('worked example: count, sum, mean, variance, histogram, grouped, vector', (
   assert.deepEqual(v.sum, { kind: 'scalar', value: 17 }); // 1 + 2 + 4 + 10 (12.34 clipped)
   assert.deepEqual(v.mean, { kind: 'scalar', value: 4.5 }); // alice averages 1.5 (encoded 2), bob 7 (12.34 clipped)
   assert.deepEqual(v.var, { kind: 'scalar', value: (1 + 4 + 16 + 144) / 4 - ((1 + 2 + 4 + 12) / 4) ** 2 });
+  // The mean is 4.75: squared deviations 14.0625 + 7.5625 + 0.5625 + 52.5625 = 74.75, over n − 1.
+  assert.deepEqual(v.svar, { kind: 'scalar', value: 74.75 / 3 });
   assert.deepEqual(v.hist, { kind: 'histogram', bins: [{ lower: 0, upper: 2 }, { lower: 2, upper: 4 }], counts: [1, 2] }); // 4 is the last bin's upper edge
   assert.deepEqual(v.by, { kind: 'grouped', keys: ['a', 'b'], values: [{ kind: 'scalar', value: 2 }, { kind: 'scalar', value: 1 }] });
   assert.deepEqual(v.vec, { kind: 'vector', values: [7 / 3, 2] }); // bob's second row has no y
+});
+
+test('a sample variance of fewer than two values is NaN, never 0 or a division by zero passed off as a number', () => {
+  const spec = (unit: 'rows' | 'people'): AggregateSpec => ({ id: `https://q.example/q#${unit}`, kind: 'SampleVariance', variable: 'x', lower: 0, upper: 10, unit });
+  const layout = compileLayout([spec('rows'), spec('people')], 10, 'z64');
+  const values = (rows: Row[][]) => {
+    const sum = zeros(layout.length);
+    for (const r of rows) addInto(sum, encodeRows(layout, r), 'z64');
+    return decode(layout, sum).map((r) => r.value);
+  };
+  assert.deepEqual(values([]), [{ kind: 'scalar', value: NaN }, { kind: 'scalar', value: NaN }]);
+  assert.deepEqual(values([[{ x: 3 }]]), [{ kind: 'scalar', value: NaN }, { kind: 'scalar', value: NaN }]);
+  // Two rows of one person: a sample over rows, but a single person.
+  assert.deepEqual(values([[{ x: 3 }, { x: 5 }]]), [{ kind: 'scalar', value: 2 }, { kind: 'scalar', value: NaN }]);
+  assert.deepEqual(values([[{ x: 3 }], [{ x: 5 }]]), [{ kind: 'scalar', value: 2 }, { kind: 'scalar', value: 2 }]);
 });
 
 // ---- overflow ----------------------------------------------------------------------------

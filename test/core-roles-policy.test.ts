@@ -21,6 +21,7 @@ const policy: ConsentPolicy = {
   queriers: ['urn:test:querier'],
   anyQuerier: false,
   dataScope: ['urn:test:pod/health/'],
+  dataClasses: [],
   minGroupSize: 3,
   minContributors: 10,
   maxQueriesPerDay: 2,
@@ -42,7 +43,7 @@ const population = Array.from({ length: 20 }, (_, i) => `urn:test:agent:${i}`);
 const params = { depth: 1, fanout: 1, groupSize: 3, threshold: 3, strategy: 'SafeAndPrompt' as const, backupRatio: 0, timeouts: { collectMs: 1, syncMs: 1, childMs: 1 } };
 const plan = buildPlan({ id: 'urn:test:plan', query: query.id, nonce: '00', population, params });
 const now = Date.parse('2025-01-02T00:00:00Z');
-const accepted = (at: string, q = 'urn:test:other'): ConsentDecision => ({ id: `urn:test:d:${at}`, owner: policy.owner, query: q, accepted: true, reason: '', at });
+const accepted = (at: string, q = 'urn:test:other'): ConsentDecision => ({ id: `urn:test:d:${at}`, owner: policy.owner, query: q, accepted: true, reason: '', at, documents: [] });
 
 test('consent accepts a query within every rule', () => {
   const v = decideConsent(policy, query, plan, [], now, ['urn:test:pod/health/steps.ttl']);

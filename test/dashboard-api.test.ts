@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { JournalTail } from '../agent/solid/journal-tail.ts';
 import { runId } from '../dashboard/run-state.ts';
-import { startFixture, type Fixture } from './dashboard-fixture.ts';
+import { ALICE_NAME, startFixture, type Fixture } from './dashboard-fixture.ts';
+import { hostAndPath } from '../query-vocab/index.ts';
 
 let fx: Fixture;
 let dash: Dashboard;
@@ -119,6 +120,22 @@ test("an agent's page: its consent policy, its decision, its messages", async ()
   assert.match(agg.problems[0], /no credentials/);
   const list = (await get('/api/agents')).json.agents;
   assert.ok(list.some((a: any) => a.webId === fx.alice && a.credentials));
+});
+
+test('agents are labelled by their profile name, else by host and path, never by a bare path segment', async () => {
+  const { agents, labels } = (await get('/api/agents')).json;
+  assert.equal(labels[fx.alice], ALICE_NAME);
+  const bob = fx.credentials.find((c) => c.webId === fx.bob)!;
+  // A profile without a name: its pod (the profile's storage), or its WebID document.
+  assert.ok(labels[fx.bob].startsWith(hostAndPath(bob.podUrl)), labels[fx.bob]);
+  for (const { webId } of agents) {
+    assert.ok(labels[webId], `no label for ${webId}`);
+    if (webId !== fx.alice) assert.ok(labels[webId].startsWith(new URL(webId).host), `${webId} is labelled ${labels[webId]}`);
+  }
+  // Every agent a run names has one, the peers whose profiles cannot be read included.
+  const run = (await get(`/api/runs/${runId(fx.meanQuery)}`)).json;
+  for (const g of run.tree.groups) for (const m of g.members) assert.ok(run.labels[m.webId]?.startsWith(new URL(m.webId).host), m.webId);
+  assert.equal(run.labels[fx.alice], ALICE_NAME);
 });
 
 test('simulations: series per strategy against the failure rate', async () => {

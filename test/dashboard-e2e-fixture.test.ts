@@ -11,7 +11,7 @@ import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
 import { runId } from '../dashboard/run-state.ts';
 import { EventLog } from '../agent/solid/events.ts';
 import { SHOTS, launchChromium } from './dashboard-browser.ts';
-import { startFixture, type Fixture } from './dashboard-fixture.ts';
+import { ALICE_NAME, startFixture, type Fixture } from './dashboard-fixture.ts';
 
 let fx: Fixture;
 let dash: Dashboard;
@@ -61,9 +61,12 @@ test("Enter on a tree node opens that agent's page with its consent decision", a
   await page.locator('#consent-log').waitFor();
   assert.match(decodeURIComponent(page.url()), new RegExp(`#/agents/${fx.bob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   assert.match((await page.locator('#consent-log').textContent()) ?? '', /refused.*not accepted by the policy/);
+  assert.ok((await page.locator('main h1').textContent())?.startsWith(new URL(fx.bob).host), 'bob is labelled by his pod');
   await page.screenshot({ path: join(SHOTS, 'agent-refused.png'), fullPage: true });
   await page.goto(`${dash.url}#/agents/${encodeURIComponent(fx.alice)}`);
   await page.locator('main p.mono', { hasText: fx.alice }).waitFor();
+  // Her profile's name is her label (bob's has none: his pod's host and path are his).
+  assert.equal(await page.locator('main h1').textContent(), ALICE_NAME);
   assert.match((await page.locator('#consent-log').textContent()) ?? '', /joined/);
   assert.match((await page.locator('main').textContent()) ?? '', /max queries per day/);
 });

@@ -14,10 +14,11 @@ import { writeCredentials, type Credential } from '../agent/solid/credentials.ts
 import { EventLog, type RunEvent } from '../agent/solid/events.ts';
 import { keyFilePath } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
-import { putTurtle } from '../agent/solid/pod.ts';
+import { DataFactory } from 'n3';
+import { patchN3, putTurtle } from '../agent/solid/pod.ts';
 import { login } from '../agent/solid/session.ts';
 import { simulate } from '../cli/simulate.ts';
-import { DPV, loopbackUrl, parseQuery, serializeConsentDecision, serializeConsentPolicy, serializePlan, serializeQuery, serializeResult } from '../query-vocab/index.ts';
+import { DPV, FOAF, documentOf, n3Patch, loopbackUrl, parseQuery, serializeConsentDecision, serializeConsentPolicy, serializePlan, serializeQuery, serializeResult } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -43,6 +44,7 @@ export interface Fixture {
 
 const example = (name: string) => readFileSync(fileURLToPath(new URL(`../examples/queries/${name}.ttl`, import.meta.url)), 'utf8');
 const NONCE = 'ab12cd34ef56ab78cd90ef12ab34cd56';
+export const ALICE_NAME = 'Alice Example';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startFixture(): Promise<Fixture> {
@@ -121,13 +123,15 @@ export async function startFixture(): Promise<Fixture> {
   // Owner-only consent resources, written with the owners' sessions.
   for (const [owner, accepted, reason] of [[a, true, 'the policy accepts this querier and purpose'], [b, false, 'purpose ResearchAndDevelopment is not accepted by the policy']] as const) {
     const session = await login(owner);
+    // Alice's profile names her, bob's does not: the dashboard labels one by name, the other by pod.
+    if (owner === a) await patchN3(session.fetch, documentOf(a.webId), n3Patch([], [DataFactory.quad(DataFactory.namedNode(a.webId), DataFactory.namedNode(FOAF.name), DataFactory.literal(ALICE_NAME))]));
     const layout = podLayout(owner.podUrl);
     await putTurtle(session.fetch, layout.consentPolicy, serializeConsentPolicy({
       id: layout.consentPolicy, owner: owner.webId, purposes: accepted ? [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch] : [DPV.AcademicResearch],
-      queriers: [], anyQuerier: true, dataScope: [new URL('data/', owner.podUrl).href], minGroupSize: 2, minContributors: 2, maxQueriesPerDay: 5,
+      queriers: [], anyQuerier: true, dataScope: [new URL('data/', owner.podUrl).href], dataClasses: [], minGroupSize: 2, minContributors: 2, maxQueriesPerDay: 5,
     }));
     const decision = `${layout.consentLog}mean-steps`;
-    await putTurtle(session.fetch, decision, serializeConsentDecision({ id: decision, owner: owner.webId, query: meanQuery, accepted, reason, at: '2026-01-01T10:00:01.000Z' }));
+    await putTurtle(session.fetch, decision, serializeConsentDecision({ id: decision, owner: owner.webId, query: meanQuery, accepted, reason, at: '2026-01-01T10:00:01.000Z', documents: [] }));
     await session.logout();
   }
 

@@ -120,6 +120,16 @@ test('a deadline in the past is reported by checkQuery', () => {
   assert.deepEqual(checkQuery(q, { now: new Date('2031-01-01T00:00:00Z') }), [`<${BASE}> pa:deadline: the deadline 2030-01-01T00:00:00Z is in the past`]);
 });
 
+test('checkQuery refuses a sample variance that one contributor could be released with', () => {
+  const q = parseQuery(read('mean-steps').replace('a pa:Mean ;', 'a pa:SampleVariance ;'), BASE);
+  const now = new Date('2026-01-01T00:00:00Z');
+  assert.equal(q.aggregates[0].kind, 'SampleVariance');
+  assert.deepEqual(checkQuery({ ...q, minContributors: 2 }, { now }), []);
+  const found = checkQuery({ ...q, minContributors: 1 }, { now });
+  assert.equal(found.length, 1);
+  assert.match(found[0], at(`<${q.aggregates[0].id}>`, 'rdf:type', 'a pa:SampleVariance needs at least two values, but pa:minContributors 1 .*'));
+});
+
 test('FROM outside the data scope is reported by checkQuery', () => {
   const q = parseQuery(read('mean-steps').replace('SELECT ?steps WHERE', `SELECT ?steps FROM <${loopbackUrl(4000, '/bob/private/')}> WHERE`), BASE);
   const scope = [loopbackUrl(4000, '/bob/health/')];

@@ -56,6 +56,7 @@ const aggregate = (id: string): fc.Arbitrary<AggregateSpec> =>
       case 'Sum':
       case 'Mean':
       case 'Variance':
+      case 'SampleVariance':
         return { ...base, kind: r.kind, variable: r.variable, ...bounded };
       case 'Histogram':
         return { ...base, kind: r.kind, variable: r.variable, bins: r.bins };
@@ -109,6 +110,7 @@ const policy: fc.Arbitrary<ConsentPolicy> = fc.record({
   queriers: sortedUnique(fc.array(webId, { maxLength: 4 })),
   anyQuerier: fc.boolean(),
   dataScope: sortedUnique(fc.array(iri, { maxLength: 4 })),
+  dataClasses: sortedUnique(fc.array(iri, { maxLength: 3 })),
   minGroupSize: fc.integer({ min: 1, max: 20 }),
   minContributors: fc.integer({ min: 1, max: 1000 }),
   maxQueriesPerDay: fc.integer({ min: 0, max: 100 }),
@@ -116,6 +118,7 @@ const policy: fc.Arbitrary<ConsentPolicy> = fc.record({
 
 const decision: fc.Arbitrary<ConsentDecision> = fc.record({
   id: iri, owner: webId, query: iri, accepted: fc.boolean(), reason: text, at: dateTime,
+  documents: sortedUnique(fc.array(iri, { maxLength: 4 })),
 });
 
 const groupId = fc.array(fc.nat({ max: 20 }), { maxLength: 4 }).map((path) => ['g', ...path].join('.'));
@@ -188,7 +191,7 @@ roundTrip('AggregationResult', result, serializeResult, parseResult);
 roundTrip('Registration', registration, serializeRegistration, parseRegistration);
 
 test('serialized documents use the pa: prefix', () => {
-  const turtle = serializeConsentDecision({ id: BASE, owner: BASE, query: BASE, accepted: true, reason: 'ok', at: new Date(0).toISOString() });
+  const turtle = serializeConsentDecision({ id: BASE, owner: BASE, query: BASE, accepted: true, reason: 'ok', at: new Date(0).toISOString(), documents: [] });
   assert.match(turtle, /@prefix pa: /);
   assert.ok(turtle.includes('pa:ConsentDecision'), PA.ConsentDecision);
 });

@@ -1,5 +1,5 @@
 // Every aggregate compiles to a fixed-length block of integers summed element-wise:
-//   Count → [n]            Sum → [Σ e]         Mean → [Σ e, n]     Variance → [Σ e, Σ e², n]
+//   Count → [n]            Sum → [Σ e]         Mean → [Σ e, n]     (Sample)Variance → [Σ e, Σ e², n]
 //   Histogram → one count per declared bin     VectorSum → [Σ e_1 … Σ e_d, n]
 //   GROUP BY → the block repeated once per declared key.
 // e = enc(x) = round(clip(x, lower, upper) · 10^precision), and e² is the square of that
@@ -47,6 +47,7 @@ function width(spec: AggregateSpec): number {
     case 'Mean':
       return 2;
     case 'Variance':
+    case 'SampleVariance':
       return 3;
     case 'Histogram':
       return spec.bins.length;
@@ -61,6 +62,7 @@ function boundedOf(spec: AggregateSpec): BoundedSpec | null {
     case 'Sum':
     case 'Mean':
     case 'Variance':
+    case 'SampleVariance':
     case 'VectorSum':
       return spec;
     case 'Count':
@@ -87,6 +89,7 @@ function validate(spec: AggregateSpec): void {
     case 'Sum':
     case 'Mean':
     case 'Variance':
+    case 'SampleVariance':
       if (!spec.variable) throw bad(spec, 'needs a variable');
       validateBounds(spec);
       break;
@@ -132,7 +135,7 @@ function worstCase(spec: AggregateSpec, populationSize: number): { bound: bigint
   }
   const e = BigInt(Math.ceil(magnitude));
   const one = e > 1n ? e : 1n;
-  if (spec.kind === 'Variance') return { bound: one * one * n, why: `(${bounds})²${tail}` };
+  if (spec.kind === 'Variance' || spec.kind === 'SampleVariance') return { bound: one * one * n, why: `(${bounds})²${tail}` };
   return { bound: one * n, why: `${bounds}${tail}` };
 }
 
@@ -247,12 +250,13 @@ function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): v
   }
   const enc = (x: number) => Math.round(clip(x, spec) * block.scale);
   const es = people ? [enc(xs.reduce((s, x) => s + clip(x, spec), 0) / xs.length)] : xs.map(enc);
+  const squares = spec.kind === 'Variance' || spec.kind === 'SampleVariance';
   for (const e of es) {
     acc.add(at, e);
-    if (spec.kind === 'Variance') acc.addSquare(at + 1, e);
+    if (squares) acc.addSquare(at + 1, e);
   }
   if (spec.kind === 'Mean') acc.add(at + 1, es.length);
-  if (spec.kind === 'Variance') acc.add(at + 2, es.length);
+  if (squares) acc.add(at + 2, es.length);
 }
 
 // Model updates can have 10^5 components: one pass reads each row into a Float64Array,
@@ -322,6 +326,12 @@ function decodeBlock(block: Block, s: bigint[]): AggregateValue {
       const [s1, s2, n] = s;
       return { kind: 'scalar', value: Number(n * s2 - s1 * s1) / Number(n * n) / (scale * scale) };
     }
+    case 'SampleVariance': {
+      // Sample variance (n·Σe² − (Σe)²) / (n·(n − 1)); below two values there is none: NaN, said outright.
+      const [s1, s2, n] = s;
+      if (n < 2n) return { kind: 'scalar', value: NaN };
+      return { kind: 'scalar', value: Number(n * s2 - s1 * s1) / Number(n * (n - 1n)) / (scale * scale) };
+    }
     case 'Histogram':
       return { kind: 'histogram', bins: spec.bins.map((b) => ({ ...b })), counts: s.map(Number) };
     case 'VectorSum': {
@@ -334,7 +344,8 @@ function decodeBlock(block: Block, s: bigint[]): AggregateValue {
 
 /**
  * The summed vector (signed z64) → one value per aggregate. Mean, Variance and VectorSum
- * over no contributions give NaN; VectorSum reports the mean vector, not the raw sum.
+ * over no contributions give NaN, SampleVariance below two values; VectorSum reports the
+ * mean vector, not the raw sum.
  */
 export function decode(layout: Layout, sum: Vec): ResultValue[] {
   if (sum.length !== layout.length) {

@@ -1,11 +1,11 @@
-// Local evaluation: the query's SELECT over the resources of the owner's data scope, with
-// the owner's authenticated fetch, under a time limit. Only the scope's documents are
-// loaded, and the selection was checked to name no other.
+// Local evaluation: the query's SELECT over the documents of the owner's data scope (as
+// resolved when consent was given), with the owner's authenticated fetch, under a time
+// limit. Only those documents are loaded, and the selection was checked to name no other.
 
 import { QueryEngine } from '@comunica/query-sparql';
 import type { Bindings } from '@comunica/types';
 import { Parser, Store } from 'n3';
-import { containerMembers, checkSelection, XSD } from '../../query-vocab/index.ts';
+import { checkSelection, XSD } from '../../query-vocab/index.ts';
 import type { AggregateSpec } from '../../query-vocab/index.ts';
 import { getTurtle, type Fetch } from './pod.ts';
 
@@ -15,13 +15,15 @@ export interface EvaluateOptions {
   fetch: Fetch;
   selection: string;
   aggregates: AggregateSpec[];
+  /** What FROM may name: the policy's scope entries. */
   dataScope: string[];
+  /** The documents read: the scope resolved (agent/solid/data-scope.ts). */
+  documents: string[];
   timeLimitMs: number;
   /** At most this many rows are read; beyond it the evaluation fails. */
   maxRows?: number;
 }
 
-const MAX_DOCUMENTS = 500;
 const MAX_TRIPLES = 1_000_000;
 const NUMERIC = new Set([XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger, XSD.positiveInteger]);
 
@@ -32,33 +34,16 @@ function sharedEngine(): QueryEngine {
   return engine;
 }
 
-/** The documents of the data scope: containers are expanded, recursively. */
-export async function scopeDocuments(fetch: Fetch, scope: string[]): Promise<string[]> {
-  const documents = new Set<string>();
-  const queue = [...scope];
-  while (queue.length && documents.size < MAX_DOCUMENTS) {
-    const url = queue.shift()!;
-    if (!url.endsWith('/')) {
-      documents.add(url);
-      continue;
-    }
-    for (const member of containerMembers(await getTurtle(fetch, url), url)) {
-      if (member.startsWith(url)) queue.push(member);
-    }
-  }
-  return [...documents];
-}
-
 /**
- * Runs the selection over the scope's documents. They are read with the owner's fetch
+ * Runs the selection over the documents. They are read with the owner's fetch
  * into one in-memory store first, so Comunica touches nothing but the scope and spends no
  * requests discovering source types.
  */
 export async function evaluateSelection(options: EvaluateOptions): Promise<Row[]> {
-  const problems = checkSelection(options.selection, options.aggregates, options.dataScope);
+  const problems = checkSelection(options.selection, options.aggregates, [...options.dataScope, ...options.documents]);
   if (problems.length) throw new Error(`the selection is refused: ${problems.join('; ')}`);
   const store = new Store();
-  for (const url of await scopeDocuments(options.fetch, options.dataScope)) {
+  for (const url of options.documents) {
     store.addQuads(new Parser({ baseIRI: url }).parse(await getTurtle(options.fetch, url)));
     if (store.size > MAX_TRIPLES) throw new Error(`the data scope holds more than ${MAX_TRIPLES} triples`);
   }

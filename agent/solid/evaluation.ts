@@ -1,7 +1,9 @@
 // The contributor's evaluation step, the answer to the run's 'evaluate' action: the
-// owner's consent first, recorded in the pod's consent log; only then the selection over
-// the data scope, under its time limit, encoded for the run. It returns the core's event
-// ('contribute' or 'decline') and never throws: a failure is a decline with its reason.
+// owner's consent first, with the data scope resolved to documents and both recorded in
+// the pod's consent log; only then the selection over those documents, under its time
+// limit, encoded for the run. A scope naming what is not there is a refusal ("scope
+// missing"). It returns the core's event ('contribute' or 'decline') and never throws: a
+// failure is a decline with its reason.
 // Each pod step is retried while the pod is away, so a server restart costs no contribution.
 
 import type { AggregationPlan, AggregationQuery } from '../../query-vocab/index.ts';
@@ -10,6 +12,7 @@ import { encodeRows } from '../core/encoding.ts';
 import { layoutOf, type Event } from '../core/protocol.ts';
 import type { ConsentLog } from './consent-store.ts';
 import { readPolicy } from './consent-store.ts';
+import { resolveScope } from './data-scope.ts';
 import { evaluateSelection } from './evaluate.ts';
 import type { RunEvent } from './events.ts';
 import type { Fetch } from './pod.ts';
@@ -26,21 +29,30 @@ export interface EvaluationContext {
   record(event: Omit<RunEvent, 'at' | 'webId' | 'query'>): void;
 }
 
+const SCOPE_MISSING = 'scope missing';
 const NO_ROWS = 'no matching data: the selection found no rows in the data scope';
 
 export async function evaluateContribution(c: EvaluationContext, query: AggregationQuery, plan: AggregationPlan): Promise<Event> {
   const retried = <T>(task: () => Promise<T>) => withRetry(c.retry, task);
   try {
     const policy = await retried(() => readPolicy(c.fetch, c.podUrl));
-    const verdict = policy
+    let verdict = policy
       ? decideConsent(policy, query, plan, await c.consentLog.history(), c.now())
       : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
+    let documents: string[] = [];
+    if (verdict.accepted && policy) {
+      const scope = await retried(() => resolveScope(c.fetch, c.webId, policy));
+      if ('missing' in scope) verdict = { accepted: false, reason: `${SCOPE_MISSING}: ${scope.missing}` };
+      else documents = scope.documents;
+    }
     const at = new Date(c.now()).toISOString();
-    const decision = await retried(() => c.consentLog.append({ owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at }));
-    c.record({ kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text: `consent ${verdict.accepted ? 'given' : 'refused'}: ${verdict.reason}` });
+    const decision = await retried(() => c.consentLog.append({ owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at, documents }));
+    // A missing scope is the owner's to fix: "consent refused" would blame the query.
+    const text = verdict.accepted ? `consent given: ${verdict.reason}` : verdict.reason.startsWith(SCOPE_MISSING) ? verdict.reason : `consent refused: ${verdict.reason}`;
+    c.record({ kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text });
     if (!verdict.accepted || !policy) return { type: 'decline', reason: verdict.reason };
     const watched = watchFailures(c.fetch);
-    const selection = { fetch: watched.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, timeLimitMs: c.timeLimitMs };
+    const selection = { fetch: watched.fetch, selection: query.selection, aggregates: query.aggregates, dataScope: policy.dataScope, documents, timeLimitMs: c.timeLimitMs };
     const rows = await withRetry(c.retry, () => evaluateSelection(selection), async () => watched.failedSinceLastAsked() || (await podAway(c)));
     if (rows.length === 0 && !query.hideParticipation) {
       c.record({ kind: 'log', text: NO_ROWS });

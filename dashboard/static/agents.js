@@ -21,6 +21,7 @@ function policyFacts(p) {
     ['purposes', list(p.purposes)],
     ['queriers', p.anyQuerier ? 'anyone' : list(p.queriers)],
     ['data scope', list(p.dataScope)],
+    ['data classes (type indexes)', list(p.dataClasses ?? [])],
     ['min group size', p.minGroupSize],
     ['min contributors', p.minContributors],
     ['max queries per day', p.maxQueriesPerDay],
@@ -40,8 +41,8 @@ export async function agentView(webId) {
     agent.policy ? policyFacts(agent.policy) : agent.policy === null ? notice('This pod has no consent policy: the agent refuses every query.') : notice('Not readable.'),
     h('h2', {}, 'Consent log'),
     agent.consentLog.length === 0 ? notice('No consent decision recorded.') :
-      h('div', { id: 'consent-log' }, table(['Query', 'Decision', 'Why', 'At'], agent.consentLog.map((d) => [
-        queryLink(d.query), badge(d.accepted ? 'joined' : 'refused'), d.reason, time(d.at),
+      h('div', { id: 'consent-log' }, table(['Query', 'Decision', 'Why', 'Documents it let be read', 'At'], agent.consentLog.map((d) => [
+        queryLink(d.query), badge(d.accepted ? 'joined' : 'refused'), d.reason, list(d.documents ?? []), time(d.at),
       ]))),
     h('h2', {}, 'Messages and steps'),
     agent.messages.length === 0 ? notice('The journal holds nothing from this agent.') :

@@ -2,6 +2,7 @@
 // place); an unreachable server or a 5xx raises the banner.
 
 import { setBanner } from './banner.js';
+import { learnLabels } from './dom.js';
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -21,5 +22,6 @@ export async function api(path) {
   const body = await response.json().catch(() => ({ error: `the server answered ${response.status} without JSON` }));
   setBanner('api', response.status >= 500 ? `The server failed: ${body.error}` : null);
   if (!response.ok) throw new ApiError(response.status, body.error ?? `the server answered ${response.status}`);
+  learnLabels(body.labels);
   return body;
 }

@@ -27,11 +27,19 @@ export const h = (tag, attrs, ...children) => build(document.createElement(tag),
 /** An SVG element. */
 export const s = (tag, attrs, ...children) => build(document.createElementNS(SVG_NS, tag), attrs, children);
 
-/** A readable name for a WebID: its pod's folder name, else its host. */
+/** WebID → label, as the API's answers give them (the profile's name, or the pod's host and path). */
+const labels = new Map();
+
+export function learnLabels(more) {
+  for (const [webId, label] of Object.entries(more ?? {})) labels.set(webId, label);
+}
+
+/** A readable name for a WebID: its label, else its host and path (never one bare path segment, the same "profile" for every pod on a subdomain). */
 export function shortName(webId) {
+  if (labels.has(webId)) return labels.get(webId);
   try {
     const url = new URL(webId);
-    return url.pathname.split('/').filter(Boolean)[0] ?? url.host;
+    return url.host + url.pathname.replace(/\/$/, '');
   } catch {
     return webId;
   }

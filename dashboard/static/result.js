@@ -6,10 +6,13 @@ import { h, number, percent } from './dom.js';
 
 const MAX_BARS = 64;
 
+// Which variance a kind computes: the vocabulary's pa:Variance is the population's.
+const NOTE = { Variance: ' (population)', SampleVariance: ' (sample, n − 1)' };
+
 function describe(spec, value) {
   const variable = spec?.variables?.length ? ` of ${spec.variables.join(', ')}` : '';
   const by = spec?.groupBy ? ` by ${spec.groupBy.variable}` : '';
-  return `${value.kind}${variable}${by}`;
+  return `${value.kind}${NOTE[value.kind] ?? ''}${variable}${by}`;
 }
 
 function drawValue(title, value, result) {
