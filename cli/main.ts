@@ -1,5 +1,6 @@
 // The podagg command line: one table of commands, each in its own module.
 
+import { resolveLocalhostNames } from '../agent/solid/localhost-names.ts';
 import { UsageError, usageLine } from './args.ts';
 
 type Command = (args: string[]) => Promise<number>;
@@ -32,6 +33,8 @@ commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(19)}${c.summary}`).join('\n')}`;
 
 export async function main(argv: string[]): Promise<number> {
+  // Pods on subdomains of localhost (a CSS preset) resolve here without /etc/hosts.
+  resolveLocalhostNames();
   if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     console.log(HELP);
     return 0;

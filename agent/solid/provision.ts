@@ -30,16 +30,19 @@ export interface ProvisionOptions {
   now?: number;
   /** Publish this folder's keys even when the profile publishes others (their runs fail). */
   replaceKeys?: boolean;
+  /** The folder commands use when given none, named in a key conflict when it is not the one used. */
+  defaultStateDir?: string;
 }
 
 /** The profile publishes keys whose private halves are not in the state folder used. */
 export class KeyConflictError extends Error {
-  constructor(webId: string, stateDir: string, hasFile: boolean) {
+  constructor(webId: string, stateDir: string, hasFile: boolean, defaultStateDir?: string) {
     super(
       `the profile of ${webId} publishes keys that are not in the state folder ${stateDir}` +
         (hasFile ? ' (its key file holds others)' : ' (it has no key file for this WebID)') +
-        ': they were made with another state folder, whose agent would stop receiving. Give that folder' +
-        ' (--state or PODAGG_STATE), or replace the published keys with --replace-keys.',
+        ': they were made with another state folder, whose agent would stop receiving' +
+        (defaultStateDir && defaultStateDir !== stateDir ? ` (the default one is ${defaultStateDir})` : '') +
+        '. Give that folder (--state or PODAGG_STATE), or replace the published keys with --replace-keys.',
     );
     this.name = 'KeyConflictError';
   }
@@ -64,7 +67,7 @@ export async function provision(session: AgentSession, credential: Credential, s
   const file = keyFilePath(stateDir, webId);
   const published = await readProfile(session.fetch, webId, now);
   const local = await readKeyRing(file, webId);
-  if (hasKeys(published) && !o.replaceKeys && !(local && holds(local, published))) throw new KeyConflictError(webId, stateDir, local !== undefined);
+  if (hasKeys(published) && !o.replaceKeys && !(local && holds(local, published))) throw new KeyConflictError(webId, stateDir, local !== undefined, o.defaultStateDir);
   const loaded = await loadOrCreateKeys(file, webId);
   if (loaded.created) changes.push('generated keys');
   const ring = dropExpired(loaded.ring, now);
