@@ -87,10 +87,17 @@ describe('agent init', { concurrency: true }, () => {
     const args = ['agent', 'init', '--credentials', file, '--all', '--state', join(root, 'state-all')];
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(first.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: generated keys, created inbox, set inbox ACL, created presence document, set presence ACL, updated profile`));
+    const steps = 'generated keys, created inbox, set inbox access, created presence document, set presence access, published keys in the extended profile, set extended profile access, linked the extended profile from the WebID document';
+    assert.deepEqual(first.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: ${steps}`));
     const second = await runCli(args);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(second.stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: already provisioned`));
+    // From another state folder: refused, naming the folder, and the keys stay.
+    const other = join(root, 'state-other');
+    const third = await runCli(['agent', 'init', '--credentials', file, '--all', '--state', other]);
+    assert.equal(third.code, 1);
+    assert.match(third.stderr, new RegExp(`^podagg: the profile of \\S+ publishes keys that are not in the state folder ${other} `));
+    assert.deepEqual((await runCli(args)).stdout.trim().split('\n'), fleet.credentials.map((c) => `${c.webId}: already provisioned`));
   });
 
   test('agent init with a wrong client secret: one clear error line', async () => {
