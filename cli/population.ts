@@ -42,7 +42,7 @@ export async function populationJoin(args: string[]): Promise<number> {
   for (const credential of selectCredentials(await readCredentials(values.credentials!), values.webid, values.all ?? false)) {
     const session = await login(credential);
     try {
-      await provision(session, credential, state);
+      await provision(session, credential, state, { defaultStateDir: stateDir(undefined) });
       const { keys } = await loadOrCreateKeys(keyFilePath(state, credential.webId), credential.webId);
       const me = { webId: credential.webId, inbox: podLayout(credential.podUrl).inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey };
       const outcome = await joinPopulation(session.fetch, positionals[0], signRegistration(me, positionals[0], keys.ed25519.secretKey));
