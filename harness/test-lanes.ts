@@ -18,8 +18,11 @@ interface Outcome {
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIR = path.join(ROOT, 'test');
-/** An import of what starts pods, the dashboard or a browser: the server parts, or the fixtures over them. */
-const STARTS_SERVERS = /from '\.\.?\/(demo|solid-server|dashboard|dashboard-fixture|dashboard-browser)[/.]/;
+/**
+ * An import of what starts pods, the dashboard or a browser: the server parts, or the fixtures
+ * over them; or of another test file (a wrapper running a server suite on another server).
+ */
+const STARTS_SERVERS = /from '\.\.?\/(demo|solid-server|dashboard|dashboard-fixture|dashboard-browser)[/.]|^import '\.\/[\w-]+\.test\.ts';/m;
 
 /** Starts a command; `buffered` keeps its output for later instead of printing it as it comes. */
 function start(command: string, args: string[], buffered: boolean): { child: ChildProcess; done: Promise<Outcome> } {

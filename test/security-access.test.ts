@@ -29,6 +29,7 @@ import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from '../harness/ports.ts';
+import { testServer } from './helpers/server-kind.ts';
 
 let demo: Demo;
 let outcome: DemoOutcome;
@@ -37,7 +38,7 @@ let member: Credential;
 let other: Credential;
 
 before(async () => {
-  demo = await startDemo({ pods: 10, port: await freePorts(), collectMs: 12_000 });
+  demo = await startDemo({ pods: 10, ...testServer(), port: await freePorts(), collectMs: 12_000 });
   outcome = await demo.publish('mean-steps');
   assert.ok(outcome.result, `the run published a result (${outcome.abort ?? ''})`);
   // A member that consented (it has a consent log) and is not the querier.
@@ -242,7 +243,7 @@ test('population: authenticated read and append; only the owner changes or delet
 // the registration vocabulary.
 test('nobody can register someone else in the population', async () => {
   const owner = as(demo.querier);
-  const bystanderCred = await createAccount(new URL('/', demo.querier.podUrl).href, 'bystander', 'bystander-password-1');
+  const bystanderCred = await createAccount(demo.fleet.servers[0].baseUrl, 'bystander', 'bystander-password-1');
   const bystander = await login(bystanderCred);
   await provision(bystander, bystanderCred, mkdtempSync(path.join(os.tmpdir(), 'podagg-bystander-')));
   await bystander.logout();
