@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   demo: { run: async (a) => (await import('./demo.ts')).demo(a), summary: 'the main job: pods, agents, example queries, results beside plain answers' },
   'pods up': { run: async (a) => (await import('./pods.ts')).podsUp(a), summary: 'start embedded Solid servers with N pods and write their credentials' },
   'pods seed': { run: async (a) => (await import('./pods-seed.ts')).podsSeed(a), summary: "write the demo's synthetic personal data into the pods" },
+  login: { run: async (a) => (await import('./login.ts')).ownerLogin(a), summary: 'log in once in a browser; the agent keeps a refresh token (NSS pods)' },
   'agent init': { run: async (a) => (await import('./agent-init.ts')).agentInit(a), summary: 'generate keys, create the inbox and publish keys in the profile' },
   'agent rotate-keys': { run: async (a) => (await import('./agent-rotate.ts')).agentRotate(a), summary: 'rotate the keys; runs already under way still complete' },
   'agent run': { run: async (a) => (await import('./agent-run.ts')).agentRun(a), summary: 'run agents: consent, contribute, aggregate, publish results' },

@@ -5,12 +5,15 @@ import { SERVER_KINDS, type ServerKind } from '../solid-server/solid-server.ts';
 import { writeCredentials } from '../agent/solid/credentials.ts';
 import { UsageError, integer, parse, progress, untilInterrupted } from './args.ts';
 
-export const usage = `usage: podagg pods up --pods N [--port P] [--servers S] [--kind wac|acp|subdomains] [--data DIR] [--credentials FILE]
+export const usage = `usage: podagg pods up --pods N [--port P] [--servers S] [--kind wac|acp|subdomains|nss] [--data DIR] [--credentials FILE]
   Starts S embedded Community Solid Servers on ports P, P+1, … (default $PODAGG_PORT, else
   3000) with N pods spread over them, writes the credentials file (default ./credentials.json,
   or DIR/credentials.json) and runs until Ctrl-C. With --data the pods live on disk in DIR and a second run reuses them.
   --kind picks CSS's preset: wac (default; Web Access Control), acp (Access Control Policies,
-  pods on disk: needs --data), subdomains (WAC, each pod at http://name.localhost:P/, in memory).`;
+  pods on disk: needs --data), subdomains (WAC, each pod at http://name.localhost:P/, in memory);
+  or nss: the Node Solid Server 5.7.7 (a development dependency) as a child process, WAC, each
+  pod at http://name.localhost:P/, on disk (in DIR, else a temporary folder); its agents log in
+  with a refresh token, as after podagg login.`;
 
 export async function podsUp(args: string[]): Promise<number> {
   const { values } = parse(args, {

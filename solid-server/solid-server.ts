@@ -9,13 +9,13 @@ import { createApp } from './compiled-config.ts';
 import { logRequests } from './request-log.ts';
 
 /**
- * Which of CSS's presets: `wac` (Web Access Control, in memory or on disk), `acp` (Access
+ * Which server: CSS's presets `wac` (Web Access Control, in memory or on disk), `acp` (Access
  * Control Policies, on disk, as CSS ships it), `subdomains` (WAC in memory, each pod on a
- * host of its own: http://name.localhost:port/).
+ * host of its own: http://name.localhost:port/); or `nss`, the Node Solid Server (nss.ts).
  */
-export type ServerKind = 'wac' | 'acp' | 'subdomains';
+export type ServerKind = 'wac' | 'acp' | 'subdomains' | 'nss';
 
-export const SERVER_KINDS: readonly ServerKind[] = ['wac', 'acp', 'subdomains'];
+export const SERVER_KINDS: readonly ServerKind[] = ['wac', 'acp', 'subdomains', 'nss'];
 
 export interface SolidServerOptions {
   port: number;
@@ -73,6 +73,7 @@ export async function startSolidServer(options: SolidServerOptions): Promise<Sol
 }
 
 function configName(kind: ServerKind, onDisk: boolean): string {
+  if (kind === 'nss') throw new Error('the Node Solid Server is not embedded: start it with startNss (nss.ts)');
   if (kind === 'acp') {
     if (!onDisk) throw new Error('an ACP server keeps its pods on disk: give it a data folder');
     return 'file-acp';

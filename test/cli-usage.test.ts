@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.ts';
 const C = ['--credentials', 'no-such-credentials.json'];
 
 const COMMANDS = [
-  'demo', 'pods up', 'pods seed', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
+  'demo', 'pods up', 'pods seed', 'login', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
   'consent set', 'query check', 'query publish', 'query status', 'sparql', 'simulate', 'serve',
 ];
 
@@ -35,6 +35,9 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['query', 'status'], /^podagg: QUERY_URL is required/],
   [['sparql', 'SELECT * WHERE { ?s ?p ?o }'], /^podagg: --from is required/],
   [['pods', 'seed'], /^podagg: --credentials is required/],
+  [['login', '--credentials', 'c.json'], /^podagg: --issuer is required/],
+  [['login', '--issuer', 'nowhere'], /^podagg: --issuer must be a URL, not "nowhere"/],
+  [['pods', 'up', '--kind', 'css'], /^podagg: --kind must be one of wac, acp, subdomains, nss, not css/],
   [['agent', 'run', ...C, '--webid', 'w', '--except', 'x'], /^podagg: --except goes with --all/],
   [['agent', 'run', ...C, '--webid', 'w', '--slice', '0/2'], /^podagg: --slice goes with --all/],
   [['demo', 'extra'], /^podagg: unexpected argument "extra"/],

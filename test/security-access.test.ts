@@ -27,7 +27,6 @@ import { PeerCache, createPopulation, joinPopulation, loadPopulation, registrati
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { createAccount } from '../solid-server/accounts.ts';
 import { freePorts } from '../harness/ports.ts';
 import { testServer } from './helpers/server-kind.ts';
 
@@ -243,7 +242,7 @@ test('population: authenticated read and append; only the owner changes or delet
 // the registration vocabulary.
 test('nobody can register someone else in the population', async () => {
   const owner = as(demo.querier);
-  const bystanderCred = await createAccount(demo.fleet.servers[0].baseUrl, 'bystander', 'bystander-password-1');
+  const bystanderCred = await demo.fleet.createAccount('bystander', 'bystander-password-1');
   const bystander = await login(bystanderCred);
   await provision(bystander, bystanderCred, mkdtempSync(path.join(os.tmpdir(), 'podagg-bystander-')));
   await bystander.logout();

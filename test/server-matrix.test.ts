@@ -1,7 +1,8 @@
 // People's pods live on servers configured differently. The same checks on each of CSS's
-// presets besides the in-memory WAC one every other suite runs on: WAC on disk, ACP on disk
-// (its own preset), and WAC with a pod per subdomain of localhost. On each: provisioning sets
-// the access it meant and a doctored access document is found and repaired; the inbox takes
+// presets besides the in-memory WAC one every other suite runs on (WAC on disk, ACP on disk
+// as its own preset, WAC with a pod per subdomain of localhost) and on the Node Solid Server.
+// On each: provisioning sets the access it meant, leaves the WebID document's own triples
+// alone, and a doctored access document is found and repaired; the inbox takes
 // other agents' messages and shows them to nobody but its owner; a query gives the exact
 // plain answer though an agent is killed after sending its share and restarted.
 
@@ -19,7 +20,10 @@ import { resolveLocalhostNames } from '../agent/solid/localhost-names.ts';
 import { readPeer } from '../agent/solid/peer.ts';
 import { getTurtle, putTurtle } from '../agent/solid/pod.ts';
 import { login } from '../agent/solid/session.ts';
-import { aclTurtle, acrTurtle } from '../query-vocab/index.ts';
+import type { Quad, Term } from 'n3';
+import { provision } from '../agent/solid/provision.ts';
+import { Graph, aclTurtle, acrTurtle, documentOf } from '../query-vocab/index.ts';
+import { LDP, RDFS } from '../query-vocab/terms.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import type { ServerKind } from '../solid-server/solid-server.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -31,6 +35,7 @@ const ROWS: Array<{ name: string; kind: ServerKind; onDisk: boolean; mechanism: 
   { name: 'CSS, WAC, file backend', kind: 'wac', onDisk: true, mechanism: 'wac' },
   { name: 'CSS, ACP preset, file backend', kind: 'acp', onDisk: true, mechanism: 'acp' },
   { name: 'CSS, WAC, pods on subdomains', kind: 'subdomains', onDisk: false, mechanism: 'wac' },
+  { name: 'NSS 5.7.7, WAC, pods on subdomains', kind: 'nss', onDisk: true, mechanism: 'wac' },
 ];
 
 for (const row of ROWS) {
@@ -51,7 +56,7 @@ for (const row of ROWS) {
 
     test('provisioning set the access it meant, on the mechanism the server uses', async () => {
       const member = demo.credentials[1];
-      if (row.kind === 'subdomains') assert.match(new URL(member.podUrl).hostname, /\.localhost$/);
+      if (row.kind === 'subdomains' || row.kind === 'nss') assert.match(new URL(member.podUrl).hostname, /\.localhost$/);
       const { inbox, presence, profile } = podLayout(member.podUrl);
       assert.equal((await accessDocumentOf(fetchOf(member.webId), inbox)).mechanism, row.mechanism);
       assert.deepEqual(await checkAccess(fetchOf(member.webId), inbox, POLICIES.inbox(member.webId)), []);
@@ -59,6 +64,30 @@ for (const row of ROWS) {
       assert.deepEqual(await checkAccess(fetchOf(member.webId), profile, POLICIES.publicDocument(member.webId)), []);
       // Peers find the keys by the WebID document's link.
       assert.equal((await readPeer(member.webId)).inbox, inbox);
+    });
+
+    test("a fresh account's WebID document keeps every triple it had after provisioning twice, and gains one link", async () => {
+      const fresh = await demo.fleet.createAccount(`visitor-${row.kind}`, 'visitor-password-1');
+      const session = await login(fresh);
+      const card = documentOf(fresh.webId);
+      const before = Graph.parse(await getTurtle(session.fetch, card), card).quads;
+      const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podagg-visitor-'));
+      try {
+        await provision(session, fresh, stateDir);
+        await provision(session, fresh, stateDir);
+        const after = Graph.parse(await getTurtle(session.fetch, card), card).quads;
+        // NSS's trusted-app entries are blank nodes, named anew by every parse.
+        const term = (t: Term) => (t.termType === 'BlankNode' ? '_' : t.value);
+        const key = (q: Quad) => `${term(q.subject)} ${q.predicate.value} ${term(q.object)}`;
+        const kept = new Set(after.map(key));
+        assert.deepEqual(before.filter((q) => !kept.has(key(q))).map(key), [], 'triples lost');
+        const had = new Set(before.map(key));
+        assert.deepEqual(after.filter((q) => !had.has(key(q))).map(key), [`${fresh.webId} ${RDFS.seeAlso} ${podLayout(fresh.podUrl).profile}`]);
+        if (row.kind === 'nss') assert.ok(had.has(`${fresh.webId} ${LDP.inbox} ${fresh.podUrl}inbox/`), "NSS's own inbox is in the profile");
+      } finally {
+        await session.logout();
+        await rm(stateDir, { recursive: true, force: true });
+      }
     });
 
     test('a doctored access document is found, and provisioning puts it right', async () => {

@@ -1,9 +1,13 @@
 // The credentials file: a JSON list of client credentials, one entry per WebID, as
-// written by `podagg pods up`.
+// written by `podagg pods up` and `podagg login`.
 
 import { readFile, writeFile } from 'node:fs/promises';
 
-/** One account's client credentials, as the CSS account API hands them out. */
+/**
+ * One account's client credentials: as the CSS account API hands them out, or a client
+ * registered by `podagg login` with the refresh token of the owner's login (servers with
+ * no client-credentials grant for a WebID, such as NSS).
+ */
 export interface Credential {
   webId: string;
   podUrl: string;
@@ -11,6 +15,7 @@ export interface Credential {
   email: string;
   clientId: string;
   clientSecret: string;
+  refreshToken?: string;
 }
 
 const FIELDS = ['webId', 'podUrl', 'oidcIssuer', 'email', 'clientId', 'clientSecret'] as const;
@@ -32,6 +37,9 @@ export async function readCredentials(file: string): Promise<Credential[]> {
   return list.map((entry, i) => {
     for (const field of FIELDS) {
       if (typeof entry?.[field] !== 'string') throw new Error(`credentials file ${file}: entry ${i} lacks "${field}"`);
+    }
+    if (entry.refreshToken !== undefined && typeof entry.refreshToken !== 'string') {
+      throw new Error(`credentials file ${file}: entry ${i} has a "refreshToken" that is not a string`);
     }
     return entry as Credential;
   });

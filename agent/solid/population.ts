@@ -54,8 +54,17 @@ function isOurs(turtle: string, url: string, me: Registration, population: strin
   }
 }
 
-/** Where a registration lives in its population: named by WebID and keys, so its member finds it with one read. */
+/**
+ * Where a registration lives in its population: named by WebID and keys, so its member finds
+ * it with one read. The extension is part of the name because NSS appends one to a slug
+ * without it.
+ */
 export function registrationSlug(keys: Pick<Registration, 'webId' | 'ed25519'>): string {
+  return `${legacyRegistrationSlug(keys)}.ttl`;
+}
+
+/** The name before NSS was supported: members who joined then are still found there. */
+function legacyRegistrationSlug(keys: Pick<Registration, 'webId' | 'ed25519'>): string {
   return `r-${shortDigest(`${keys.webId} ${Buffer.from(keys.ed25519).toString('base64')}`)}`;
 }
 
@@ -65,9 +74,11 @@ export function registrationSlug(keys: Pick<Registration, 'webId' | 'ed25519'>):
  */
 export async function assertRegistered(fetch: Fetch, population: string, me: Pick<Registration, 'webId' | 'ed25519' | 'x25519'>, cache: PeerCache): Promise<void> {
   const url = new URL(registrationSlug(me), population).href;
-  const reg = await cache.registration(url, fetch).catch((error: Error) => {
-    throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`);
-  });
+  const reg = await cache.registration(url, fetch).catch((error: Error) =>
+    cache.registration(new URL(legacyRegistrationSlug(me), population).href, fetch).catch(() => {
+      throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`);
+    }),
+  );
   if (reg.webId !== me.webId || !samePublicKeys(reg, me)) {
     throw new Error(`the registration at ${url} is not that of ${me.webId} with the keys the plan pins`);
   }

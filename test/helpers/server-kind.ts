@@ -1,6 +1,6 @@
 // The server a suite that runs on several starts: PODAGG_TEST_SERVER (wac, wac-file, acp,
-// subdomains), set by the wrapper files that run a suite again on another of CSS's presets
-// (security-access-acp.test.ts…).
+// subdomains, nss), set by the wrapper files that run a suite again on another of CSS's
+// presets or on NSS (security-access-acp.test.ts…).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ export function testServer(): TestServer {
   if (name === 'wac-file') return { kind: 'wac', dataDir: mkdtempSync(path.join(os.tmpdir(), 'podagg-pods-')) };
   const kind = name as ServerKind;
   if (!SERVER_KINDS.includes(kind)) throw new Error(`PODAGG_TEST_SERVER must be wac-file or one of ${SERVER_KINDS.join(', ')}, not ${name}`);
-  if (kind === 'subdomains') resolveLocalhostNames();
+  if (kind === 'subdomains' || kind === 'nss') resolveLocalhostNames();
   return { kind };
 }
 
