@@ -21,7 +21,8 @@ export function kindOf(r: LoggedRequest): Kind {
     return path.endsWith('/podagg/inbox/') ? 'inbox listing' : 'message GET';
   }
   if (has('/.notifications/')) return 'notification';
-  if (has('/profile/')) return 'profile';
+  // The WebID document, and the extended profile it links (podagg's keys and inbox).
+  if (has('/profile/') || path.endsWith('/podagg/profile')) return 'profile';
   if (has('/podagg/population/')) return 'registration';
   if (has('/podagg/queries/')) return 'query/plan';
   if (has('/podagg/presence')) return r.method === 'PUT' || path.endsWith('.acl') ? 'presence write' : 'presence check';

@@ -34,8 +34,11 @@ export async function resolveScope(fetch: Fetch, webId: string, policy: Pick<Con
     }
     const listing = await getTurtleIfExists(fetch, url);
     if (listing === undefined) return { missing: `container ${url} does not exist` };
+    // A listed document exists: only the scope's own entries need a look.
     for (const member of containerMembers(listing, url)) {
-      if (member.startsWith(url)) queue.push(member);
+      if (!member.startsWith(url)) continue;
+      if (member.endsWith('/')) queue.push(member);
+      else if (documents.size < MAX_DOCUMENTS) documents.add(member);
     }
   }
   return { documents: [...documents].sort() };
