@@ -103,12 +103,13 @@ test('the planner follows the situation', () => {
 test('over pod servers, the planner counts the requests of a run and the time the servers need for them', () => {
   const base = { population: 50, selectivity: 0.6, latencyMs: 20, cryptoMs: 2, vectorLength: 4, failureRate: 0, fixed: { strategy: 'SafeAndPrompt' as const, depth: 1, fanout: 1, groupSize: 3 } };
   const alone = proposePlan(base).estimates;
-  const servers = { requestsPerSecond: 100, requestsPerMember: 8 };
+  const servers = { requestsPerSecond: 100, requestsPerMember: 8, requestsPerPeerCheck: 2 };
   const solid = proposePlan({ ...base, servers }).estimates;
   assert.equal(alone.requests, 0);
   // 50 announcements, 3 answers from each member, the sync (3 × 2) and 3 sums to the querier.
   assert.equal(solid.messages, 50 + 150 + 6 + 3);
-  assert.equal(solid.requests, 50 * 8 + 3 * solid.messages);
+  // Each member also checks, and is checked by, 2k + 2 peers (k = 3) at 2 reads a check.
+  assert.equal(solid.requests, 50 * (8 + (2 * 3 + 2) * 2) + 3 * solid.messages);
   const near = (a: number, b: number) => assert.ok(Math.abs(a - b) <= 1, `${a} ms, expected ${b}`); // each estimate is rounded
   near(solid.latencyMs - alone.latencyMs, (1000 * solid.requests) / 100);
   // Twice the throughput, half the servers' share of the time.

@@ -9,9 +9,10 @@
 // fails during the query with probability q = 1 − exp(−rate · T); a group of k loses a
 // position with probability 1 − (1 − q)^k, a replaced position is lost only if its backup
 // fails too (≈ q²), a Shamir group survives while t of k remain. Over Solid every message
-// is three requests at its recipient's pod server (POST, GET, DELETE) and every member
-// reads the query, the plan, its policy and data and writes its consent: the servers'
-// throughput then bounds the run, and the time they need for all of it is added.
+// is three requests at its recipient's pod server (POST, GET, DELETE), every member
+// reads the query, the plan, its policy and data and writes its consent, and peers check
+// each other's keys in their profiles: the servers' throughput then bounds the run, and
+// the time they need for all of it is added.
 
 import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
@@ -43,12 +44,24 @@ export interface Situation {
 export interface PodServers {
   /** Requests the pod servers answer per second, all of them together. */
   requestsPerSecond: number;
-  /** Requests a member makes besides messages: query, plan, policy, data, consent entry. */
+  /** Requests a member makes besides messages and peer checks: query, plan, policy, data, consent entry. */
   requestsPerMember: number;
+  /** Reads that check one peer's keys and inbox (its WebID document and the profile it links). */
+  requestsPerPeerCheck: number;
 }
 
 /** A message costs its POST into the inbox, and its recipient's GET and DELETE. */
 export const REQUESTS_PER_MESSAGE = 3;
+
+/**
+ * Peers checked per member, each agent on its own (a deployment shares no cache): a member
+ * checks its leaf group's k members and the querier; each of the k leaf members checks it;
+ * the querier checks it when it reads the population (and reads its registration, counted
+ * as one more check's worth). Inner groups check a few more; left out.
+ */
+export function peerChecksPerMember(k: number): number {
+  return 2 * k + 2;
+}
 
 export interface Estimates {
   latencyMs: number;
@@ -123,7 +136,7 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
   // One announcement per member, k answers from each (shares or abstentions), the sync, the sums up.
   const messages = s.population + s.population * k + confirmations + groups * k;
-  const requests = s.servers ? s.population * s.servers.requestsPerMember + messages * REQUESTS_PER_MESSAGE : 0;
+  const requests = s.servers ? s.population * (s.servers.requestsPerMember + peerChecksPerMember(k) * s.servers.requestsPerPeerCheck) + messages * REQUESTS_PER_MESSAGE : 0;
   // However short the path, the servers answer them all at their throughput, most before the leaves close.
   const serversMs = s.servers ? (1000 * requests) / s.servers.requestsPerSecond : 0;
   const arrival = 2 * lat + k * c + hop + leafLoad * c + serversMs; // announce, split and seal, send, open all

@@ -46,11 +46,13 @@ export interface Published {
 export const SOLID_SERVER = { requestMs: 6.2, requestsPerSecond: 194 };
 /** Besides messages, a member reads the query, the plan and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
 const REQUESTS_PER_MEMBER = 8;
+/** A peer's keys are in the extended profile its WebID document links: two reads. */
+const REQUESTS_PER_PEER_CHECK = 2;
 const SOLID_SITUATION: Pick<Situation, 'latencyMs' | 'cryptoMs' | 'failureRate' | 'servers'> = {
   latencyMs: 3 * SOLID_SERVER.requestMs,
   cryptoMs: 2,
   failureRate: 0,
-  servers: { requestsPerSecond: SOLID_SERVER.requestsPerSecond, requestsPerMember: REQUESTS_PER_MEMBER },
+  servers: { requestsPerSecond: SOLID_SERVER.requestsPerSecond, requestsPerMember: REQUESTS_PER_MEMBER, requestsPerPeerCheck: REQUESTS_PER_PEER_CHECK },
 };
 /**
  * Floors: every deadline counts from the plan's start on each agent's clock, so every wait
