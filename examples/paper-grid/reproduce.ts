@@ -1,63 +1,25 @@
-// `npm run reproduce [-- --full] [--out DIR] [--workers N]`: runs the follow-up paper's
-// grid (grid.json; its reduced form unless --full) on every core, and writes into DIR
-// (default reproduce-output/) the CSV of every run, SVG plots (completeness and latency
-// against the failure rate, one line per strategy, per depth; cost against the vector
-// size) and comparison.md, our figures next to docs/design.md's reference figures.
+// `npm run reproduce [-- --full] [--out DIR] [--workers N] [--grid FILE]`: runs the
+// follow-up paper's grid (grid.json; its reduced form unless --full) under each cost model
+// (dissec2023, the authors' simulator; podagg, ours) on every core, and writes into DIR
+// (default reproduce-output/) the CSV of every run with its model, SVG plots per model
+// (completeness and latency against the failure rate, one line per strategy, per depth;
+// cost against the vector size) and comparison.md, the paper's figures beside ours.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StrategyName } from '../../query-vocab/types.ts';
-import { CSV_COLUMNS, csvRow, type ExperimentConfig, type ExperimentRow } from '../../agent/sim/experiment.ts';
+import { CSV_COLUMNS, csvRow, type ExperimentRow } from '../../agent/sim/experiment.ts';
 import { runPool } from '../../agent/sim/pool.ts';
 import { progressBar } from '../../agent/sim/progress-bar.ts';
+import { cell, figuresTable } from './figures-table.ts';
+import { expand, loadGrid } from './grid.ts';
 import { lineChart, type Series } from './svg.ts';
 
-type Axes = Record<string, Array<number | string> | number>;
-
-interface Grid {
-  defaults: Record<string, number | string>;
-  strategies: StrategyName[];
-  seeds: number;
-  sweeps: Record<string, Axes>;
-  reduced: { seeds: number; sweeps: Record<string, Axes> };
-}
-
-interface Point {
+/** A run's row with the sweep and cost model it belongs to. */
+interface Run {
   sweep: string;
-  cfg: ExperimentConfig;
-}
-
-/** docs/design.md's reference figures at depth 4, fanout 8, k 5, vector 1024, 0.25 %/s. */
-const REFERENCE: Record<string, { completeness: number | null; latencyS: number | null }> = {
-  LowCost: { completeness: null, latencyS: null },
-  HighCompleteness: { completeness: 0.991, latencyS: 7.5 },
-  SafeAndPrompt: { completeness: 0.931, latencyS: 4.2 },
-  Hybrid: { completeness: 0.968, latencyS: 5.1 },
-};
-const REFERENCE_RATE = 0.0025;
-const REFERENCE_HEALTHY_S = 4.2;
-
-function expand(grid: Grid, full: boolean): Point[] {
-  const sweeps = full ? grid.sweeps : grid.reduced.sweeps;
-  const points: Point[] = [];
-  for (const [sweep, axes] of Object.entries(sweeps)) {
-    const seeds = typeof axes.seeds === 'number' ? axes.seeds : full ? grid.seeds : grid.reduced.seeds;
-    let combos: Array<Record<string, number | string>> = [{ ...grid.defaults }];
-    for (const [axis, values] of Object.entries(axes)) {
-      if (axis === 'seeds' || !Array.isArray(values)) continue;
-      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [axis]: v })));
-    }
-    for (const combo of combos) {
-      for (const strategy of grid.strategies) {
-        for (let seed = 1; seed <= seeds; seed++) {
-          const cfg = { ...combo, strategy, seed, bandwidth: Infinity, crypto: 'plain' } as unknown as ExperimentConfig;
-          points.push({ sweep, cfg });
-        }
-      }
-    }
-  }
-  return points;
+  model: string;
+  row: ExperimentRow;
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -72,13 +34,13 @@ const meanCompleteness = (rows: ExperimentRow[]) => mean(rows.map((r) => r.compl
 /** Median latency of the runs that gave a result. */
 const medianLatencyS = (rows: ExperimentRow[]) => median(rows.filter((r) => r.result).map((r) => r.latencyMs / 1000));
 
-function groupBy<K>(rows: ExperimentRow[], key: (r: ExperimentRow) => K): Map<K, ExperimentRow[]> {
-  const out = new Map<K, ExperimentRow[]>();
-  for (const r of rows) {
-    const k = key(r);
+function groupBy<T, K>(items: T[], key: (x: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const x of items) {
+    const k = key(x);
     const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
+    if (list) list.push(x);
+    else out.set(k, [x]);
   }
   return out;
 }
@@ -90,39 +52,41 @@ function seriesBy(rows: ExperimentRow[], x: (r: ExperimentRow) => number, y: (rs
   }));
 }
 
-function plots(dir: string, bySweep: Map<string, ExperimentRow[]>): string[] {
+function plots(dir: string, runs: Run[]): string[] {
   const written: string[] = [];
   const write = (name: string, svg: string) => {
     writeFileSync(join(dir, name), svg);
     written.push(name);
   };
-  for (const [depth, rows] of groupBy(bySweep.get('failure') ?? [], (r) => r.depth)) {
-    const x = (r: ExperimentRow) => r.failureRate * 100;
-    write(`completeness-depth${depth}.svg`, lineChart({
-      title: `Completeness against failure rate (depth ${depth}, fanout 8, k 5)`,
-      xLabel: 'nodes failing per second (%)',
-      yLabel: 'mean completeness (%), no result = 0',
-      series: seriesBy(rows, x, (g) => 100 * meanCompleteness(g)),
-      yRange: [0, 100],
-    }));
-    write(`latency-depth${depth}.svg`, lineChart({
-      title: `Latency against failure rate (depth ${depth}, fanout 8, k 5)`,
-      xLabel: 'nodes failing per second (%)',
-      yLabel: 'median latency of runs with a result (s)',
-      series: seriesBy(rows, x, medianLatencyS),
-    }));
-  }
-  const vector = bySweep.get('vector') ?? [];
-  if (vector.length) {
-    write('cost-bytes.svg', lineChart({
-      title: 'Traffic against vector size (depth 4, no failures)',
+  for (const [model, ofModel] of groupBy(runs, (r) => r.model)) {
+    const rows = (sweep: string) => ofModel.filter((r) => r.sweep === sweep).map((r) => r.row);
+    for (const [depth, ofDepth] of groupBy(rows('failure'), (r) => r.depth)) {
+      const x = (r: ExperimentRow) => r.failureRate * 100;
+      write(`completeness-${model}-depth${depth}.svg`, lineChart({
+        title: `Completeness against failure rate (${model}, depth ${depth}, fanout 8, k 5)`,
+        xLabel: 'nodes failing per second (%)',
+        yLabel: 'mean completeness (%), no result = 0',
+        series: seriesBy(ofDepth, x, (g) => 100 * meanCompleteness(g)),
+        yRange: [0, 100],
+      }));
+      write(`latency-${model}-depth${depth}.svg`, lineChart({
+        title: `Latency against failure rate (${model}, depth ${depth}, fanout 8, k 5)`,
+        xLabel: 'nodes failing per second (%)',
+        yLabel: 'median latency of runs with a result (s)',
+        series: seriesBy(ofDepth, x, medianLatencyS),
+      }));
+    }
+    const vector = rows('vector');
+    if (!vector.length) continue;
+    write(`cost-bytes-${model}.svg`, lineChart({
+      title: `Traffic against vector size (${model}, depth 4, no failures)`,
       xLabel: 'vector size (elements, log scale)',
       yLabel: 'bytes sent per run (MB)',
       series: seriesBy(vector, (r) => r.vectorSize, (g) => mean(g.map((r) => r.bytes / 1e6))),
       logX: true,
     }));
-    write('cost-busy.svg', lineChart({
-      title: 'Aggregator work against vector size (depth 4, no failures)',
+    write(`cost-busy-${model}.svg`, lineChart({
+      title: `Aggregator work against vector size (${model}, depth 4, no failures)`,
       xLabel: 'vector size (elements, log scale)',
       yLabel: 'busy seconds, all aggregators',
       series: seriesBy(vector, (r) => r.vectorSize, (g) => mean(g.map((r) => r.busyAggregatorS))),
@@ -132,44 +96,30 @@ function plots(dir: string, bySweep: Map<string, ExperimentRow[]>): string[] {
   return written;
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–');
-const secs = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
-
-function ours(rows: ExperimentRow[]): string {
-  if (!rows.length) return 'not run';
-  const results = rows.filter((r) => r.result).length;
-  if (results === 0) return `no result (0/${rows.length})`;
-  return `${pct(meanCompleteness(rows))} in ${secs(medianLatencyS(rows))} (${results}/${rows.length} with a result)`;
-}
-
-function comparison(bySweep: Map<string, ExperimentRow[]>, command: string): string {
-  const at = (sweep: string, strategy: string, rate: number) =>
-    (bySweep.get(sweep) ?? []).filter((r) => r.strategy === strategy && r.depth === 4 && r.groupSize === 5 && r.vectorSize === 1024 && r.failureRate === rate);
-  const strategies = [...new Set((bySweep.get('failure') ?? []).map((r) => r.strategy))];
+function comparison(runs: Run[], command: string, seeds: string): string {
+  // The paper's configuration: its figures are at depth 4, fanout 8, k 5, vector 1024.
+  const paperPoint = (model: string) =>
+    runs.filter((r) => r.sweep === 'failure' && r.model === model).map((r) => r.row)
+      .filter((r) => r.depth === 4 && r.fanout === 8 && r.groupSize === 5 && r.vectorSize === 1024);
   const lines = [
     '# Our figures against the reference figures',
     '',
-    `Command: \`${command}\`. Depth 4, fanout 8, k 5, vector 1024, 33 ms latency, 20 % backups; `,
-    'completeness is the mean over seeds with a run without result counting 0; latency is the median over runs with a result.',
-    '"Time-matched" raises the crypto cost from 10 to 95 ms so a failure-free run lasts about as long as the paper\'s (see README).',
+    `Command: \`${command}\` (${seeds}). Depth 4, fanout 8, k 5, vector 1024. Completeness % / latency s, means over`,
+    'seeds as in the authors\' CSVs (a run without result counts 0 % and its latency is when it stopped; "(r/n)": runs with',
+    'a result; ± the standard deviation over our seeds). dissec2023 is the authors\' cost model (agent/sim/cost-presets.ts);',
+    '"paper\'s completeness" counts against every planned contributor, "our completeness" against the members whose',
+    'shares left. podagg is our own model: 10 ms per seal or open, no compute per element, sends in parallel, only',
+    'aggregators and backups fail, detection in 2 latencies.',
     '',
-    '| strategy | paper, 0.25 %/s | ours, 0.25 %/s | ours, no failures | time-matched, 0.25 %/s | time-matched, no failures |',
-    '|---|---|---|---|---|---|',
+    figuresTable(paperPoint('dissec2023'), paperPoint('podagg')).trimEnd(),
   ];
-  for (const s of strategies) {
-    const ref = REFERENCE[s];
-    const paper = !ref ? '(not in the paper)' : ref.completeness === null ? 'no result' : `${pct(ref.completeness)} in ${secs(ref.latencyS ?? NaN)}`;
-    lines.push(
-      `| ${s} | ${paper} | ${ours(at('failure', s, REFERENCE_RATE))} | ${ours(at('failure', s, 0))} | ${ours(at('timeMatched', s, REFERENCE_RATE))} | ${ours(at('timeMatched', s, 0))} |`,
-    );
-  }
-  lines.push('', `Paper, no failures: every strategy 100 % complete in about ${REFERENCE_HEALTHY_S} s.`);
-  const gs = bySweep.get('groupSize') ?? [];
+  const gs = runs.filter((r) => r.sweep === 'groupSize');
   if (gs.length) {
-    lines.push('', '## Group size (depth 4)', '', '| strategy | k | failures/s | completeness, latency |', '|---|---|---|---|');
-    for (const [key, rows] of groupBy(gs, (r) => `${r.strategy}|${r.groupSize}|${r.failureRate}`)) {
-      const [s, k, rate] = key.split('|');
-      lines.push(`| ${s} | ${k} | ${(100 * Number(rate)).toFixed(2)} % | ${ours(rows)} |`);
+    lines.push('', '## Group size (depth 4)', '', '| model | strategy | k | failures/s | paper\'s completeness / latency | our completeness / latency |', '|---|---|---|---|---|---|');
+    for (const [key, group] of groupBy(gs, (r) => `${r.model}|${r.row.strategy}|${r.row.groupSize}|${r.row.failureRate}`)) {
+      const [model, s, k, rate] = key.split('|');
+      const rows = group.map((r) => r.row);
+      lines.push(`| ${model} | ${s} | ${k} | ${(100 * Number(rate)).toFixed(2)} % | ${cell(rows, 'plannedCompleteness')} | ${cell(rows, 'completeness')} |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -179,22 +129,21 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { full: { type: 'boolean' }, out: { type: 'string' }, workers: { type: 'string' }, grid: { type: 'string' } },
   });
-  const gridFile = values.grid ?? new URL('./grid.json', import.meta.url).pathname;
-  const grid = JSON.parse(readFileSync(gridFile, 'utf8')) as Grid;
+  const full = values.full ?? false;
+  const grid = loadGrid(values.grid);
   const dir = values.out ?? 'reproduce-output';
   mkdirSync(dir, { recursive: true });
-  const points = expand(grid, values.full ?? false);
-  process.stderr.write(`reproduce: ${points.length} runs (${values.full ? 'full' : 'reduced'} grid) into ${dir}/\n`);
+  const points = expand(grid, full);
+  process.stderr.write(`reproduce: ${points.length} runs (${full ? 'full' : 'reduced'} grid, models ${grid.models.join(', ')}) into ${dir}/\n`);
   const started = Date.now();
   const rows = await runPool(points.map((p) => p.cfg), { workers: values.workers ? Number(values.workers) : undefined, onDone: progressBar('reproduce') });
   const wallS = (Date.now() - started) / 1000;
-  const csv = [['sweep', ...CSV_COLUMNS].join(','), ...rows.map((r, i) => `${points[i].sweep},${csvRow(r)}`)];
+  const runs: Run[] = rows.map((row, i) => ({ sweep: points[i].sweep, model: points[i].model, row }));
+  const csv = [['sweep', 'model', ...CSV_COLUMNS].join(','), ...runs.map((r) => `${r.sweep},${r.model},${csvRow(r.row)}`)];
   writeFileSync(join(dir, 'results.csv'), `${csv.join('\n')}\n`);
-  const bySweep = new Map<string, ExperimentRow[]>();
-  rows.forEach((r, i) => bySweep.set(points[i].sweep, [...(bySweep.get(points[i].sweep) ?? []), r]));
-  const svgs = plots(dir, bySweep);
-  const command = `npm run reproduce${values.full ? ' -- --full' : ''}`;
-  const table = comparison(bySweep, command);
+  const svgs = plots(dir, runs);
+  const command = `npm run reproduce${full ? ' -- --full' : ''}`;
+  const table = comparison(runs, command, `${full ? grid.seeds : grid.reduced.seeds} seeds`);
   writeFileSync(join(dir, 'comparison.md'), table);
   process.stdout.write(table);
   process.stderr.write(`reproduce: ${rows.length} runs in ${wallS.toFixed(0)} s; wrote results.csv, comparison.md, ${svgs.join(', ')}\n`);
