@@ -117,7 +117,12 @@ export class SolidAgent {
     await this.queue.drained();
     const watch = await this.reader.start();
     this.record({ query: '', kind: 'watching', notifications: watch.mode, text: `watching inbox ${this.inbox}: ${watch.summary}` });
-    const watched = () => [...this.runs.values()].map((h) => ({ query: h.query.id, watched: () => h.run.watched().map((peer) => ({ peer, inbox: h.directory.get(peer)?.inbox })) }));
+    // Members hear of a query and answer it within the leaves' collect window: until then a peer that has not beaten yet may just not have heard.
+    const watched = () => [...this.runs.values()].map((h) => ({
+      query: h.query.id,
+      graceMs: h.plan.params.timeouts.collectMs,
+      watched: () => h.run.watched().map((peer) => ({ peer, inbox: h.directory.get(peer)?.inbox })),
+    }));
     this.peerWatch = new PeerWatch(this.presence, watched, (query, peer, reason) => this.peerDead(query, peer, reason));
     await this.reader.list();
   }

@@ -76,7 +76,8 @@ export async function assertRegistered(fetch: Fetch, population: string, me: Pic
   const url = new URL(registrationSlug(me), population).href;
   const reg = await cache.registration(url, fetch).catch((error: Error) =>
     cache.registration(new URL(legacyRegistrationSlug(me), population).href, fetch).catch(() => {
-      throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`);
+      // The cause says whether reading again may find it (a network error is no verdict).
+      throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`, { cause: error });
     }),
   );
   if (reg.webId !== me.webId || !samePublicKeys(reg, me)) {

@@ -17,6 +17,13 @@ export interface PresenceTiming {
 // Stale after several missed beats: a busy server or event loop delays a beat by seconds.
 export const PRESENCE_TIMING: PresenceTiming = { beatMs: 3000, staleMs: 20_000 };
 
+/** Why a peer looks dead, and how long ago (by its server's clock) it last beat. */
+export interface DeadVerdict {
+  reason: string;
+  /** Infinity when it never did. */
+  ageMs: number;
+}
+
 /** Keeps an agent's presence document fresh until the last run that needs it is over. */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
@@ -68,7 +75,7 @@ export class Heartbeat {
  * for a beat, so a hundred agents watching the same aggregator cost one request.
  */
 export class PresenceMonitor {
-  private readonly seen = new Map<string, { at: number; verdict: Promise<string | null> }>();
+  private readonly seen = new Map<string, { at: number; verdict: Promise<DeadVerdict | null> }>();
   /** When each pod server last failed to answer a probe. */
   private readonly unreachable = new Map<string, number>();
 
@@ -86,7 +93,7 @@ export class PresenceMonitor {
   }
 
   /** Why the agent behind `url` looks dead, or null when it looks alive or cannot be judged. */
-  deadReason(url: string): Promise<string | null> {
+  deadReason(url: string): Promise<DeadVerdict | null> {
     const hit = this.seen.get(url);
     if (hit && Date.now() - hit.at < this.timing.beatMs) return hit.verdict;
     const verdict = this.probe(url);
@@ -94,7 +101,7 @@ export class PresenceMonitor {
     return verdict;
   }
 
-  private async probe(url: string): Promise<string | null> {
+  private async probe(url: string): Promise<DeadVerdict | null> {
     let response: Response;
     const asked = Date.now();
     try {
@@ -108,12 +115,12 @@ export class PresenceMonitor {
     if (Date.now() - asked > this.timing.beatMs) return null;
     // Nor while a server back from an outage holds the beats it could not take as stale.
     if (Date.now() - (this.unreachable.get(new URL(url).origin) ?? -Infinity) < this.timing.staleMs) return null;
-    if (response.status === 404) return 'it has no presence document';
+    if (response.status === 404) return { reason: 'it has no presence document', ageMs: Infinity };
     if (!response.ok) return null; // e.g. not readable or a server error: no evidence either way
     const modified = Date.parse(response.headers.get('last-modified') ?? '');
     const now = Date.parse(response.headers.get('date') ?? '');
     if (Number.isNaN(modified) || Number.isNaN(now)) return null;
     const age = now - modified;
-    return age > this.timing.staleMs ? `its presence is ${Math.round(age / 1000)} s old` : null;
+    return age > this.timing.staleMs ? { reason: `its presence is ${Math.round(age / 1000)} s old`, ageMs: age } : null;
   }
 }
