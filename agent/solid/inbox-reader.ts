@@ -12,7 +12,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
 import { listInbox, readMessage } from './inbox.ts';
 import { watchInbox, type InboxWatch, type NotificationPreference } from './inbox-watch.ts';
-import { deleteResource, type Fetch } from './pod.ts';
+import { deleteResource, errorText, type Fetch } from './pod.ts';
 import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -117,7 +117,7 @@ export class InboxReader {
       for (const url of urls) if (this.processed.has(url)) this.remove(url);
       await Promise.all(urls.sort().map((url) => this.read(url)));
     } catch (error) {
-      this.o.log(`inbox unreadable: ${(error as Error).message}`);
+      this.o.log(`inbox unreadable: ${errorText(error)}`);
     } finally {
       this.listing = false;
     }

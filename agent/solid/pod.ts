@@ -80,3 +80,10 @@ export async function aclUrlOf(fetch: Fetch, url: string): Promise<string> {
   if (!acl) throw new PodError(200, `${url} names no ACL document`);
   return acl;
 }
+
+/** An error as one line; fetch's bare "fetch failed" gets what failed (its cause: ECONNRESET, other side closed…). */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error instanceof TypeError && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return `${error.message.split('\n')[0]}${cause}`;
+}

@@ -10,7 +10,7 @@ import { shortDigest } from '../core/digest.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { POLICIES, ensureAccess } from './access.ts';
 import { ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
-import { ensureContainer, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
+import { ensureContainer, errorText, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
 
 export interface Snapshot {
   members: Map<string, Registration>;
@@ -77,7 +77,7 @@ export async function assertRegistered(fetch: Fetch, population: string, me: Pic
   const reg = await cache.registration(url, fetch).catch((error: Error) =>
     cache.registration(new URL(legacyRegistrationSlug(me), population).href, fetch).catch(() => {
       // The cause says whether reading again may find it (a network error is no verdict).
-      throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${error.message})`, { cause: error });
+      throw new Error(`${me.webId} has no registration with the keys the plan pins in ${population} (${errorText(error)})`, { cause: error });
     }),
   );
   if (reg.webId !== me.webId || !samePublicKeys(reg, me)) {
