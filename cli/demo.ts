@@ -5,6 +5,7 @@ import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, progress, untilInterrupted, UsageError } from './args.ts';
 import { formatValue } from './result-format.ts';
 import { printEvent } from './journal-print.ts';
+import { agentLabel } from '../query-vocab/index.ts';
 
 export const usage = `usage: podagg demo [--pods N] [--port P] [--servers S] [--data DIR] [--state DIR]
                    [--queries NAME,…] [--dashboard-port P] [--exit] [--json] [--verbose]
@@ -46,7 +47,8 @@ export async function demo(args: string[]): Promise<number> {
   });
   try {
     say(`servers    ${d.fleet.servers.map((s) => s.baseUrl).join(' ')}\npods       ${d.credentials.length}\nstate      ${d.stateDir}\ncredentials ${d.credentialsFile}\npopulation ${d.population}`);
-    if (values.verbose) d.host.journal.on('event', printEvent(false));
+    // The demo's pods have no names: each agent is its pod's host and path.
+    if (values.verbose) d.host.journal.on('event', printEvent(false, false, new Map(d.credentials.map((c) => [c.webId, agentLabel(c.webId, undefined, c.podUrl)]))));
     const outcomes: DemoOutcome[] = [];
     for (const name of names) {
       say(`\n== ${name}: publishing`);
