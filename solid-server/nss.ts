@@ -41,7 +41,6 @@ export async function startNss(options: NssOptions): Promise<SolidServer> {
   };
   try {
     await untilAnswering(baseUrl, child, () => stderr);
-
   } catch (error) {
     await stop();
     throw error;
