@@ -117,10 +117,14 @@ export class SolidAgent {
     await this.queue.drained();
     const watch = await this.reader.start();
     this.record({ query: '', kind: 'watching', notifications: watch.mode, text: `watching inbox ${this.inbox}: ${watch.summary}` });
-    // Members hear of a query and answer it within the leaves' collect window: until then a peer that has not beaten yet may just not have heard.
+    // Members hear of a query and answer it within the leaves' collect window: until then a
+    // peer that has not beaten yet may just not have heard. The window also says how loaded
+    // the plan expects the servers (and, in a benchmark, the agents' shared machines) to be:
+    // a live peer's beat may be late by a quarter of it.
     const watched = () => [...this.runs.values()].map((h) => ({
       query: h.query.id,
       graceMs: h.plan.params.timeouts.collectMs,
+      staleMs: Math.max(this.presence.timing.staleMs, h.plan.params.timeouts.collectMs / 4),
       watched: () => h.run.watched().map((peer) => ({ peer, inbox: h.directory.get(peer)?.inbox })),
     }));
     this.peerWatch = new PeerWatch(this.presence, watched, (query, peer, reason) => this.peerDead(query, peer, reason));

@@ -4,8 +4,9 @@
 // stale period to show their first beat, and a peer that has not beaten since the run
 // began the plan's grace (on a loaded server, hundreds of members learn of a query over
 // tens of seconds, and one that has not yet is not dead); a peer that beat in the run and
-// stopped is judged by staleness alone. Like presence itself, this runs on real time, not
-// on the agent's (possibly skewed or driven) clock.
+// stopped is judged by staleness alone, with a stale period the run may lengthen (a large
+// run's agents share loaded machines, and a live one's beat can be late). Like presence
+// itself, this runs on real time, not on the agent's (possibly skewed or driven) clock.
 
 import type { WebId } from '../../query-vocab/index.ts';
 import { presenceOfInbox } from './layout.ts';
@@ -15,6 +16,8 @@ export interface WatchedRun {
   query: string;
   /** How long after the run is first seen a peer that has not beaten in it yet is not taken for dead. */
   graceMs: number;
+  /** How old a peer's last beat may be before it is taken for dead (at least the monitor's stale period). */
+  staleMs: number;
   /** The peers the run waits on now, with their inboxes (undefined: not in the directory). */
   watched(): Array<{ peer: WebId; inbox: string | undefined }>;
 }
@@ -48,7 +51,7 @@ export class PeerWatch {
         if (elapsed < this.monitor.timing.staleMs) continue;
         for (const { peer, inbox } of run.watched()) {
           const verdict = inbox ? await this.monitor.deadReason(presenceOfInbox(inbox)) : null;
-          if (!verdict || this.stopped) continue;
+          if (!verdict || verdict.ageMs <= run.staleMs || this.stopped) continue;
           // No beat since this agent saw the run: within the grace, the peer may not have heard of it yet.
           if (verdict.ageMs > elapsed && elapsed < run.graceMs) continue;
           await this.onDead(run.query, peer, verdict.reason);
