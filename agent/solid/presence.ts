@@ -5,7 +5,7 @@
 // document's Last-Modified), so clock skew between agents does not enter.
 
 import { serializePresence } from '../../query-vocab/index.ts';
-import { putTurtle, type Fetch } from './pod.ts';
+import { errorText, putTurtle, type Fetch } from './pod.ts';
 
 export interface PresenceTiming {
   /** How often a depended-on agent rewrites its presence document, and peers look. */
@@ -63,7 +63,7 @@ export class Heartbeat {
       await putTurtle(this.fetch, this.url, serializePresence(this.url, this.webId, new Date()), AbortSignal.timeout(this.monitor.timing.staleMs / 2));
     } catch (error) {
       if (error instanceof TypeError) this.monitor.serverUnreachable(this.url);
-      this.onError(`presence not written: ${(error as Error).message}`);
+      this.onError(`presence not written: ${errorText(error)}`);
     } finally {
       this.beating = false;
     }
