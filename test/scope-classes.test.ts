@@ -128,6 +128,11 @@ test('consent by class: the query counts exactly the registered documents, the d
   const reads = readRequestLog(requestLog).filter((r) => r.at >= started && r.at <= ended && /^\/[^/]+\/(data|health)\//.test(new URL(r.url).pathname));
   assert.deepEqual(reads.filter((r) => !allowed.has(r.url)).map((r) => `${r.method} ${r.url}`), []);
   for (const { documents } of registered.values()) assert.ok(reads.some((r) => r.method === 'GET' && r.url === documents[0]), `${documents[0]} was not read`);
+  // A document found through its registered container's listing (health/) is read once,
+  // with no look beforehand: the listing already says it is there.
+  const listed = [...registered.values()].flatMap((r) => r.documents).filter((d) => new URL(d).pathname.includes('/health/'));
+  assert.ok(listed.length > 0);
+  for (const d of listed) assert.deepEqual(reads.filter((r) => r.url === d).map((r) => r.method), ['GET'], d);
 });
 
 test('consent set refuses a class no type index registers and a container that does not exist, and writes nothing', async () => {
