@@ -1,6 +1,7 @@
 // podagg login: the owner logs in once in a browser; the agent keeps a refresh token in the
 // credentials file. For pods whose server hands out no client credentials (NSS).
 
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { readCredentials, writeCredentials, type Credential } from '../agent/solid/credentials.ts';
 import { beginOwnerLogin } from '../agent/solid/owner-login.ts';
@@ -44,13 +45,9 @@ function issuerUrl(value: string): string {
   }
 }
 
+/** The entries already there; a file that exists but cannot be read stops the login, so none is lost. */
 async function readIfThere(file: string): Promise<Credential[]> {
-  try {
-    return await readCredentials(file);
-  } catch (error) {
-    if ((error as Error).message.startsWith('cannot read')) return [];
-    throw error;
-  }
+  return existsSync(file) ? readCredentials(file) : [];
 }
 
 interface Callbacks {

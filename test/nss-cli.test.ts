@@ -15,11 +15,11 @@ import { podLayout } from '../agent/solid/layout.ts';
 import { startNss } from '../solid-server/nss.ts';
 import { registerNssAccount, signInAndAuthorize } from '../solid-server/nss-accounts.ts';
 import type { SolidServer } from '../solid-server/solid-server.ts';
-import type { Term } from 'n3';
-import { Graph, documentOf } from '../query-vocab/index.ts';
+import { documentOf } from '../query-vocab/index.ts';
 import { LDP, RDFS } from '../query-vocab/terms.ts';
 import { freePorts } from '../harness/ports.ts';
 import { runCli, startCli } from './helpers/cli.ts';
+import { tripleKeys } from './helpers/triples.ts';
 
 resolveLocalhostNames();
 
@@ -65,11 +65,8 @@ test('podagg login keeps a refresh token; agent init logs in with it and leaves 
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /already provisioned/);
 
-  // NSS's trusted-app entries are blank nodes, named anew by every parse.
-  const term = (t: Term) => (t.termType === 'BlankNode' ? '_' : t.value);
-  const keep = (turtle: string) => new Set(Graph.parse(turtle, card).quads.map((q) => `${term(q.subject)} ${q.predicate.value} ${term(q.object)}`));
-  const was = keep(before);
-  const now = keep(await (await fetch(card)).text());
+  const was = tripleKeys(before, card);
+  const now = tripleKeys(await (await fetch(card)).text(), card);
   assert.ok(was.has(`${carol.webId} ${LDP.inbox} ${carol.podUrl}inbox/`), "NSS's own inbox triple");
   for (const triple of was) assert.ok(now.has(triple), `kept: ${triple}`);
   assert.deepEqual([...now].filter((t) => !was.has(t)), [`${carol.webId} ${RDFS.seeAlso} ${podLayout(carol.podUrl).profile}`], 'one link added');

@@ -5,6 +5,7 @@
 import { getPodUrlAll } from '@inrupt/solid-client';
 import { EVENTS, Session } from '@inrupt/solid-client-authn-node';
 import type { Credential } from './credentials.ts';
+import { expectOk } from './pod.ts';
 
 export interface OwnerLogin {
   /** The page to open in the owner's browser. */
@@ -79,7 +80,6 @@ async function registerClient(issuer: string, redirectUrl: string): Promise<{ cl
 }
 
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}`);
+  const response = await expectOk(await fetch(url, init), `${init?.method ?? 'GET'} ${url}`);
   return (await response.json()) as Record<string, unknown>;
 }

@@ -14,7 +14,7 @@ export class PodError extends Error {
   }
 }
 
-async function expectOk(response: Response, what: string): Promise<Response> {
+export async function expectOk(response: Response, what: string): Promise<Response> {
   if (!response.ok) throw new PodError(response.status, `${what} answered ${response.status} ${response.statusText}`);
   return response;
 }
