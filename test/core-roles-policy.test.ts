@@ -108,8 +108,8 @@ test('over pod servers, the planner counts the requests of a run and the time th
   assert.equal(alone.requests, 0);
   // 50 announcements, 3 answers from each member, the sync (3 × 2) and 3 sums to the querier.
   assert.equal(solid.messages, 50 + 150 + 6 + 3);
-  // Each member also checks, and is checked by, 2k + 2 peers (k = 3) at 2 reads a check.
-  assert.equal(solid.requests, 50 * (8 + (2 * 3 + 2) * 2) + 3 * solid.messages);
+  // Each member also checks the k = 3 leaf members it seals to and the querier, and the querier checks it (k + 2 checks), at 2 reads a check.
+  assert.equal(solid.requests, 50 * (8 + (3 + 2) * 2) + 3 * solid.messages);
   const near = (a: number, b: number) => assert.ok(Math.abs(a - b) <= 1, `${a} ms, expected ${b}`); // each estimate is rounded
   near(solid.latencyMs - alone.latencyMs, (1000 * solid.requests) / 100);
   // Twice the throughput, half the servers' share of the time.

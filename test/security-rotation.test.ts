@@ -14,6 +14,9 @@ import { base58btcEncode, encodeMultikey } from '../query-vocab/multikey.ts';
 import { parsePlan, parseQuery, serializeMessage, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, PartialAggregate, PublicKeys } from '../query-vocab/types.ts';
 import { publicKeys, sameBytes, type KeyRing } from '../agent/core/keyring.ts';
+import { generateKeys } from '../agent/core/keys.ts';
+import { recipients } from '../agent/core/recipients.ts';
+import { topology } from '../agent/core/topology.ts';
 import { layoutOf } from '../agent/core/protocol.ts';
 import { vecToBytes, zeros } from '../agent/core/ring.ts';
 import { seal } from '../agent/core/seal.ts';
@@ -27,6 +30,7 @@ import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
+import { runDirectory } from '../agent/solid/run-keys.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
@@ -123,6 +127,30 @@ test('after a rotation a new query pins the new keys, and a payload sealed to th
   const snapshot = await loadPopulation(fetchOf(demo.querier), demo.population, new PeerCache(fetchOf(demo.querier)));
   assert.ok(samePublic(snapshot.members.get(aggregator.webId), publicKeys((await ringOf(aggregator)).current)));
   assert.ok(snapshot.skipped.some((s) => s.reason.startsWith(`${aggregator.webId} is registered twice`)));
+});
+
+test('a plan pinning a false key for a peer a member seals to is refused; peers it only hears from cost no reads', async () => {
+  const { plan } = second;
+  const query = parseQuery(await getTurtle(globalThis.fetch, documentOf(plan.query)), documentOf(plan.query));
+  const leafOf = (w: string) => plan.groups.find((g) => g.id === plan.zones[w])!;
+  const contributor = Object.keys(plan.zones).find((w) => w !== demo.querier.webId && !plan.backups.includes(w) && !plan.groups.some((g) => g.members.includes(w)))!;
+  const sealedTo = leafOf(contributor).members.find((w) => w !== contributor)!;
+  const doctored = (w: string): AggregationPlan => ({ ...plan, runKeys: { ...plan.runKeys, [w]: { ...plan.runKeys![w], x25519: generateKeys().x25519.publicKey } } });
+  await assert.rejects(runDirectory(query, doctored(sealedTo), contributor, new PeerCache(globalThis.fetch)), new RegExp(`pins keys for ${sealedTo} that its profile does not list`));
+  // A leaf member reads the profiles of the peers it writes to, not of its zone.
+  const reads: string[] = [];
+  const counting: Fetch = (input, init) => {
+    reads.push(String(input));
+    return globalThis.fetch(input, init);
+  };
+  await runDirectory(query, plan, sealedTo, new PeerCache(counting));
+  const writesTo = recipients(topology(plan), demo.querier.webId, sealedTo);
+  const podOf = (w: string) => demo.credentials.find((c) => c.webId === w)!.podUrl;
+  const zone = Object.keys(plan.zones).filter((w) => plan.zones[w] === plan.zones[sealedTo] && !writesTo.has(w) && w !== sealedTo);
+  assert.ok(zone.length > 0, 'the leaf has members that are not aggregators');
+  for (const w of zone) assert.ok(!reads.some((u) => u.startsWith(podOf(w))), `${w}'s profile was read`);
+  // Its WebID document and the profile it links, for each peer written to.
+  assert.equal(reads.length, 2 * writesTo.size, reads.join(', '));
 });
 
 /** Every resource of a pod, read as its owner. */

@@ -55,12 +55,12 @@ export const REQUESTS_PER_MESSAGE = 3;
 
 /**
  * Peers checked per member, each agent on its own (a deployment shares no cache): a member
- * checks its leaf group's k members and the querier; each of the k leaf members checks it;
- * the querier checks it when it reads the population (and reads its registration, counted
- * as one more check's worth). Inner groups check a few more; left out.
+ * checks the k leaf members it seals to and the querier; the querier checks it when it
+ * reads the population (and reads its registration, counted as one more check's worth).
+ * Backups and inner groups check a few more; left out.
  */
 export function peerChecksPerMember(k: number): number {
-  return 2 * k + 2;
+  return k + 2;
 }
 
 export interface Estimates {

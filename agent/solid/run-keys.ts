@@ -3,11 +3,11 @@
 // seals to, verifies with and posts to those, and opens and signs with its own pinned
 // pair, however late it joins the run. So a rotation during a run changes nothing for the
 // run, and no agent but the querier reads the population: each checks only the pins of
-// the few peers it may exchange with (core/neighbours.ts) against their profiles, which
-// its peer cache keeps across queries.
+// the few peers it may write to (core/recipients.ts) against their profiles, which its
+// peer cache keeps across queries.
 
 import type { AggregationPlan, AggregationQuery, PinnedPeer, Registration, WebId } from '../../query-vocab/index.ts';
-import { neighbours } from '../core/neighbours.ts';
+import { recipients } from '../core/recipients.ts';
 import { topology } from '../core/topology.ts';
 import { ownsKeys } from './peer.ts';
 import type { PeerCache, Snapshot } from './population.ts';
@@ -22,10 +22,10 @@ export async function pinRunKeys(participants: WebId[], snapshot: Snapshot, peer
 }
 
 /**
- * The run's directory: every participant's pinned keys and inbox. Those of `self`'s
- * neighbours are checked first to be the WebID's own (keys current, or retired and not
- * yet expired, in its profile; the same inbox): a message from anyone else is refused by
- * admission whatever its keys.
+ * The run's directory: every participant's pinned keys and inbox. Those of the peers
+ * `self` writes to are checked first to be the WebID's own (keys current, or retired and
+ * not yet expired, in its profile; the same inbox), so nothing is sealed to a key the
+ * querier slipped in. Admission refuses a message from anyone outside the plan.
  */
 export async function runDirectory(query: AggregationQuery, plan: AggregationPlan, self: WebId, peers: PeerCache): Promise<Map<WebId, Registration>> {
   const pins = plan.runKeys;
@@ -33,7 +33,7 @@ export async function runDirectory(query: AggregationQuery, plan: AggregationPla
   const participants = [...new Set([...Object.keys(plan.zones), query.querier])];
   const missing = participants.find((w) => !pins[w]);
   if (missing) throw new Error(`plan ${plan.id} pins no keys for ${missing}`);
-  await Promise.all([...neighbours(topology(plan), query.querier, self)].map(async (w) => {
+  await Promise.all([...recipients(topology(plan), query.querier, self)].map(async (w) => {
     const pin = pins[w];
     if (!pin) throw new Error(`plan ${plan.id} pins no keys for ${w}`);
     const peer = await peers.owning(w, pin);

@@ -2,7 +2,7 @@
 // documents, read without the owner's credentials, so a message naming some IRI cannot
 // make the agent fetch it as its owner), and the checks that the plan is the query's,
 // follows from the nonce, zones this agent only if it joined the population (one read of
-// its own registration), and pins keys its neighbours own (run-keys.ts). The population
+// its own registration), and pins keys the peers it writes to own (run-keys.ts). The population
 // is the querier's to read, once, when it publishes: an agent's cost does not grow with it.
 
 import { documentOf, parsePlan, parseQuery, type AggregationPlan, type AggregationQuery, type Registration, type WebId } from '../../query-vocab/index.ts';
