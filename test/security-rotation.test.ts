@@ -15,6 +15,8 @@ import { parsePlan, parseQuery, serializeMessage, documentOf } from '../query-vo
 import type { AggregationPlan, PartialAggregate, PublicKeys } from '../query-vocab/types.ts';
 import { publicKeys, sameBytes, type KeyRing } from '../agent/core/keyring.ts';
 import { generateKeys } from '../agent/core/keys.ts';
+import { candidates } from '../agent/core/backup.ts';
+import { buildPlan } from '../agent/core/sortition.ts';
 import { recipients } from '../agent/core/recipients.ts';
 import { topology } from '../agent/core/topology.ts';
 import { layoutOf } from '../agent/core/protocol.ts';
@@ -30,7 +32,7 @@ import { PeerCache, loadPopulation } from '../agent/solid/population.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { rotateKeys } from '../agent/solid/rotate.ts';
-import { runDirectory } from '../agent/solid/run-keys.ts';
+import { leafBackupPins, runDirectory } from '../agent/solid/run-keys.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
 import { freePorts } from '../harness/ports.ts';
 import { waitForEvent } from './helpers/journal.ts';
@@ -129,7 +131,7 @@ test('after a rotation a new query pins the new keys, and a payload sealed to th
   assert.ok(snapshot.skipped.some((s) => s.reason.startsWith(`${aggregator.webId} is registered twice`)));
 });
 
-test('a plan pinning a false key for a peer a member seals to is refused; peers it only hears from cost no reads', async () => {
+test('a plan pinning a false key for a peer a member seals to is refused (a leaf backup once a leaf member failed); peers it only hears from cost no reads', async () => {
   const { plan } = second;
   const query = parseQuery(await getTurtle(globalThis.fetch, documentOf(plan.query)), documentOf(plan.query));
   const leafOf = (w: string) => plan.groups.find((g) => g.id === plan.zones[w])!;
@@ -137,6 +139,19 @@ test('a plan pinning a false key for a peer a member seals to is refused; peers 
   const sealedTo = leafOf(contributor).members.find((w) => w !== contributor)!;
   const doctored = (w: string): AggregationPlan => ({ ...plan, runKeys: { ...plan.runKeys, [w]: { ...plan.runKeys![w], x25519: generateKeys().x25519.publicKey } } });
   await assert.rejects(runDirectory(query, doctored(sealedTo), contributor, new PeerCache(globalThis.fetch)), new RegExp(`pins keys for ${sealedTo} that its profile does not list`));
+  // A leaf backup is written to only after a failure: checked then, and a false pin makes it unusable.
+  // The same members, pins and nonce drawn with backups (the demo's small plans have none).
+  const backed = { ...buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population: Object.keys(plan.zones), params: { ...plan.params, backupRatio: 0.5 } }), runKeys: plan.runKeys };
+  const member = Object.keys(backed.zones).find((w) => w !== demo.querier.webId && !backed.backups.includes(w) && !backed.groups.some((g) => g.members.includes(w)))!;
+  const backup = candidates(topology(backed), backed.zones[member], 0).slice(1).find((w) => w !== demo.querier.webId);
+  assert.ok(backup, 'the leaf has a backup');
+  const falseBackup = { ...backed, runKeys: doctored(backup).runKeys };
+  await runDirectory(query, falseBackup, member, new PeerCache(globalThis.fetch));
+  assert.deepEqual(await leafBackupPins(query, backed, member, new PeerCache(globalThis.fetch)), []);
+  const refused = await leafBackupPins(query, falseBackup, member, new PeerCache(globalThis.fetch));
+  assert.deepEqual(refused.map((r) => r.webId), [backup]);
+  assert.match(refused[0].reason, /that its profile does not list/);
+  await assert.rejects(runDirectory(query, falseBackup, member, new PeerCache(globalThis.fetch), { leafBackups: true }), /that its profile does not list/);
   // A leaf member reads the profiles of the peers it writes to, not of its zone.
   const reads: string[] = [];
   const counting: Fetch = (input, init) => {
@@ -144,7 +159,7 @@ test('a plan pinning a false key for a peer a member seals to is refused; peers 
     return globalThis.fetch(input, init);
   };
   await runDirectory(query, plan, sealedTo, new PeerCache(counting));
-  const writesTo = recipients(topology(plan), demo.querier.webId, sealedTo);
+  const writesTo = recipients(topology(plan), demo.querier.webId, sealedTo, { leafBackups: false });
   const podOf = (w: string) => demo.credentials.find((c) => c.webId === w)!.podUrl;
   const zone = Object.keys(plan.zones).filter((w) => plan.zones[w] === plan.zones[sealedTo] && !writesTo.has(w) && w !== sealedTo);
   assert.ok(zone.length > 0, 'the leaf has members that are not aggregators');

@@ -1,8 +1,9 @@
 // Whom an agent writes to in a run, so whose pinned keys and inbox it must check against
-// their profiles before it seals or posts anything: the querier, every candidate of the
-// leaf group it answers (shares, abstentions), and, for each position it may hold (planned
-// or as a backup), the group's candidates (confirmations) and the same position of the
-// parent group (sums, withdrawals). A handful, whatever the population size.
+// their profiles before it seals or posts anything: the querier, the leaf group it answers
+// (shares, abstentions), and, for each position it may hold (planned or as a backup), the
+// group's candidates (confirmations) and the same position of the parent group (sums,
+// withdrawals). A handful, whatever the population size. A contributor writes to its leaf's
+// backups only once a leaf member failed, so those are checked then (`leafBackups`).
 //
 // The peers it only hears from (its zone, the child groups) are not checked: their pins
 // are the querier's word, and a false pin there lets the querier forge or drop inputs to
@@ -12,7 +13,7 @@ import type { WebId } from '../../query-vocab/types.ts';
 import { candidacies, candidates } from './backup.ts';
 import type { Topology } from './topology.ts';
 
-export function recipients(topo: Topology, querier: WebId, self: WebId): Set<WebId> {
+export function recipients(topo: Topology, querier: WebId, self: WebId, o: { leafBackups: boolean }): Set<WebId> {
   const out = new Set<WebId>([querier]);
   const position = (group: string, p: number) => {
     for (const c of candidates(topo, group, p)) out.add(c);
@@ -22,7 +23,8 @@ export function recipients(topo: Topology, querier: WebId, self: WebId): Set<Web
     for (let p = 0; p < size; p++) position(id, p);
   };
   const leaf = topo.plan.zones[self];
-  if (leaf !== undefined) group(leaf);
+  if (leaf !== undefined && o.leafBackups) group(leaf);
+  else if (leaf !== undefined) for (const w of topo.groups.get(leaf)?.members ?? []) out.add(w);
   for (const g of topo.plan.groups) {
     const held = candidacies(topo, g.id, self);
     if (held.length === 0) continue;

@@ -27,6 +27,7 @@ import type { PeerCache } from './population.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
 import { resultIdOf, storeResult } from './results.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from './retry.ts';
+import { leafBackupPins } from './run-keys.ts';
 import { loadRun } from './run-loader.ts';
 import { RunStore } from './run-store.ts';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.ts';
@@ -63,6 +64,8 @@ interface Hosted {
   query: AggregationQuery;
   plan: AggregationPlan;
   directory: Map<string, Registration>;
+  /** The check of the leaf backups' pins, made before the run hears of its first failure. */
+  backupCheck?: Promise<void>;
 }
 
 export class SolidAgent {
@@ -192,14 +195,17 @@ export class SolidAgent {
 
   /** Loads and checks a run's documents, creates (or restores) the run, and starts (or resumes) it. */
   private async open(queryUrl: string, savedState?: string): Promise<Hosted> {
-    const { query, plan, directory } = await loadRun(this.o.publicFetch ?? globalThis.fetch, this.o.session.fetch, this.webId, this.o.peers, queryUrl);
+    const restored = savedState ? deserialiseState(savedState) : undefined;
+    // A run that already met failures may seal to its leaf's backups as soon as it resumes.
+    const leafBackups = (restored?.failed.length ?? 0) > 0;
+    const { query, plan, directory } = await loadRun(this.o.publicFetch ?? globalThis.fetch, this.o.session.fetch, this.webId, this.o.peers, queryUrl, { leafBackups });
     const mine = directory.get(this.webId);
     if (!mine) throw new Error(`${this.webId} has no part in the plan of ${query.id}`);
     const context = {
       self: this.webId, keys: await this.o.keys.pairFor(mine), directory, query, plan,
       now: () => this.clock.now(), random: secureRandom, resultId: resultIdOf(this.o.credential.podUrl, query.id),
     };
-    const hosted: Hosted = { run: new Run(context, savedState ? deserialiseState(savedState) : undefined), query, plan, directory };
+    const hosted: Hosted = { run: new Run(context, restored), query, plan, directory, backupCheck: leafBackups ? Promise.resolve() : undefined };
     this.runs.set(query.id, hosted);
     // Beat before announcing anything: a peer that hears from us may look for our presence.
     const dependedOnUntil = hosted.run.dependedOnUntil();
@@ -279,14 +285,32 @@ export class SolidAgent {
     if (outcome.type === 'delivered') this.record({ ...event, kind: 'sent', text: `sent ${message.type} to ${to}` });
     else this.record({ ...event, kind: 'failed', text: `could not deliver ${message.type} to ${to}: ${outcome.reason}` });
     const hosted = this.runs.get(query);
-    if (hosted) void this.later(hosted, { type: outcome.type, id: parcel.id });
+    if (!hosted) return;
+    const answer = { type: outcome.type, id: parcel.id };
+    if (outcome.type === 'delivered') void this.later(hosted, answer);
+    else void this.backupsChecked(hosted).then(() => this.later(hosted, answer));
   }
 
   private async peerDead(query: string, peer: string, reason: string): Promise<void> {
     const hosted = this.runs.get(query);
     if (!hosted || this.stopped) return;
     this.record({ query, kind: 'failed', peer, text: `${peer} looks dead: ${reason}` });
+    await this.backupsChecked(hosted);
     await this.later(hosted, { type: 'peerFailed', webId: peer });
+  }
+
+  /**
+   * The leaf backups a failure may make the run seal to, checked once, before the run hears
+   * of its first failure (run-keys.ts); one whose pin is false is taken for failed first.
+   */
+  private backupsChecked(hosted: Hosted): Promise<void> {
+    hosted.backupCheck ??= leafBackupPins(hosted.query, hosted.plan, this.webId, this.o.peers).then((refused) => {
+      for (const { webId, reason } of refused) {
+        this.record({ query: hosted.query.id, kind: 'log', text: `backup ${webId} cannot take over: ${reason}` });
+        void this.later(hosted, { type: 'peerFailed', webId });
+      }
+    });
+    return hosted.backupCheck;
   }
 
   private log(text: string): void {

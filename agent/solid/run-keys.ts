@@ -25,20 +25,36 @@ export async function pinRunKeys(participants: WebId[], snapshot: Snapshot, peer
  * The run's directory: every participant's pinned keys and inbox. Those of the peers
  * `self` writes to are checked first to be the WebID's own (keys current, or retired and
  * not yet expired, in its profile; the same inbox), so nothing is sealed to a key the
- * querier slipped in. Admission refuses a message from anyone outside the plan.
+ * querier slipped in. Admission refuses a message from anyone outside the plan. A
+ * contributor's leaf backups are checked later (leafBackupPins), unless `leafBackups`.
  */
-export async function runDirectory(query: AggregationQuery, plan: AggregationPlan, self: WebId, peers: PeerCache): Promise<Map<WebId, Registration>> {
+export async function runDirectory(query: AggregationQuery, plan: AggregationPlan, self: WebId, peers: PeerCache, o = { leafBackups: false }): Promise<Map<WebId, Registration>> {
   const pins = plan.runKeys;
   if (!pins) throw new Error(`plan ${plan.id} pins no run keys: publish the query again`);
   const participants = [...new Set([...Object.keys(plan.zones), query.querier])];
   const missing = participants.find((w) => !pins[w]);
   if (missing) throw new Error(`plan ${plan.id} pins no keys for ${missing}`);
-  await Promise.all([...recipients(topology(plan), query.querier, self)].map(async (w) => {
-    const pin = pins[w];
-    if (!pin) throw new Error(`plan ${plan.id} pins no keys for ${w}`);
-    const peer = await peers.owning(w, pin);
-    if (!ownsKeys(peer, pin)) throw new Error(`plan ${plan.id} pins keys for ${w} that its profile does not list (or that expired)`);
-    if (peer.inbox !== pin.inbox) throw new Error(`plan ${plan.id} pins the inbox ${pin.inbox} for ${w}, whose profile names ${peer.inbox}`);
-  }));
+  await Promise.all([...recipients(topology(plan), query.querier, self, o)].map((w) => checkPin(plan, w, peers)));
   return new Map(participants.map((w) => [w, { webId: w, ...pins[w] }]));
+}
+
+/**
+ * The contributor's leaf backups, checked once a leaf member failed and before the run
+ * may seal to one: each whose pin is false, or whose profile cannot be read, with why.
+ * The run takes those for failed too, so it moves on to the next candidate.
+ */
+export async function leafBackupPins(query: AggregationQuery, plan: AggregationPlan, self: WebId, peers: PeerCache): Promise<Array<{ webId: WebId; reason: string }>> {
+  const topo = topology(plan);
+  const checked = recipients(topo, query.querier, self, { leafBackups: false });
+  const backups = [...recipients(topo, query.querier, self, { leafBackups: true })].filter((w) => !checked.has(w));
+  const refused = await Promise.all(backups.map((w) => checkPin(plan, w, peers).then(() => null, (error: Error) => ({ webId: w, reason: error.message }))));
+  return refused.filter((r) => r !== null);
+}
+
+async function checkPin(plan: AggregationPlan, w: WebId, peers: PeerCache): Promise<void> {
+  const pin = plan.runKeys?.[w];
+  if (!pin) throw new Error(`plan ${plan.id} pins no keys for ${w}`);
+  const peer = await peers.owning(w, pin);
+  if (!ownsKeys(peer, pin)) throw new Error(`plan ${plan.id} pins keys for ${w} that its profile does not list (or that expired)`);
+  if (peer.inbox !== pin.inbox) throw new Error(`plan ${plan.id} pins the inbox ${pin.inbox} for ${w}, whose profile names ${peer.inbox}`);
 }

@@ -18,8 +18,12 @@ export interface RunDocuments {
   directory: Map<WebId, Registration>;
 }
 
-/** Throws a readable error when anything does not check out; `fetch` is anonymous, `ownFetch` the owner's (populations are read by members only). */
-export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers: PeerCache, queryUrl: string): Promise<RunDocuments> {
+/**
+ * Throws a readable error when anything does not check out; `fetch` is anonymous, `ownFetch`
+ * the owner's (populations are read by members only). `leafBackups` checks the leaf's
+ * backups now: a run resumed after failures may already seal to them.
+ */
+export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers: PeerCache, queryUrl: string, o = { leafBackups: false }): Promise<RunDocuments> {
   const docUrl = documentOf(queryUrl);
   const query = parseQuery(await getTurtle(fetch, docUrl), docUrl);
   if (query.id !== queryUrl) throw new Error(`the document holds query ${query.id}, not ${queryUrl}`);
@@ -30,5 +34,5 @@ export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers:
   verifyPlan(plan, Object.keys(plan.zones));
   const pinned = plan.runKeys?.[self];
   if (self in plan.zones && pinned) await assertRegistered(ownFetch, query.population, { webId: self, ...pinned }, peers);
-  return { query, plan, directory: await runDirectory(query, plan, self, peers) };
+  return { query, plan, directory: await runDirectory(query, plan, self, peers, o) };
 }
