@@ -40,7 +40,7 @@ test('the example training queries parse, check clean and round-trip', () => {
   }
   const lr = parseQuery(read('operations-logistic.ttl'), BASE).aggregates[0];
   assert.ok(lr.kind === 'Training' && lr.trainer.kind === 'LogisticRegression');
-  assert.deepEqual([lr.trainer.epochs, lr.trainer.learningRate, lr.trainer.batchSize, lr.trainer.lower, lr.trainer.upper, lr.trainer.precision], [2, 0.5, 8, -20, 20, 6]);
+  assert.deepEqual([lr.trainer.epochs, lr.trainer.learningRate, lr.trainer.batchSize, lr.trainer.lower, lr.trainer.upper, lr.trainer.precision], [5, 1, 8, -20, 20, 6]);
 });
 
 test('podagg query check knows the training terms', async () => {
@@ -74,9 +74,9 @@ for (const [name, edit, expected] of BROKEN) {
 test('logistic regression needs a model, SGD settings and weight bounds; an evaluation needs a model', () => {
   const lr = read('operations-logistic.ttl');
   assert.ok(problems(() => parseQuery(lr.replace(/pa:model <[^>]+> ;/, ''), BASE)).some((p) => /pa:model: logistic regression trains from a model/.test(p)));
-  assert.ok(problems(() => parseQuery(lr.replace('pa:epochs 2 ;', ''), BASE)).some((p) => /SGD needs its number of epochs/.test(p)));
+  assert.ok(problems(() => parseQuery(lr.replace('pa:epochs 5 ;', ''), BASE)).some((p) => /SGD needs its number of epochs/.test(p)));
   assert.ok(problems(() => parseQuery(lr.replace('pa:lower -20 ;', ''), BASE)).some((p) => /a lower bound is required to clip the weights/.test(p)));
-  assert.ok(problems(() => parseQuery(lr.replace('pa:learningRate 0.5', 'pa:learningRate 0'), BASE)).some((p) => /learning rate 0 is not above 0/.test(p)));
+  assert.ok(problems(() => parseQuery(lr.replace('pa:learningRate 1', 'pa:learningRate 0'), BASE)).some((p) => /learning rate 0 is not above 0/.test(p)));
   const evaluation = lr.replace('a pa:Training ;', 'a pa:Evaluation ;');
   assert.equal(parseQuery(evaluation, BASE).aggregates[0].kind, 'Evaluation');
   assert.ok(problems(() => parseQuery(evaluation.replace(/pa:model <[^>]+> ;/, ''), BASE)).some((p) => /an evaluation scores a model: pa:model is required/.test(p)));
