@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'consent set': { run: async (a) => (await import('./consent.ts')).consentSet(a), summary: "write an owner's consent policy into their pod" },
   'query check': { run: async (a) => (await import('./query-check.ts')).queryCheck(a), summary: 'validate a query file offline (shapes and SPARQL checks)' },
   'query publish': { run: async (a) => (await import('./query.ts')).queryPublish(a), summary: 'publish a query, run it and print the result' },
+  train: { run: async (a) => (await import('./train.ts')).trainCommand(a), summary: 'train a model federatedly, round after round, scored on held-out rows' },
   'query status': { run: async (a) => (await import('./query.ts')).queryStatus(a), summary: 'show where a run stands' },
   sparql: { run: async (a) => (await import('./sparql.ts')).sparql(a), summary: 'run SPARQL over result documents' },
   simulate: { run: async (a) => (await import('./simulate.ts')).simulate(a), summary: 'run the protocol core over a simulated network' },

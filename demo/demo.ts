@@ -11,7 +11,6 @@ import { parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
 import { DPV } from '../query-vocab/terms.ts';
 import type { AggregationResult, ConsentPolicy, PlanParams, StrategyName } from '../query-vocab/types.ts';
 import { writeCredentials, type Credential } from '../agent/solid/credentials.ts';
-import type { RunEvent } from '../agent/solid/events.ts';
 import { AgentHost, type HostOptions } from '../agent/solid/host.ts';
 import { inParallel } from '../agent/solid/in-parallel.ts';
 import { podLayout } from '../agent/solid/layout.ts';
@@ -19,6 +18,7 @@ import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
+import { waitForEnd } from '../agent/solid/run-end.ts';
 import { startFleet, type Fleet } from '../solid-server/pods.ts';
 import type { ServerKind } from '../solid-server/solid-server.ts';
 import { startAgentProcesses, type AgentProcesses } from './agent-processes.ts';
@@ -97,6 +97,8 @@ export interface PublishChoice {
   /** Members that consent but match nothing contribute zeros, hiding who matched. */
   hideParticipation?: boolean;
 }
+
+export { waitForEnd };
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
 const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries');
@@ -204,17 +206,4 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   const result = parseResult(await getTurtle(session.fetch, url), url);
   const exact = result.contributors === plain.contributors && JSON.stringify(result.values.map((v) => v.value)) === JSON.stringify(plain.values.map((v) => v.value));
   return { ...outcome, result: end.result, published: result, exact };
-}
-
-/** The querier's 'result' or 'abort' event for a query. */
-export function waitForEnd(host: AgentHost, querier: string, query: string): Promise<RunEvent> {
-  return new Promise((resolve) => {
-    const listener = (e: RunEvent) => {
-      if (e.query === query && e.webId === querier && (e.kind === 'result' || e.kind === 'abort')) {
-        host.journal.off('event', listener);
-        resolve(e);
-      }
-    };
-    host.journal.on('event', listener);
-  });
 }

@@ -9,10 +9,11 @@ export { parseConsentPolicy, serializeConsentPolicy, parseConsentDecision, seria
 export { parsePlan, serializePlan } from './plan.ts';
 export { MAX_MESSAGE_BYTES, parseMessage, parseContribution, serializeMessage } from './messages.ts';
 export { parseResult, serializeResult } from './result.ts';
+export { base64Length, parseModel, serializeModel, shapeMismatch } from './model.ts';
 export { parseRegistration, serializeRegistration } from './registration.ts';
 export { serializePresence } from './presence.ts';
 export { checkSelection } from './sparql-check.ts';
-export { valueVariables } from './variables.ts';
+export { trainerVariables, valueVariables } from './variables.ts';
 export { encodeMultikey, decodeMultikey, base58btcEncode, base58btcDecode, type KeyType } from './multikey.ts';
 export { ontologyTurtle, ontologyJsonLd, turtleToJsonLd } from './ontology.ts';
 export { shapesTurtle } from './shacl.ts';

@@ -7,16 +7,18 @@ import type { Reader } from './reader.ts';
 import { selectionProblems } from './sparql-check.ts';
 import { DCTERMS, DPV, PA, RDF, compactIri } from './terms.ts';
 import type { AggregateKind, AggregateSpec, AggregationQuery, Bin, BoundedSpec, CountSpec, GroupBy } from './types.ts';
+import { TRAINING_PROPERTIES, readTrainer, writeTrainer } from './trainer.ts';
 import { TurtleDoc, blank, bool, dateTime, int, iri, list, num, str } from './write.ts';
 import { documentOf } from './iri.ts';
+import { stripMark } from './variables.ts';
 
-export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum'];
+export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum', 'Training', 'Evaluation'];
 
 /** Defaults a querier may leave out. */
 const QUERY_DEFAULTS = { unit: 'people', precision: 0, maxRows: 1000, expectedSelectivity: 1 } as const;
 
 /** The properties that say what an aggregate reads, each allowed on some kinds only. */
-const KIND_PROPERTIES = [PA.variable, PA.variables, PA.dimension, PA.lower, PA.upper, PA.precision, PA.bin];
+const KIND_PROPERTIES = [PA.variable, PA.variables, PA.dimension, PA.lower, PA.upper, PA.precision, PA.bin, ...TRAINING_PROPERTIES];
 const BOUNDS = [PA.lower, PA.upper, PA.precision];
 const PROPERTIES_OF: Record<AggregateKind, readonly string[]> = {
   Count: [],
@@ -26,6 +28,8 @@ const PROPERTIES_OF: Record<AggregateKind, readonly string[]> = {
   SampleVariance: [PA.variable, ...BOUNDS],
   Histogram: [PA.variable, PA.bin],
   VectorSum: [PA.variables, PA.dimension, ...BOUNDS],
+  Training: TRAINING_PROPERTIES,
+  Evaluation: TRAINING_PROPERTIES,
 };
 
 export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
@@ -112,7 +116,24 @@ function readAggregate(r: Reader, node: Term): AggregateSpec {
       return { ...base, kind, variable: stripMark(r.string(node, PA.variable)), bins: readBins(r, node, r.all(node, PA.bin)) };
     case 'VectorSum':
       return { ...base, kind, variables: readVariableList(r, node), ...readBounds(r, node) };
+    case 'Training':
+    case 'Evaluation':
+      return readComputed(r, node, kind, base);
   }
+}
+
+/** A training or evaluation: every row counts (maxRows caps them), one block, no grouping. */
+function readComputed(r: Reader, node: Term, kind: 'Training' | 'Evaluation', base: Omit<CountSpec, 'kind'>): AggregateSpec {
+  if (base.groupBy) r.fault(node, PA.groupBy, `a pa:${kind} cannot be grouped`);
+  if (r.iri(node, PA.unit, true) === PA.People) r.fault(node, PA.unit, `a pa:${kind} counts rows: its unit is pa:Rows`);
+  const trainerNode = r.one(node, PA.trainer);
+  const trainer = readTrainer(r, trainerNode ?? node);
+  const model = r.iri(node, PA.model, true);
+  const common = { id: base.id, unit: 'rows' as const, maxRows: base.maxRows ?? QUERY_DEFAULTS.maxRows, trainer };
+  if (kind === 'Evaluation') return { ...common, kind, model: model ?? '' };
+  if (trainer.kind === 'LogisticRegression' && model === undefined) r.fault(node, PA.model, 'logistic regression trains from a model: pa:model is required');
+  if (trainer.kind === 'NaiveBayes' && model !== undefined) r.fault(node, PA.model, 'naive Bayes counts depend on no model: pa:model does not apply');
+  return model === undefined ? { ...common, kind } : { ...common, kind, model };
 }
 
 function readBounds(r: Reader, node: Term): Pick<BoundedSpec, 'lower' | 'upper' | 'precision'> {
@@ -153,10 +174,6 @@ function readGroupBy(r: Reader, node: Term): GroupBy {
   return { variable: stripMark(r.string(node, PA.variable)), keys };
 }
 
-/** Accepts `steps`, `?steps` or `$steps` for a SELECT variable. */
-function stripMark(name: string): string {
-  return name.replace(/^[?$]/, '');
-}
 
 export function serializeQuery(q: AggregationQuery): string {
   const doc = new TurtleDoc();
@@ -199,6 +216,10 @@ function writeAggregate(doc: TurtleDoc, a: AggregateSpec): void {
     case 'VectorSum':
       doc.add(s, PA.variables, list(a.variables.map(str))).add(s, PA.dimension, int(a.variables.length));
       writeBounds(doc, s, a);
+      break;
+    case 'Training':
+    case 'Evaluation':
+      doc.add(s, PA.trainer, writeTrainer(a.trainer)).add(s, PA.model, a.model === undefined ? undefined : iri(a.model));
       break;
   }
   doc

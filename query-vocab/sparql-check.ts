@@ -14,6 +14,11 @@ export interface SelectionProblem {
 
 /** The variables an aggregate reads, each with the property that names it. */
 function readVariables(a: AggregateSpec): Array<[string, string]> {
+  if (a.kind === 'Training' || a.kind === 'Evaluation') {
+    const input = a.trainer.input;
+    const read = input.kind === 'tokens' ? [input.variable] : input.variables;
+    return [...read.map((v): [string, string] => [v, input.kind === 'tokens' ? PA.variable : PA.variables]), [a.trainer.label, PA.label]];
+  }
   const property = a.kind === 'VectorSum' ? PA.variables : PA.variable;
   const out = valueVariables(a).map((v): [string, string] => [v, property]);
   if (a.groupBy) out.push([a.groupBy.variable, PA.groupBy]);

@@ -19,6 +19,10 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation',
   'variable', 'variables', 'dimension', 'lower', 'upper', 'precision', 'bin', 'groupBy', 'keys',
   'unit', 'maxRows',
+  // training: a declared computation the agents run, and the model documents it reads
+  'Training', 'Evaluation', 'Trainer', 'NaiveBayes', 'LogisticRegression', 'Model',
+  'trainer', 'model', 'label', 'classes', 'vocabulary', 'epochs', 'learningRate', 'batchSize',
+  'shape', 'maxParameters', 'parameters',
   // consent
   'ConsentPolicy', 'ConsentDecision',
   'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'dataClass', 'minGroupSize', 'maxQueriesPerDay',
@@ -48,7 +52,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
 export const EX = namespace('https://w3id.org/podagg/example#', [
   'DailyActivity', 'steps', 'date',
   'BankAccount', 'BankOperation', 'account', 'amount', 'category', 'counterparty', 'direction',
-  'Debit', 'Credit',
+  'Debit', 'Credit', 'description',
 ]);
 
 export const RDF = namespace('http://www.w3.org/1999/02/22-rdf-syntax-ns#', [

@@ -77,7 +77,68 @@ export interface VectorSumSpec extends AggregateBase, Bounded {
   variables: string[];
 }
 
-export type AggregateSpec = CountSpec | SumSpec | MeanSpec | VarianceSpec | SampleVarianceSpec | HistogramSpec | VectorSumSpec;
+/** What a trainer reads from each row besides its label. */
+export type TrainingInput =
+  /** A text, tokenized by the agent; each declared token present is a feature (1), the rest are ignored. */
+  | { kind: 'tokens'; variable: string; vocabulary: string[] }
+  /** Numeric SELECT variables, in order. */
+  | { kind: 'features'; variables: string[] };
+
+interface TrainerBase {
+  /** SELECT variable (without '?') holding the row's class. */
+  label: string;
+  /** The declared classes, in order; rows of another class are skipped. */
+  classes: string[];
+}
+
+/** Multinomial naive Bayes: the update is per class [rows, count of each token]. */
+export interface NaiveBayesTrainer extends TrainerBase {
+  kind: 'NaiveBayes';
+  input: Extract<TrainingInput, { kind: 'tokens' }>;
+}
+
+/** Multinomial logistic regression by mini-batch SGD from the current model; weights clipped to the bounds. */
+export interface LogisticRegressionTrainer extends TrainerBase, Bounded {
+  kind: 'LogisticRegression';
+  input: TrainingInput;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+}
+
+export type Trainer = NaiveBayesTrainer | LogisticRegressionTrainer;
+
+/** A model update computed by each agent with a built-in trainer (unit rows: maxRows caps the rows trained on). */
+export interface TrainingSpec extends AggregateBase {
+  kind: 'Training';
+  trainer: Trainer;
+  /** The model document training starts from: required for logistic regression, absent for naive Bayes (counts need none). */
+  model?: string;
+}
+
+/** Correct predictions of a model over each contributor's rows: [correct, rows, Σ loss]. */
+export interface EvaluationSpec extends AggregateBase {
+  kind: 'Evaluation';
+  trainer: Trainer;
+  model: string;
+}
+
+export type AggregateSpec = CountSpec | SumSpec | MeanSpec | VarianceSpec | SampleVarianceSpec | HistogramSpec | VectorSumSpec | TrainingSpec | EvaluationSpec;
+
+/** The kinds an agent computes with a model or a trainer, not from the rows alone. */
+export type ComputedSpec = TrainingSpec | EvaluationSpec;
+
+/** A model document: parameters in row-major order with their shape and declared bound. */
+export interface Model {
+  id: string;
+  shape: number[];
+  maxParameters: number;
+  parameters: Float64Array;
+  /** The previous round's model. */
+  derivedFrom?: string;
+  /** The training query whose result this model is. */
+  generatedBy?: string;
+}
 
 /** The kinds that clip values to bounds. */
 export type BoundedSpec = SumSpec | MeanSpec | VarianceSpec | SampleVarianceSpec | VectorSumSpec;

@@ -12,7 +12,7 @@ const C = ['--credentials', 'no-such-credentials.json'];
 
 const COMMANDS = [
   'demo', 'pods up', 'pods seed', 'login', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
-  'consent set', 'query check', 'query publish', 'query status', 'sparql', 'simulate', 'serve',
+  'consent set', 'query check', 'query publish', 'query status', 'train', 'sparql', 'simulate', 'serve',
 ];
 
 const CASES: Array<[args: string[], message: RegExp]> = [
@@ -33,6 +33,10 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['query', 'check'], /^podagg: FILE is required \(see podagg query check --help\)$/],
   [['query', 'publish', ...C, '--webid', 'w'], /^podagg: QUERY.ttl is required/],
   [['query', 'status'], /^podagg: QUERY_URL is required/],
+  [['train', ...C, '--webid', 'w'], /^podagg: QUERY.ttl and --held-out are required \(see podagg train --help\)$/],
+  [['train', 'q.ttl', '--held-out', 'h.rq', ...C, '--webid', 'w', '--rounds', '0'], /^podagg: --rounds must be an integer of at least 1, not "0"/],
+  [['train', 'q.ttl', '--held-out', 'h.rq', ...C, '--webid', 'w', '--patience', 'x'], /^podagg: --patience must be an integer of at least 1/],
+  [['train', 'q.ttl', '--held-out', 'h.rq', ...C, '--webid', 'w', 'extra'], /^podagg: unexpected argument "extra"/],
   [['sparql', 'SELECT * WHERE { ?s ?p ?o }'], /^podagg: --from is required/],
   [['pods', 'seed'], /^podagg: --credentials is required/],
   [['login', '--credentials', 'c.json'], /^podagg: --issuer is required/],
@@ -121,5 +125,18 @@ describe('runtime failures keep their exit codes', { concurrency: true }, () => 
     const result = await runCli(['agent', 'init', '--help']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^usage: podagg agent init/);
+  });
+
+  test('podagg train --help says how training runs, without the required flags', async () => {
+    const result = await runCli(['train', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^usage: podagg train QUERY.ttl --held-out SELECT.rq/);
+    assert.match(result.stdout, /pa:Evaluation/);
+  });
+
+  test('podagg train with a training query that cannot be read: exit 1', async () => {
+    const result = await runCli(['train', 'no-such-query.ttl', '--held-out', 'h.rq', ...C, '--webid', 'w']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^podagg: cannot read query file no-such-query\.ttl$/m);
   });
 });

@@ -41,6 +41,9 @@ function encodedTerms(spec: AggregateSpec, rows: Row[]): bigint[] {
       if (people) return [...spec.variables.map((_, j) => e(mean(vs.map((v) => clip(v[j]))))), 1n];
       return [...spec.variables.map((_, j) => vs.reduce((s, v) => s + e(v[j]), 0n)), BigInt(vs.length)];
     }
+    case 'Training':
+    case 'Evaluation':
+      throw new Error('computed by the agent: test/core-training.test.ts');
     default: {
       const xs = rows.map((r) => r[spec.variable]).filter(isNum).slice(0, cap);
       const es = people ? (xs.length ? [e(mean(xs.map(clip)))] : []) : xs.map(e);
@@ -69,6 +72,9 @@ function referenceValue(spec: AggregateSpec, s: bigint[]): AggregateValue {
       return { kind: 'histogram', bins: spec.bins, counts: s.map(Number) };
     case 'VectorSum':
       return { kind: 'vector', values: s.slice(0, -1).map((x) => Number(x) / (Number(s[s.length - 1]) * scale)) };
+    case 'Training':
+    case 'Evaluation':
+      throw new Error('computed by the agent: test/core-training.test.ts');
   }
 }
 

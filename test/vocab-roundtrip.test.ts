@@ -62,6 +62,17 @@ const aggregate = (id: string): fc.Arbitrary<AggregateSpec> =>
         return { ...base, kind: r.kind, variable: r.variable, bins: r.bins };
       case 'VectorSum':
         return { ...base, kind: r.kind, variables: r.variables, ...bounded };
+      case 'Training':
+      case 'Evaluation': {
+        // Computed kinds count rows and are never grouped.
+        const classes = [...new Set([r.variable, `${r.variable}_2`])];
+        const trainer = r.precision % 2 === 0
+          ? { kind: 'NaiveBayes' as const, label: r.variable, classes, input: { kind: 'tokens' as const, variable: `${r.variable}_text`, vocabulary: r.variables.map((v, i) => `${v}${i}`) } }
+          : { kind: 'LogisticRegression' as const, label: r.variable, classes, input: { kind: 'features' as const, variables: [...new Set(r.variables)] }, epochs: 1 + (r.maxRows % 5), learningRate: 0.5, batchSize: 8, ...bounded };
+        const computed = { id, unit: 'rows' as const, maxRows: r.maxRows, trainer };
+        if (r.kind === 'Evaluation') return { ...computed, kind: r.kind, model: `${id}-model` };
+        return trainer.kind === 'NaiveBayes' ? { ...computed, kind: r.kind } : { ...computed, kind: r.kind, model: `${id}-model` };
+      }
     }
   });
 

@@ -2,6 +2,7 @@
 //   Count → [n]            Sum → [Σ e]         Mean → [Σ e, n]     (Sample)Variance → [Σ e, Σ e², n]
 //   Histogram → one count per declared bin     VectorSum → [Σ e_1 … Σ e_d, n]
 //   GROUP BY → the block repeated once per declared key.
+//   Training, Evaluation → the block the agent computed (model-update.ts), added as it is.
 // e = enc(x) = round(clip(x, lower, upper) · 10^precision), and e² is the square of that
 // integer, so decoding is exact over the encoded values. With unit 'rows' every row adds
 // (at most maxRows per contributor); with unit 'people' a contributor's clipped values are
@@ -9,8 +10,9 @@
 // number are skipped. The vector is signed z64 (two's complement) whatever the layout's
 // ring; the ring only sets the overflow bound and how aggregators add shares.
 
-import type { AggregateSpec, AggregateValue, Bin, BoundedSpec, GroupBy, ResultValue, VectorSumSpec } from '../../query-vocab/types.ts';
+import type { AggregateSpec, AggregateValue, Bin, BoundedSpec, ComputedSpec, GroupBy, ResultValue, VectorSumSpec } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
+import { LOSS_CAP, LOSS_PRECISION, computedWidth } from './model-update.ts';
 import { signedMax, toSigned, zeros, type Ring, type Vec } from './ring.ts';
 
 export interface Block {
@@ -53,6 +55,9 @@ function width(spec: AggregateSpec): number {
       return spec.bins.length;
     case 'VectorSum':
       return spec.variables.length + 1;
+    case 'Training':
+    case 'Evaluation':
+      return computedWidth(spec);
   }
 }
 
@@ -67,14 +72,23 @@ function boundedOf(spec: AggregateSpec): BoundedSpec | null {
       return spec;
     case 'Count':
     case 'Histogram':
+    case 'Training':
+    case 'Evaluation':
       return null;
   }
 }
 
-function validateBounds(spec: BoundedSpec): void {
-  const p = spec.precision ?? 0;
+/** 10^precision of the values a block sums: a logistic regression's weights, an evaluation's loss. */
+function scaleOf(spec: AggregateSpec): number {
+  if (spec.kind === 'Training') return spec.trainer.kind === 'LogisticRegression' ? 10 ** (spec.trainer.precision ?? 0) : 1;
+  if (spec.kind === 'Evaluation') return 10 ** LOSS_PRECISION;
+  return 10 ** (boundedOf(spec)?.precision ?? 0);
+}
+
+function validateBounds(spec: AggregateSpec, bounds: Pick<BoundedSpec, 'lower' | 'upper' | 'precision'>): void {
+  const p = bounds.precision ?? 0;
   if (!Number.isInteger(p) || p < 0 || p > MAX_PRECISION) throw bad(spec, `precision must be an integer in 0..${MAX_PRECISION}`);
-  const { lower, upper } = spec;
+  const { lower, upper } = bounds;
   if (!Number.isFinite(lower) || !Number.isFinite(upper) || lower > upper) throw bad(spec, 'needs finite bounds lower ≤ upper');
 }
 
@@ -91,12 +105,26 @@ function validate(spec: AggregateSpec): void {
     case 'Variance':
     case 'SampleVariance':
       if (!spec.variable) throw bad(spec, 'needs a variable');
-      validateBounds(spec);
+      validateBounds(spec, spec);
       break;
     case 'VectorSum':
       if (spec.variables.length === 0) throw bad(spec, 'needs at least one variable');
-      validateBounds(spec);
+      validateBounds(spec, spec);
       break;
+    case 'Training':
+    case 'Evaluation': {
+      const t = spec.trainer;
+      if (t.classes.length < 2 || new Set(t.classes).size !== t.classes.length) throw bad(spec, 'needs at least two distinct classes');
+      if ((t.input.kind === 'tokens' ? t.input.vocabulary.length : t.input.variables.length) === 0) throw bad(spec, 'needs at least one feature');
+      if (t.kind === 'LogisticRegression') {
+        validateBounds(spec, t);
+        if (!(Number.isInteger(t.epochs) && t.epochs >= 1 && Number.isInteger(t.batchSize) && t.batchSize >= 1 && t.learningRate > 0)) {
+          throw bad(spec, 'needs epochs and a batch size of at least 1 and a positive learning rate');
+        }
+      }
+      if (spec.groupBy) throw bad(spec, 'cannot be grouped');
+      break;
+    }
     case 'Histogram': {
       if (!spec.variable) throw bad(spec, 'needs a variable');
       const bins = spec.bins;
@@ -121,6 +149,7 @@ function worstCase(spec: AggregateSpec, populationSize: number): { bound: bigint
   const per = spec.unit === 'rows' ? ` × ${rows} rows` : '';
   const tail = `${per} × ${populationSize} people`;
   const n = BigInt(rows) * BigInt(populationSize);
+  if (spec.kind === 'Training' || spec.kind === 'Evaluation') return computedWorstCase(spec, n, tail);
   const bounded = boundedOf(spec);
   if (!bounded) return { bound: n, why: `1${tail}` };
   const p = bounded.precision ?? 0;
@@ -137,6 +166,17 @@ function worstCase(spec: AggregateSpec, populationSize: number): { bound: bigint
   const one = e > 1n ? e : 1n;
   if (spec.kind === 'Variance' || spec.kind === 'SampleVariance') return { bound: one * one * n, why: `(${bounds})²${tail}` };
   return { bound: one * n, why: `${bounds}${tail}` };
+}
+
+// Naive Bayes counts each token once per row; weights are clipped; a row's loss is capped.
+function computedWorstCase(spec: ComputedSpec, n: bigint, tail: string): { bound: bigint; why: string } {
+  const t = spec.trainer;
+  if (spec.kind === 'Evaluation') return { bound: BigInt(LOSS_CAP * 10 ** LOSS_PRECISION) * n, why: `loss ${LOSS_CAP} × 10^${LOSS_PRECISION}${tail}` };
+  if (t.kind === 'NaiveBayes') return { bound: n, why: `1${tail}` };
+  const p = t.precision ?? 0;
+  const bound = Math.max(Math.abs(t.lower), Math.abs(t.upper));
+  if (bound * 10 ** p > Number.MAX_SAFE_INTEGER) throw new ProtocolError('overflow', `aggregate ${spec.id} (Training): weight bounds ±${bound} × 10^${p} exceed 2^53`);
+  return { bound: BigInt(Math.ceil(bound * 10 ** p)) * n, why: `weight bounds ±${bound} × 10^${p}${tail}` };
 }
 
 export function compileLayout(aggregates: AggregateSpec[], populationSize: number, ring: Ring): Layout {
@@ -161,7 +201,7 @@ export function compileLayout(aggregates: AggregateSpec[], populationSize: numbe
     }
     const groupBy = spec.groupBy ? { variable: spec.groupBy.variable, keys: [...spec.groupBy.keys] } : null;
     const w = width(spec);
-    blocks.push({ aggregate: spec, offset, width: w, groupBy, scale: 10 ** (boundedOf(spec)?.precision ?? 0) });
+    blocks.push({ aggregate: spec, offset, width: w, groupBy, scale: scaleOf(spec) });
     offset += w * (groupBy?.keys.length ?? 1);
   }
   return { length: offset, ring, blocks };
@@ -219,9 +259,25 @@ class Accumulator {
   }
 }
 
+/** What the agent computed for training and evaluation aggregates (model-update.ts), by aggregate id. */
+export type ComputedBlocks = ReadonlyMap<string, Float64Array>;
+
+// Straight from the typed array to the vector's words: an update may have 10^5 elements.
+function addComputed(acc: Accumulator, at: number, block: Block, computed: ComputedBlocks | undefined): void {
+  const values = computed?.get(block.aggregate.id);
+  if (!values) throw bad(block.aggregate, 'its block is computed by the agent, and none was given');
+  if (values.length !== block.width) throw bad(block.aggregate, `computed block has ${values.length} elements, the layout ${block.width}`);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!Number.isSafeInteger(x)) throw bad(block.aggregate, `computed element ${i} is not an integer below 2^53: ${x}`);
+    acc.add(at + i, x);
+  }
+}
+
 // Encodes one contributor's rows (already filtered to one group-by key) at `at`.
 function encodeBlock(acc: Accumulator, at: number, block: Block, rows: Row[]): void {
   const spec = block.aggregate;
+  if (spec.kind === 'Training' || spec.kind === 'Evaluation') throw bad(spec, 'is computed by the agent, not encoded from rows');
   const people = spec.unit === 'people';
   const cap = people ? Infinity : (spec.maxRows ?? DEFAULT_MAX_ROWS);
   if (spec.kind === 'Count') {
@@ -288,10 +344,14 @@ function encodeVector(acc: Accumulator, at: number, spec: VectorSumSpec, scale: 
   }
 }
 
-/** One contributor's SELECT rows → its contribution vector. */
-export function encodeRows(layout: Layout, rows: Row[]): Vec {
+/** One contributor's SELECT rows (and the blocks its agent computed) → its contribution vector. */
+export function encodeRows(layout: Layout, rows: Row[], computed?: ComputedBlocks): Vec {
   const acc = new Accumulator(zeros(layout.length));
   for (const block of layout.blocks) {
+    if (block.aggregate.kind === 'Training' || block.aggregate.kind === 'Evaluation') {
+      addComputed(acc, block.offset, block, computed);
+      continue;
+    }
     if (!block.groupBy) {
       encodeBlock(acc, block.offset, block, rows);
       continue;
@@ -338,6 +398,17 @@ function decodeBlock(block: Block, s: bigint[]): AggregateValue {
       // Federated averaging: the weighted mean vector Σv / n (n = the last element).
       const n = Number(s[s.length - 1]);
       return { kind: 'vector', values: s.slice(0, -1).map((x) => Number(x) / (n * scale)) };
+    }
+    case 'Training': {
+      // Naive Bayes: the summed counts. Logistic regression: the FedAvg weights Σ n·w / Σ n.
+      if (spec.trainer.kind === 'NaiveBayes') return { kind: 'vector', values: s.map(Number) };
+      const n = Number(s[s.length - 1]);
+      return { kind: 'vector', values: s.slice(0, -1).map((x) => Number(x) / (n * scale)) };
+    }
+    case 'Evaluation': {
+      // [correct predictions, rows, mean loss per row].
+      const [correct, rows, loss] = s.map(Number);
+      return { kind: 'vector', values: [correct, rows, loss / (rows * scale)] };
     }
   }
 }

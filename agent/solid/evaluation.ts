@@ -5,16 +5,21 @@
 // missing"). It returns the core's event ('contribute' or 'decline') and never throws: a
 // failure is a decline with its reason.
 // Each pod step is retried while the pod is away, so a server restart costs no contribution.
+// A training or evaluation aggregate also reads the model its query links (model-fetch.ts)
+// and runs the built-in trainer over the rows; a model that cannot be used is a decline
+// that says why ("model refused: …").
 
 import type { AggregationPlan, AggregationQuery } from '../../query-vocab/index.ts';
 import { decideConsent } from '../core/consent.ts';
-import { encodeRows } from '../core/encoding.ts';
+import { encodeRows, type ComputedBlocks, type Row } from '../core/encoding.ts';
+import { evaluationCounts, modelShape, trainingUpdate } from '../core/model-update.ts';
 import { layoutOf, type Event } from '../core/protocol.ts';
 import type { ConsentLog } from './consent-store.ts';
 import { readPolicy } from './consent-store.ts';
 import { resolveScope } from './data-scope.ts';
 import { evaluateSelection } from './evaluate.ts';
 import type { RunEvent } from './events.ts';
+import { ModelRefused, fetchModel } from './model-fetch.ts';
 import type { Fetch } from './pod.ts';
 import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
 
@@ -58,14 +63,27 @@ export async function evaluateContribution(c: EvaluationContext, query: Aggregat
       c.record({ kind: 'log', text: NO_ROWS });
       return { type: 'decline', reason: NO_ROWS };
     }
-    const vector = encodeRows(layoutOf({ query, plan }), rows);
+    const computed = await computeBlocks(c, query, rows);
+    const vector = encodeRows(layoutOf({ query, plan }), rows, computed);
     c.record({ kind: 'contributed', text: `contributing ${rows.length} rows` });
     return { type: 'contribute', vector, consent: decision };
   } catch (error) {
-    const reason = `evaluation failed: ${(error as Error).message}`;
+    const reason = error instanceof ModelRefused ? error.message : `evaluation failed: ${(error as Error).message}`;
     c.record({ kind: 'log', text: reason });
     return { type: 'decline', reason };
   }
+}
+
+/** Each training or evaluation aggregate's block: its model read (retried while its pod is away), its trainer run. */
+async function computeBlocks(c: EvaluationContext, query: AggregationQuery, rows: Row[]): Promise<ComputedBlocks> {
+  const blocks = new Map<string, Float64Array>();
+  for (const a of query.aggregates) {
+    if (a.kind !== 'Training' && a.kind !== 'Evaluation') continue;
+    const url = a.model;
+    const model = url === undefined ? null : await withRetry(c.retry, (signal) => fetchModel(url, modelShape(a.trainer), { signal }));
+    blocks.set(a.id, a.kind === 'Training' ? trainingUpdate(a, model, rows).block : evaluationCounts(a, model!, rows).block);
+  }
+  return blocks;
 }
 
 /**
