@@ -31,6 +31,8 @@ const setting = () =>
   (PROCESSES ? ` and every agent but the querier's in ${PROCESSES} child process${PROCESSES > 1 ? 'es' : ''} (\`agent run --slice\`)` : ' and every agent in one process') +
   ` (\`PODAGG_BENCH_SERVERS=${SERVERS} PODAGG_BENCH_PROCESSES=${PROCESSES}\`)`;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+/** The leaves' collect window: the queries share the servers, so ten at once need about ten times one's. */
+const COLLECT_S = Number(process.env.PODAGG_LOAD_COLLECT_S ?? 90);
 
 export default async function benchLoad(): Promise<string> {
   const sizes = (process.env.PODAGG_LOAD ?? '300x10,100x3').split(',').map((s) => s.split('x').map(Number));
@@ -42,7 +44,7 @@ export default async function benchLoad(): Promise<string> {
 async function loadRun(pods: number, queries: number): Promise<string> {
   const started = Date.now();
   const demo = await startDemo({
-    pods, port: await freePorts(SERVERS), collectMs: 90_000, servers: SERVERS, processes: PROCESSES,
+    pods, port: await freePorts(SERVERS), collectMs: COLLECT_S * 1000, servers: SERVERS, processes: PROCESSES,
     onProgress: (label, done, total) => done % 50 === 0 && log(`${label} ${done}/${total}`),
   });
   const setupS = (Date.now() - started) / 1000;
@@ -91,7 +93,7 @@ async function loadRun(pods: number, queries: number): Promise<string> {
       `### ${pods} agents, ${queries} queries`,
       '',
       `\`PODAGG_LOAD=${pods}x${queries} npm run bench -- load\`. ${setting()}; ` +
-        `${queries} queries published at once (the three examples in turn, the five strategies in turn, planner's shape, collect window 90 s); ` +
+        `${queries} queries published at once (the three examples in turn, the five strategies in turn, planner's shape, collect window ${COLLECT_S} s, \`PODAGG_LOAD_COLLECT_S\`); ` +
         `${victims.length} agents (${(100 * KILLED).toFixed(0)} %) killed at uniformly random times in the first ${KILL_WINDOW_MS / 1000} s and not restarted. ` +
         'Exactness is checked against the plaintext over the contributors the result includes, recovered from the agents\' saved run states. One run.',
       '',

@@ -22,6 +22,7 @@ import type { KeyStore } from './keyfile.ts';
 import { podLayout } from './layout.ts';
 import { Outbox, type DeliveryOutcome, type Parcel } from './outbox.ts';
 import { PeerWatch } from './peer-watch.ts';
+import { PolicySource } from './policy-source.ts';
 import type { Fetch } from './pod.ts';
 import type { PeerCache } from './population.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
@@ -81,6 +82,7 @@ export class SolidAgent {
   private readonly reader: InboxReader;
   private readonly outbox: Outbox;
   private readonly consentLog: ConsentLog;
+  private readonly policy: PolicySource;
   private readonly heartbeat: Heartbeat;
   private readonly presence: PresenceMonitor;
   private peerWatch: PeerWatch | undefined;
@@ -98,6 +100,7 @@ export class SolidAgent {
     });
     this.outbox = new Outbox(o.session.fetch, this.retry, (parcel, outcome) => this.delivered(parcel, outcome));
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(dir, 'consent-history.json'));
+    this.policy = new PolicySource(o.session.fetch, o.credential.podUrl, (text) => this.log(text));
     this.presence = o.presence ?? new PresenceMonitor();
     this.heartbeat = new Heartbeat(o.session.fetch, podLayout(o.credential.podUrl).presence, this.webId, this.presence, (text) => this.log(text));
   }
@@ -149,6 +152,7 @@ export class SolidAgent {
     this.reader.stop();
     this.outbox.stop();
     this.heartbeat.stop();
+    this.policy.stop();
     this.peerWatch?.stop();
     for (const cancel of this.timers) cancel();
     await this.queue.close();
@@ -252,7 +256,7 @@ export class SolidAgent {
       }
       case 'evaluate': {
         const context = {
-          fetch: this.o.session.fetch, webId: this.webId, podUrl: this.o.credential.podUrl, consentLog: this.consentLog, now: () => this.clock.now(),
+          fetch: this.o.session.fetch, webId: this.webId, podUrl: this.o.credential.podUrl, policy: this.policy, consentLog: this.consentLog, now: () => this.clock.now(),
           retry: this.retry, timeLimitMs: this.o.evaluationLimitMs ?? 20_000, record: (e: Omit<RunEvent, 'at' | 'webId' | 'query'>) => this.record({ query, ...e }),
         };
         void evaluateContribution(context, hosted.query, hosted.plan).then((event) => this.later(hosted, event));

@@ -15,18 +15,19 @@ import { encodeRows, type ComputedBlocks, type Row } from '../core/encoding.ts';
 import { evaluationCounts, modelShape, trainingUpdate } from '../core/model-update.ts';
 import { layoutOf, type Event } from '../core/protocol.ts';
 import type { ConsentLog } from './consent-store.ts';
-import { readPolicy } from './consent-store.ts';
 import { resolveScope } from './data-scope.ts';
 import { evaluateSelection } from './evaluate.ts';
 import type { RunEvent } from './events.ts';
 import { ModelRefused, fetchModel } from './model-fetch.ts';
 import type { Fetch } from './pod.ts';
+import type { PolicySource } from './policy-source.ts';
 import { isTransient, withRetry, type RetryPolicy } from './retry.ts';
 
 export interface EvaluationContext {
   fetch: Fetch;
   webId: string;
   podUrl: string;
+  policy: PolicySource;
   consentLog: ConsentLog;
   now(): number;
   retry: RetryPolicy;
@@ -40,7 +41,7 @@ const NO_ROWS = 'no matching data: the selection found no rows in the data scope
 export async function evaluateContribution(c: EvaluationContext, query: AggregationQuery, plan: AggregationPlan): Promise<Event> {
   const retried = <T>(task: () => Promise<T>) => withRetry(c.retry, task);
   try {
-    const policy = await retried(() => readPolicy(c.fetch, c.podUrl));
+    const policy = await retried(() => c.policy.read());
     let verdict = policy
       ? decideConsent(policy, query, plan, await c.consentLog.history(), c.now())
       : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };

@@ -1,7 +1,8 @@
 // CSS's streaming HTTP channel (advertised in a resource's Link header, no subscription):
 // one long GET whose body streams a Turtle notification per change, each naming the new
 // resource, which goes to `onMessages` without listing the inbox. A dropped stream is
-// reopened after a pause.
+// reopened after a pause; `onGap` hears of the drop at once, for a watcher that keeps what
+// it read only while the stream is up.
 
 import type { InboxHandlers } from './inbox-watch.ts';
 import type { Channel } from './notifications.ts';
@@ -9,7 +10,7 @@ import type { Fetch } from './pod.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function openStreamingChannel(fetch: Fetch, channel: string, inbox: string, handlers: InboxHandlers): Channel {
+export function openStreamingChannel(fetch: Fetch, channel: string, inbox: string, handlers: InboxHandlers & { onGap?(): void }): Channel {
   const abort = new AbortController();
   let stopped = false;
   const open = async (): Promise<void> => {
@@ -37,6 +38,7 @@ export function openStreamingChannel(fetch: Fetch, channel: string, inbox: strin
       } catch {
         // the stream dropped or could not open: the listing covers the gap until it is back
       }
+      handlers.onGap?.();
       if (!stopped) await sleep(pause);
       pause = Math.min(8000, pause * 2);
     }
