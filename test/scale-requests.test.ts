@@ -3,7 +3,7 @@
 // itself on every request), every request counted at the server as a deployment pays it.
 // After a first query over everyone, one over a population of 20 members and one over all
 // 60: a contributor makes the same number of requests (within 2) in both. What does grow
-// is the querier's (it reads the population) and a leaf aggregator's (its zone).
+// is the querier's (it reads the population) and a leaf aggregator's (its zone's messages).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,9 +59,9 @@ test('a contributor makes as many requests (within 2) in a population of 20 as i
   assert.ok(twenty.contributors >= SMALL / 2 && sixty.contributors >= (2 * PODS) / 3, `${twenty.contributors} and ${sixty.contributors} contributors`);
   const report = `20 members: ${twenty.mean.toFixed(1)} (${twenty.kinds}); 60 members: ${sixty.mean.toFixed(1)} (${sixty.kinds})`;
   t.diagnostic(report);
-  // A contributor checks the profiles of its leaf group's candidates (k holders and their
-  // backups) unless it met them before: a bound that does not depend on the population, and
-  // how many hit the cache is chance. The rest is the same.
+  // A contributor checks the profiles of the k leaf members it seals to (their backups only
+  // once one fails) unless it met them before: a bound that does not depend on the
+  // population, and how many hit the cache is chance. The rest is the same.
   const bound = 2 * 3;
   assert.ok(twenty.profiles <= bound && sixty.profiles <= bound, `profile reads beyond the leaf group's candidates: ${report}`);
   assert.ok(Math.abs(twenty.mean - twenty.profiles - (sixty.mean - sixty.profiles)) <= 2, report);

@@ -90,7 +90,8 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
   const proposal = proposePlan({
     ...SOLID_SITUATION,
     population: population.length,
-    selectivity: query.expectedSelectivity,
+    // Hiding who matched, every member that answers sends shares, and its leaf opens them all.
+    selectivity: query.hideParticipation ? 1 : query.expectedSelectivity,
     vectorLength: layout.length,
     fixed: { ...query.fixedParams, strategy },
   });
