@@ -42,7 +42,7 @@ before(async () => {
   proxy = await startTcpProxy(front, server);
   fleet = await startFleet({ pods: 5, port: server, baseUrl: proxy.url });
   stateDir = mkdtempSync(join(tmpdir(), 'podagg-notifications-'));
-  [owner, sender] = await Promise.all(fleet.credentials.slice(0, 2).map(login));
+  [owner, sender] = await Promise.all(fleet.credentials.slice(0, 2).map((c) => login(c)));
   ({ inbox } = await provision(owner, fleet.credentials[0], stateDir));
 });
 
