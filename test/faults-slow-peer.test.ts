@@ -1,8 +1,8 @@
 // Faults: a slow or failing peer pod. The Solid server cannot be made slow or failing for
 // one pod on demand, so a small HTTP proxy stands in front of it (test/helpers/fault-proxy.ts,
 // a fake) and delays or fails the POSTs into one pod's inbox; everything else passes
-// through. Deliveries must time out, retry with capped backoff and jitter, stop after a
-// bound (the policy's attempts per message: no retry storm), and the run must still end
+// through. Deliveries must time out, retry with capped backoff and jitter and a longer time
+// limit, stop after a bound (the policy's attempts per message: no retry storm), and the run must still end
 // with the exact result or a clear report. The agents run a tighter policy than the
 // default, so the faults cost seconds rather than a minute; its shape is the same.
 
@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { PodError } from '../agent/solid/pod.ts';
-import { backoffMs, DEFAULT_RETRY, isTransient, type RetryPolicy } from '../agent/solid/retry.ts';
+import { attemptTimeoutMs, backoffMs, DEFAULT_RETRY, isTransient, type RetryPolicy } from '../agent/solid/retry.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from './helpers/fault-proxy.ts';
 import { freePorts } from '../harness/ports.ts';
 
-const RETRY: RetryPolicy = { attempts: 5, timeoutMs: 4_000, baseMs: 200, capMs: 800 };
+const RETRY: RetryPolicy = { attempts: 5, timeoutMs: 4_000, timeoutCapMs: 8_000, baseMs: 200, capMs: 800 };
 let demo: Demo;
 let proxy: FaultProxy;
 
@@ -41,10 +41,11 @@ const attemptsPerMessage = (posts: ProxiedRequest[]) => {
   return [...counts.values()];
 };
 
-test('the retry policy: capped exponential backoff with jitter, a time limit per attempt, a bounded number of attempts', () => {
+test('the retry policy: capped exponential backoff with jitter, a time limit per attempt that doubles to a cap, a bounded number of attempts', () => {
   const p = DEFAULT_RETRY;
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((n) => backoffMs(p, n, () => 1)), [500, 1000, 2000, 4000, 8000, 8000]);
   assert.deepEqual([0, 4, 5].map((n) => backoffMs(p, n, () => 0)), [250, 4000, 4000]);
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((n) => attemptTimeoutMs(p, n)), [8_000, 16_000, 32_000, 64_000, 64_000, 64_000, 64_000]);
   assert.ok(p.attempts <= 7 && p.timeoutMs <= 10_000);
 });
 

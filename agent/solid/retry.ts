@@ -1,15 +1,20 @@
 // How the agent retries a request to a pod: each attempt under a time limit, a capped
 // exponential backoff with jitter between attempts, and a bounded number of attempts. A
 // slow or failing pod so costs a known number of requests, spread out in time, and the
-// agents that wait on one pod do not retry in step (no retry storm).
+// agents that wait on one pod do not retry in step (no retry storm). The time limit doubles
+// from one attempt to the next, as TCP backs off its retransmission timer (RFC 6298, 5.5):
+// a server whose queue holds requests longer than the first limit is given the time it
+// takes, where a fixed limit would abandon every attempt and pile retries onto that queue.
 
 import { PodError } from './pod.ts';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
-  /** Time limit of one attempt. */
+  /** Time limit of the first attempt; it doubles with each further one... */
   timeoutMs: number;
+  /** ...up to this cap. */
+  timeoutCapMs: number;
   /** The pause after the first failure; it doubles after each further one... */
   baseMs: number;
   /** ...up to this cap. */
@@ -18,10 +23,16 @@ export interface RetryPolicy {
 
 /**
  * Seven attempts with pauses of about 0.5, 1, 2, 4, 8 and 8 s (each between half and all
- * of that): a pod or server unreachable for up to about 12 s loses nothing, and a dead one
- * is given up on after at most 7 × 8 s + 23.5 s ≈ 80 s.
+ * of that): a pod or server unreachable for up to about 12 s loses nothing, and one that
+ * refuses connections is given up on within about 25 s. Time limits of 8, 16, 32 and then
+ * 64 s: a server that accepts requests and never answers is given up on after about 5 min.
  */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 7, timeoutMs: 8_000, baseMs: 500, capMs: 8_000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 7, timeoutMs: 8_000, timeoutCapMs: 64_000, baseMs: 500, capMs: 8_000 };
+
+/** The time limit of attempt n (from 0). */
+export function attemptTimeoutMs(policy: RetryPolicy, n: number): number {
+  return Math.min(policy.timeoutCapMs, policy.timeoutMs * 2 ** n);
+}
 
 /** The pause after failed attempt n (from 0): half of min(cap, base·2ⁿ) fixed, half random. */
 export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
@@ -51,7 +62,7 @@ export async function withRetry<T>(
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await task(AbortSignal.timeout(policy.timeoutMs));
+      return await task(AbortSignal.timeout(attemptTimeoutMs(policy, attempt)));
     } catch (error) {
       if (attempt + 1 >= policy.attempts || !(await transient(error))) throw error;
       await sleep(backoffMs(policy, attempt));
