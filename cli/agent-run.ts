@@ -1,5 +1,6 @@
 // podagg agent run: the agents of one WebID (or all of a credentials file) until Ctrl-C.
 
+import { setTimeout } from 'node:timers/promises';
 import { readCredentials, selectCredentials, type Credential } from '../agent/solid/credentials.ts';
 import { readAgentLabels } from '../agent/solid/agent-labels.ts';
 import { AgentHost } from '../agent/solid/host.ts';
@@ -51,10 +52,18 @@ export async function agentRun(args: string[]): Promise<number> {
   if (!values.json) console.log(`${chosen.length} agent${chosen.length > 1 ? 's' : ''} running; Ctrl-C to stop`);
   answerParent(host, chosen.length);
   await interrupted;
-  await host.stop();
+  const stopped = await Promise.race([host.stop().then(() => true), setTimeout(STOP_GRACE_MS, false, { ref: false })]);
   process.disconnect?.();
+  if (!stopped) {
+    // Each step saved its run's state before acting, so what is cut short resumes at the next start.
+    console.error(`stopped after ${STOP_GRACE_MS / 1000} s with requests still under way; their runs resume at the next start`);
+    process.exit(0);
+  }
   return 0;
 }
+
+/** How long Ctrl-C waits for requests under way: a loaded server may hold them for minutes. */
+const STOP_GRACE_MS = 10_000;
 
 function preference(value: string | undefined): NotificationPreference {
   const known = NOTIFICATION_PREFERENCES.find((p) => p === (value ?? 'auto'));
