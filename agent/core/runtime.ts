@@ -30,6 +30,18 @@ export function layoutOf(ctx: Pick<RunContext, 'query' | 'plan'>): Layout {
   return layout;
 }
 
+// Many sends share a millisecond (a simulated event sends to k positions, the querier
+// announces to everyone at once): format each instant once.
+let lastTime = NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
+}
+
 export class Env {
   readonly actions: Action[] = [];
   readonly topo: Topology;
@@ -37,6 +49,8 @@ export class Env {
   readonly crypto: CryptoSuite;
   readonly ring: Ring;
   private failedSet: Set<WebId> | null = null;
+  /** Whether this agent knows w failed; bound, as roles pass it around. */
+  readonly isFailed: (w: WebId) => boolean;
 
   constructor(
     readonly ctx: RunContext,
@@ -46,6 +60,12 @@ export class Env {
     this.strategy = strategyOf(ctx.plan.params);
     this.crypto = ctx.crypto ?? realCrypto;
     this.ring = ringOf(this.strategy);
+    // Assigned here rather than as a class field: the TypeScript loader names a field's
+    // arrow function with a property definition, once per Env, i.e. per event.
+    this.isFailed = (w) => {
+      this.failedSet ??= new Set(this.state.failed);
+      return this.failedSet.has(w);
+    };
   }
 
   get self(): WebId {
@@ -69,11 +89,6 @@ export class Env {
     this.state.timers[name] = at;
     this.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - this.now()) });
   }
-
-  isFailed = (w: WebId): boolean => {
-    this.failedSet ??= new Set(this.state.failed);
-    return this.failedSet.has(w);
-  };
 
   markFailed(w: WebId): boolean {
     if (this.isFailed(w)) return false;
@@ -105,7 +120,7 @@ export class Env {
 
   /** Signs and sends; the envelope fields (query, sender, recipient, sentAt) are filled here. */
   send<M extends Message>(to: WebId, body: Unsigned<M>): void {
-    const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: new Date(this.now()).toISOString() };
+    const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: isoTime(this.now()) };
     const message = this.crypto.sign<M>(unsigned as unknown as Omit<M, 'signature'>, this.ctx.keys.ed25519.secretKey);
     const id = String(this.state.sends++);
     this.state.outbox[id] = { to, message };

@@ -135,10 +135,9 @@ export class Simulation {
         return this.outcome;
       }
       if (this.queue.peekTime() > until) return this.outcome;
-      const next = this.queue.pop();
-      if (!next) return this.outcome;
-      this.clock = next.time;
-      const item = next.item;
+      const item = this.queue.pop();
+      if (!item) return this.outcome;
+      this.clock = this.queue.poppedTime;
       if (item.kind === 'fail') this.fail(item.webId);
       else if (!this.unsent(item)) this.deliver(item.to, item.event);
     }
