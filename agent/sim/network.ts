@@ -99,7 +99,8 @@ export class Simulation {
   private readonly watching = new Map<WebId, WebId[]>();
   /** watcher → the dead peers it was already told of. */
   private readonly told = new Map<WebId, Set<WebId>>();
-  private ops = { crypto: 0, sign: 0 };
+  /** The crypto operations of the event being handled. */
+  private readonly ops = { crypto: 0, sign: 0 };
   private readonly crypto: CryptoSuite;
 
   constructor(private readonly opts: SimOptions) {
@@ -107,12 +108,12 @@ export class Simulation {
     this.roles = new Set([...topo.slotsOf.keys(), ...opts.plan.backups]);
     this.backups = new Set(opts.plan.backups);
     const base = opts.crypto;
-    const ops = () => this.ops;
+    const ops = this.ops;
     this.crypto = {
-      seal: (...a) => (ops().crypto++, base.seal(...a)),
-      open: (...a) => (ops().crypto++, base.open(...a)),
-      sign: (u, k) => (ops().sign++, base.sign(u, k)),
-      verify: (m, k) => (ops().sign++, base.verify(m, k)),
+      seal: (...a) => (ops.crypto++, base.seal(...a)),
+      open: (...a) => (ops.crypto++, base.open(...a)),
+      sign: (u, k) => (ops.sign++, base.sign(u, k)),
+      verify: (m, k) => (ops.sign++, base.verify(m, k)),
     };
   }
 
@@ -195,9 +196,10 @@ export class Simulation {
       if (event.type === 'message') this.charge(to, m.signMs);
       return;
     }
-    this.ops = { crypto: 0, sign: 0 };
+    this.ops.crypto = 0;
+    this.ops.sign = 0;
     const run = this.runOf(to);
-    const before = this.opts.model.takeoverMs ? run.slotsHeld().length : 0;
+    const before = m.takeoverMs && this.backups.has(to) ? run.slotsHeld().length : 0;
     const actions = run.handle(event);
     let work = this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs;
     if (event.type === 'message' && m.receiveMs) work += m.receiveMs(event.message);
