@@ -90,8 +90,21 @@ function acceptsInputs(env: Env, slot: SlotState): boolean {
   return slot.phase === 'collecting' || (env.strategy.standby === 'stay' && slot.phase !== 'aborted');
 }
 
+// A leaf asks whether a zone member abstained at every event, and a zone can hold
+// thousands: an index over each slot's abstentions (a list that only grows), kept beside
+// the state rather than in it so the state stays plain data.
+const abstainedIndex = new WeakMap<WebId[], { set: Set<WebId>; upTo: number }>();
+
+export function hasAbstained(slot: SlotState, w: WebId): boolean {
+  const list = slot.abstained;
+  let index = abstainedIndex.get(list);
+  if (!index) abstainedIndex.set(list, (index = { set: new Set(), upTo: 0 }));
+  for (; index.upTo < list.length; index.upTo++) index.set.add(list[index.upTo]);
+  return index.set.has(w);
+}
+
 export function onContribution(env: Env, slot: SlotState, m: Contribution, share: Vec): void {
-  if (slot.abstained.includes(m.sender)) throw new ProtocolError('duplicate-contribution', `${m.sender} abstained for ${slot.group}#${slot.position}, then sent a share`);
+  if (hasAbstained(slot, m.sender)) throw new ProtocolError('duplicate-contribution', `${m.sender} abstained for ${slot.group}#${slot.position}, then sent a share`);
   if (!acceptsInputs(env, slot)) {
     env.log('info', `${label(slot)}: late share from ${m.sender} ignored (${slot.phase})`);
     return;
@@ -204,8 +217,7 @@ function allInputsIn(env: Env, slot: SlotState): boolean {
     let answers = Object.keys(slot.inputs).length + slot.abstained.length;
     for (const w of env.state.failed) if (env.topo.plan.zones[w] === slot.group && slot.inputs[w] === undefined) answers++;
     if (answers < zone.length) return false;
-    const abstained = new Set(slot.abstained);
-    return zone.every((w) => slot.inputs[w] !== undefined || abstained.has(w) || env.isFailed(w));
+    return zone.every((w) => slot.inputs[w] !== undefined || hasAbstained(slot, w) || env.isFailed(w));
   }
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,

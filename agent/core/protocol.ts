@@ -47,6 +47,7 @@ export { layoutOf } from './runtime.ts';
 export class Run {
   private readonly st: RunState;
   private readonly guard: ReplayGuard;
+  private lastEnv: Env | null = null;
 
   constructor(
     readonly ctx: RunContext,
@@ -72,7 +73,8 @@ export class Run {
 
   /** The peers whose failure this run would react to now (for a transport's failure detector). */
   watched(): string[] {
-    return watched(new Env(this.ctx, this.st));
+    // The last event's Env serves: the simulator asks after every event.
+    return watched(this.lastEnv ?? new Env(this.ctx, this.st));
   }
 
   /** Whether peers depend on this agent in this run, and until when (a transport's heartbeat). */
@@ -87,6 +89,7 @@ export class Run {
 
   handle(event: Event): Action[] {
     const env = new Env(this.ctx, this.st);
+    this.lastEnv = env;
     // A run saved before it started (killed right after joining) starts on its resume.
     const starting = this.st.startedAt === null && event.type !== 'delivered' && event.type !== 'undeliverable';
     if (starting) start(env);

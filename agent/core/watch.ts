@@ -5,6 +5,7 @@
 // cost to a few peers per agent.
 
 import type { WebId } from '../../query-vocab/types.ts';
+import { hasAbstained } from './aggregator.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
 import { isLeaf, type Topology } from './topology.ts';
@@ -74,7 +75,7 @@ export function watched(env: Env): WebId[] {
       // answered. One that only contributes keeps no presence, so its death costs the deadline.
       if (slot.leaf) {
         for (const w of beatingZone(env, slot.group)) {
-          if (slot.inputs[w] === undefined && !slot.abstained.includes(w) && !env.isFailed(w)) out.add(w);
+          if (slot.inputs[w] === undefined && !hasAbstained(slot, w) && !env.isFailed(w)) out.add(w);
         }
       }
       for (const child of env.topo.children.get(slot.group) ?? []) {
