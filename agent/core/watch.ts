@@ -32,6 +32,15 @@ function beatingZone(env: Env, leaf: string): WebId[] {
   return list;
 }
 
+// A peer's confirmed entries are replaced, never changed: the children they name, once.
+const childSets = new WeakMap<string[], Set<string>>();
+
+function childrenOf(entries: string[]): Set<string> {
+  let set = childSets.get(entries);
+  if (!set) childSets.set(entries, (set = new Set(entries.map(entryKey))));
+  return set;
+}
+
 // No closures below: this runs after every simulated event, and the TypeScript loader
 // names each closure it creates (a property definition per call).
 function addHolder(env: Env, out: Set<WebId>, group: string, position: number): void {
@@ -66,7 +75,7 @@ export function watched(env: Env): WebId[] {
     // position is found dead (aggregator.ts settled), so that holder is watched too.
     if (!slot.leaf && env.strategy.standby === 'stay') {
       for (const p in slot.peers) {
-        const has = new Set(slot.peers[p].entries.map(entryKey));
+        const has = childrenOf(slot.peers[p].entries);
         for (const child in slot.inputs) if (slot.inputs[child].included > 0 && !has.has(child)) addHolder(env, out, child, Number(p));
       }
     }
