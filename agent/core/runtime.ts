@@ -1,6 +1,6 @@
 // The per-event toolbox the roles share: the context, the derived plan indexes and
 // strategy, the failure set, and helpers that turn intentions into actions (sealed,
-// signed sends; timers; log lines). One Env lives for one handled event.
+// signed sends; timers; log lines). A run keeps one Env, renewed for each handled event.
 
 import type { Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
@@ -43,7 +43,8 @@ function isoTime(ms: number): string {
 }
 
 export class Env {
-  readonly actions: Action[] = [];
+  /** This event's actions (see renew). */
+  actions: Action[] = [];
   readonly topo: Topology;
   readonly strategy: Strategy;
   readonly crypto: CryptoSuite;
@@ -66,6 +67,11 @@ export class Env {
       this.failedSet ??= new Set(this.state.failed);
       return this.failedSet.has(w);
     };
+  }
+
+  /** Starts a new event: its own action list. The failure set stays in step with the state (markFailed). */
+  renew(): void {
+    this.actions = [];
   }
 
   get self(): WebId {
