@@ -50,8 +50,6 @@ export class Env {
   readonly crypto: CryptoSuite;
   readonly ring: Ring;
   private failedSet: Set<WebId> | null = null;
-  /** Whether this agent knows w failed; bound, as roles pass it around. */
-  readonly isFailed: (w: WebId) => boolean;
 
   constructor(
     readonly ctx: RunContext,
@@ -61,12 +59,6 @@ export class Env {
     this.strategy = strategyOf(ctx.plan.params);
     this.crypto = ctx.crypto ?? realCrypto;
     this.ring = ringOf(this.strategy);
-    // Assigned here rather than as a class field: the TypeScript loader names a field's
-    // arrow function with a property definition, once per Env, i.e. per event.
-    this.isFailed = (w) => {
-      this.failedSet ??= new Set(this.state.failed);
-      return this.failedSet.has(w);
-    };
   }
 
   /** Starts a new event: its own action list. The failure set stays in step with the state (markFailed). */
@@ -95,6 +87,11 @@ export class Env {
     this.state.timers[name] = at;
     this.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - this.now()) });
   }
+
+  isFailed = (w: WebId): boolean => {
+    this.failedSet ??= new Set(this.state.failed);
+    return this.failedSet.has(w);
+  };
 
   markFailed(w: WebId): boolean {
     if (this.isFailed(w)) return false;
