@@ -129,7 +129,7 @@ export class Run {
         abstain(env, event.reason);
         break;
     }
-    return env.actions;
+    return env.takeActions();
   }
 
   private env(): Env {

@@ -1,6 +1,6 @@
 // The per-event toolbox the roles share: the context, the derived plan indexes and
 // strategy, the failure set, and helpers that turn intentions into actions (sealed,
-// signed sends; timers; log lines). A run keeps one Env, renewed for each handled event.
+// signed sends; timers; log lines). A run keeps one Env and takes its actions after each event.
 
 import type { Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
@@ -43,7 +43,7 @@ function isoTime(ms: number): string {
 }
 
 export class Env {
-  /** This event's actions (see renew). */
+  /** This event's actions, handed over by takeActions(). */
   actions: Action[] = [];
   readonly topo: Topology;
   readonly strategy: Strategy;
@@ -61,9 +61,16 @@ export class Env {
     this.ring = ringOf(this.strategy);
   }
 
-  /** Starts a new event: its own action list. The failure set stays in step with the state (markFailed). */
+  /** Starts an event's action list, dropping what an event that threw left. The failure set stays in step with the state (markFailed). */
   renew(): void {
     this.actions = [];
+  }
+
+  /** Hands over the event's actions, so a run kept between events (a million at once in a simulation) holds none. */
+  takeActions(): Action[] {
+    const actions = this.actions;
+    this.actions = [];
+    return actions;
   }
 
   get self(): WebId {
