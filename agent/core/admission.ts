@@ -5,7 +5,7 @@
 // does the caller record the message in the replay guard (see ReplayGuard.record).
 
 import type { Confirmation, Message } from '../../query-vocab/types.ts';
-import { candidacies } from './backup.ts';
+import { candidacies, candidates } from './backup.ts';
 import { checkClock, supersedes } from './clock.ts';
 import { ProtocolError } from './errors.ts';
 import type { ReplayGuard } from './replay.ts';
@@ -26,7 +26,7 @@ export function admit(env: Env, guard: ReplayGuard, m: Message): void {
 const notInPlan = (m: Message, why: string) => new ProtocolError('not-in-plan', `${m.type} from ${m.sender}: ${why}`);
 
 function holds(env: Env, group: string, position: number, w: string): boolean {
-  return candidacies(env.topo, group, w).some((c) => c.position === position);
+  return candidates(env.topo, group, position).includes(w);
 }
 
 function checkRole(env: Env, m: Message): void {

@@ -90,8 +90,21 @@ function acceptsInputs(env: Env, slot: SlotState): boolean {
   return slot.phase === 'collecting' || (env.strategy.standby === 'stay' && slot.phase !== 'aborted');
 }
 
+// A leaf asks whether a zone member abstained at every event, and a zone can hold
+// thousands: an index over each slot's abstentions (a list that only grows), kept beside
+// the state rather than in it so the state stays plain data.
+const abstainedIndex = new WeakMap<WebId[], { set: Set<WebId>; upTo: number }>();
+
+export function hasAbstained(slot: SlotState, w: WebId): boolean {
+  const list = slot.abstained;
+  let index = abstainedIndex.get(list);
+  if (!index) abstainedIndex.set(list, (index = { set: new Set(), upTo: 0 }));
+  for (; index.upTo < list.length; index.upTo++) index.set.add(list[index.upTo]);
+  return index.set.has(w);
+}
+
 export function onContribution(env: Env, slot: SlotState, m: Contribution, share: Vec): void {
-  if (slot.abstained.includes(m.sender)) throw new ProtocolError('duplicate-contribution', `${m.sender} abstained for ${slot.group}#${slot.position}, then sent a share`);
+  if (hasAbstained(slot, m.sender)) throw new ProtocolError('duplicate-contribution', `${m.sender} abstained for ${slot.group}#${slot.position}, then sent a share`);
   if (!acceptsInputs(env, slot)) {
     env.log('info', `${label(slot)}: late share from ${m.sender} ignored (${slot.phase})`);
     return;
@@ -204,8 +217,7 @@ function allInputsIn(env: Env, slot: SlotState): boolean {
     let answers = Object.keys(slot.inputs).length + slot.abstained.length;
     for (const w of env.state.failed) if (env.topo.plan.zones[w] === slot.group && slot.inputs[w] === undefined) answers++;
     if (answers < zone.length) return false;
-    const abstained = new Set(slot.abstained);
-    return zone.every((w) => slot.inputs[w] !== undefined || abstained.has(w) || env.isFailed(w));
+    return zone.every((w) => slot.inputs[w] !== undefined || hasAbstained(slot, w) || env.isFailed(w));
   }
   return (env.topo.children.get(slot.group) ?? []).every(
     (c) => slot.inputs[c] !== undefined || env.holder({ group: c, position: slot.position }) === null,
@@ -221,11 +233,20 @@ function peersSettled(env: Env, slot: SlotState): boolean {
   return true;
 }
 
+// A peer's confirmed entries are replaced, never changed, and read at each of our events.
+const entrySets = new WeakMap<string[], Set<string>>();
+
+function entrySet(entries: string[]): Set<string> {
+  let set = entrySets.get(entries);
+  if (!set) entrySets.set(entries, (set = new Set(entries)));
+  return set;
+}
+
 /** The entries to sum, or null when this position lacks some agreed entry (Shamir). */
 function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | null {
   if (syncAt(env.strategy, slot.leaf) === 'none') return own;
   if (env.strategy.sharing === 'additive') {
-    const peerSets = Object.values(slot.peers).map((p) => new Set(p.entries));
+    const peerSets = Object.values(slot.peers).map((p) => entrySet(p.entries));
     return own.filter((e) => peerSets.every((s) => s.has(e)));
   }
   const agreed = shamirAgreed(env, slot, own);
@@ -267,19 +288,17 @@ function shamirAgreed(env: Env, slot: SlotState, own: string[]): string[] {
  * can be undone by a peer's transient version; when every position of the group is final
  * on one version, none is left to come, which is what the querier waits for.
  */
-function settled(env: Env, slot: SlotState): boolean {
+function settled(env: Env, slot: SlotState, own: string[]): boolean {
   if (env.strategy.standby === 'stop') return true;
   if (!inputsClosed(env, slot)) return false;
   if (syncAt(env.strategy, slot.leaf) === 'none') return true;
-  const own = ownEntries(slot);
   for (let p = 0; p < env.params.groupSize; p++) {
     const holder = p === slot.position ? null : env.holder({ group: slot.group, position: p });
     if (holder === null) continue;
     const peer = slot.peers[String(p)];
     if (peer?.from !== holder) return false; // a backup that took over has not confirmed yet
-    const has = new Set(peer.entries);
-    const reachable = (e: string) => slot.leaf || env.holder({ group: entryKey(e), position: p }) !== null;
-    if (own.some((e) => !has.has(e) && reachable(e))) return false;
+    const has = entrySet(peer.entries);
+    for (const e of own) if (!has.has(e) && (slot.leaf || env.holder({ group: entryKey(e), position: p }) !== null)) return false;
   }
   return true;
 }
@@ -362,7 +381,8 @@ function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[
 }
 
 function emitAgreed(env: Env, slot: SlotState): void {
-  let agreed = agreedEntries(env, slot, ownEntries(slot));
+  const own = ownEntries(slot);
+  let agreed = agreedEntries(env, slot, own);
   const wasEmitted = slot.phase === 'emitted';
   slot.phase = 'emitted';
   const group = env.topo.groups.get(slot.group);
@@ -380,7 +400,7 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const received = slot.leaf
     ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
     : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
-  const final = settled(env, slot);
+  const final = settled(env, slot, own);
   // A complete sum cannot improve, so its parent needs no re-send just to set the flag (the
   // querier does: it compares with the most any root position received).
   if (slot.emitted?.version === version && (slot.emitted.final === final || (!root && included >= received))) return;

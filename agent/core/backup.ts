@@ -11,13 +11,27 @@ import type { Slot, Topology } from './topology.ts';
 
 export const BACKUP_CHAIN = 3;
 
+const chains = new WeakMap<Topology, Map<string, WebId[][]>>();
+
+/** The candidate chain of (group, position), built once per plan: every role asks at every event. Do not mutate. */
 export function candidates(topo: Topology, group: string, position: number): WebId[] {
-  const g = topo.groups.get(group);
-  if (!g || position < 0 || position >= g.members.length) return [];
+  let byGroup = chains.get(topo);
+  if (!byGroup) chains.set(topo, (byGroup = new Map()));
+  let chainsOf = byGroup.get(group);
+  if (!chainsOf) {
+    const g = topo.groups.get(group);
+    if (!g) return [];
+    chainsOf = g.members.map((_, p) => chain(topo, group, g.members, p));
+    byGroup.set(group, chainsOf);
+  }
+  return chainsOf[position] ?? [];
+}
+
+function chain(topo: Topology, group: string, members: WebId[], position: number): WebId[] {
   const backups = topo.plan.backups;
-  const k = g.members.length;
+  const k = members.length;
   const offset = (topo.order.get(group) ?? 0) * k;
-  const out = [g.members[position]];
+  const out = [members[position]];
   // Position p takes backups p, p + k, p + 2k, … after the group's offset: distinct within the group.
   for (let m = 0; m < BACKUP_CHAIN && position + m * k < backups.length; m++) {
     out.push(backups[(offset + position + m * k) % backups.length]);
@@ -37,7 +51,9 @@ export function holderOf(topo: Topology, slot: Slot, failed: (w: WebId) => boole
 export function heldBefore(topo: Topology, slot: Slot, w: WebId, failed: (w: WebId) => boolean): boolean {
   const chain = candidates(topo, slot.group, slot.position);
   const i = chain.indexOf(w);
-  return i >= 0 && chain.slice(0, i).every(failed);
+  if (i < 0) return false;
+  for (let j = 0; j < i; j++) if (!failed(chain[j])) return false;
+  return true;
 }
 
 /** Positions of `group` for which `w` is a candidate (planned or backup), with its rank. */

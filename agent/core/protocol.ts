@@ -47,6 +47,8 @@ export { layoutOf } from './runtime.ts';
 export class Run {
   private readonly st: RunState;
   private readonly guard: ReplayGuard;
+  /** One Env for the run's life, its actions renewed per event: the simulator handles millions. */
+  private envCache: Env | null = null;
 
   constructor(
     readonly ctx: RunContext,
@@ -72,12 +74,12 @@ export class Run {
 
   /** The peers whose failure this run would react to now (for a transport's failure detector). */
   watched(): string[] {
-    return watched(new Env(this.ctx, this.st));
+    return watched(this.env());
   }
 
   /** Whether peers depend on this agent in this run, and until when (a transport's heartbeat). */
   dependedOnUntil(): number | null {
-    const env = new Env(this.ctx, this.st);
+    const env = this.env();
     return isDependedOn(env) ? runEndsAt(env) : null;
   }
 
@@ -86,9 +88,15 @@ export class Run {
   }
 
   handle(event: Event): Action[] {
-    const env = new Env(this.ctx, this.st);
+    // A delivery report only settles the outbox: no Env (the simulator reports every send).
+    if (event.type === 'delivered') {
+      delete this.st.outbox[event.id];
+      return [];
+    }
+    const env = this.env();
+    env.renew();
     // A run saved before it started (killed right after joining) starts on its resume.
-    const starting = this.st.startedAt === null && event.type !== 'delivered' && event.type !== 'undeliverable';
+    const starting = this.st.startedAt === null && event.type !== 'undeliverable';
     if (starting) start(env);
     switch (event.type) {
       case 'start':
@@ -104,9 +112,6 @@ export class Run {
         break;
       case 'peerFailed':
         peerFailed(env, event.webId);
-        break;
-      case 'delivered':
-        delete this.st.outbox[event.id];
         break;
       case 'undeliverable': {
         const sent = this.st.outbox[event.id];
@@ -124,7 +129,12 @@ export class Run {
         abstain(env, event.reason);
         break;
     }
-    return env.actions;
+    return env.takeActions();
+  }
+
+  private env(): Env {
+    this.envCache ??= new Env(this.ctx, this.st);
+    return this.envCache;
   }
 
   private receive(env: Env, m: Message): void {

@@ -30,6 +30,9 @@ function contentDigest(m: Message): string {
  */
 export class ReplayGuard {
   private readonly seen = new Map<string, string | Message>();
+  /** The message check() last keyed: a run records it right after (one key per message). */
+  private checked: Message | null = null;
+  private checkedKey = '';
 
   constructor(seen: Iterable<string> = []) {
     for (const entry of seen) {
@@ -42,6 +45,8 @@ export class ReplayGuard {
   /** Throws 'replayed' (same content seen) or 'duplicate-contribution'; records nothing. */
   check(m: Message): void {
     const key = messageKey(m);
+    this.checked = m;
+    this.checkedKey = key;
     const previous = this.digest(key);
     if (previous === undefined) return;
     if (previous === contentDigest(m)) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
@@ -54,7 +59,8 @@ export class ReplayGuard {
    * sender's genuine message, which would then be refused as a duplicate.
    */
   record(m: Message): void {
-    this.seen.set(messageKey(m), m);
+    this.seen.set(m === this.checked ? this.checkedKey : messageKey(m), m);
+    this.checked = null;
   }
 
   snapshot(): string[] {

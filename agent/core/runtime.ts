@@ -1,6 +1,6 @@
 // The per-event toolbox the roles share: the context, the derived plan indexes and
 // strategy, the failure set, and helpers that turn intentions into actions (sealed,
-// signed sends; timers; log lines). One Env lives for one handled event.
+// signed sends; timers; log lines). A run keeps one Env and takes its actions after each event.
 
 import type { Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
@@ -30,8 +30,21 @@ export function layoutOf(ctx: Pick<RunContext, 'query' | 'plan'>): Layout {
   return layout;
 }
 
+// Many sends share a millisecond (a simulated event sends to k positions, the querier
+// announces to everyone at once): format each instant once.
+let lastTime = NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
+}
+
 export class Env {
-  readonly actions: Action[] = [];
+  /** This event's actions, handed over by takeActions(). */
+  actions: Action[] = [];
   readonly topo: Topology;
   readonly strategy: Strategy;
   readonly crypto: CryptoSuite;
@@ -46,6 +59,18 @@ export class Env {
     this.strategy = strategyOf(ctx.plan.params);
     this.crypto = ctx.crypto ?? realCrypto;
     this.ring = ringOf(this.strategy);
+  }
+
+  /** Starts an event's action list, dropping what an event that threw left. The failure set stays in step with the state (markFailed). */
+  renew(): void {
+    this.actions = [];
+  }
+
+  /** Hands over the event's actions, so a run kept between events (a million at once in a simulation) holds none. */
+  takeActions(): Action[] {
+    const actions = this.actions;
+    this.actions = [];
+    return actions;
   }
 
   get self(): WebId {
@@ -105,7 +130,7 @@ export class Env {
 
   /** Signs and sends; the envelope fields (query, sender, recipient, sentAt) are filled here. */
   send<M extends Message>(to: WebId, body: Unsigned<M>): void {
-    const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: new Date(this.now()).toISOString() };
+    const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: isoTime(this.now()) };
     const message = this.crypto.sign<M>(unsigned as unknown as Omit<M, 'signature'>, this.ctx.keys.ed25519.secretKey);
     const id = String(this.state.sends++);
     this.state.outbox[id] = { to, message };

@@ -5,9 +5,10 @@
 // cost to a few peers per agent.
 
 import type { WebId } from '../../query-vocab/types.ts';
+import { hasAbstained } from './aggregator.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
-import { isLeaf, type Slot, type Topology } from './topology.ts';
+import { isLeaf, type Topology } from './topology.ts';
 import { entryKey } from './version.ts';
 
 /** When the run is over for everyone: the querier's deadline, from this agent's start. */
@@ -31,53 +32,67 @@ function beatingZone(env: Env, leaf: string): WebId[] {
   return list;
 }
 
+// A peer's confirmed entries are replaced, never changed: the children they name, once.
+const childSets = new WeakMap<string[], Set<string>>();
+
+function childrenOf(entries: string[]): Set<string> {
+  let set = childSets.get(entries);
+  if (!set) childSets.set(entries, (set = new Set(entries.map(entryKey))));
+  return set;
+}
+
+// No closures below: this runs after every simulated event, and the TypeScript loader
+// names each closure it creates (a property definition per call).
+function addHolder(env: Env, out: Set<WebId>, group: string, position: number): void {
+  const w = env.holder({ group, position });
+  if (w) out.add(w);
+}
+
+function addGroup(env: Env, out: Set<WebId>, group: string, except: number): void {
+  for (let p = 0; p < env.params.groupSize; p++) if (p !== except) addHolder(env, out, group, p);
+}
+
 export function watched(env: Env): WebId[] {
   const out = new Set<WebId>();
   const now = env.now();
   if (now > runEndsAt(env)) return [];
-  const add = (slot: Slot) => {
-    const w = env.holder(slot);
-    if (w) out.add(w);
-  };
-  const k = env.params.groupSize;
-  const group = (id: string, except = -1) => {
-    for (let p = 0; p < k; p++) if (p !== except) add({ group: id, position: p });
-  };
   // A contributor re-sends its answer to the backup of a leaf member that died before
   // summing; where leaves are not replaced there is no one to re-send to.
   const c = env.state.contributor;
   const leafSummed = (env.state.startedAt ?? now) + readyAfterMs(env.params, 0) + env.params.timeouts.syncMs;
-  if (c && now <= leafSummed && replacesAt(env.strategy, true)) group(c.leaf);
-  for (const slot of Object.values(env.state.slots)) {
+  if (c && now <= leafSummed && replacesAt(env.strategy, true)) addGroup(env, out, c.leaf, -1);
+  for (const key in env.state.slots) {
+    const slot = env.state.slots[key];
     if (slot.phase === 'aborted') continue;
     const g = env.topo.groups.get(slot.group);
     if (!g) continue;
-    if (slot.phase !== 'emitted' || env.strategy.standby === 'stay') group(slot.group, slot.position);
-    if (g.parent !== null) add({ group: g.parent, position: slot.position });
+    if (slot.phase !== 'emitted' || env.strategy.standby === 'stay') addGroup(env, out, slot.group, slot.position);
+    if (g.parent !== null) addHolder(env, out, g.parent, slot.position);
     // A child that no backup replaces ends the wait for it once found dead (under full
     // propagation the slot gives up), rather than at the deadline.
     // A slot that stays settles once each peer's confirmation holds every child of ours it
     // can still receive: a child a peer lacks is awaited until its holder at that peer's
     // position is found dead (aggregator.ts settled), so that holder is watched too.
     if (!slot.leaf && env.strategy.standby === 'stay') {
-      for (const [p, peer] of Object.entries(slot.peers)) {
-        const has = new Set(peer.entries.map(entryKey));
-        for (const [child, input] of Object.entries(slot.inputs)) if (input.included > 0 && !has.has(child)) add({ group: child, position: Number(p) });
+      for (const p in slot.peers) {
+        const has = childrenOf(slot.peers[p].entries);
+        for (const child in slot.inputs) if (slot.inputs[child].included > 0 && !has.has(child)) addHolder(env, out, child, Number(p));
       }
     }
     if (slot.phase === 'collecting') {
       // Likewise a zone member that has not answered, where it beats: a dead one counts as
       // answered. One that only contributes keeps no presence, so its death costs the deadline.
       if (slot.leaf) {
-        const answered = (w: WebId) => slot.inputs[w] !== undefined || slot.abstained.includes(w) || env.isFailed(w);
-        for (const w of beatingZone(env, slot.group)) if (!answered(w)) out.add(w);
+        for (const w of beatingZone(env, slot.group)) {
+          if (slot.inputs[w] === undefined && !hasAbstained(slot, w) && !env.isFailed(w)) out.add(w);
+        }
       }
       for (const child of env.topo.children.get(slot.group) ?? []) {
-        if (!replacesAt(env.strategy, isLeaf(env.topo, child))) add({ group: child, position: slot.position });
+        if (!replacesAt(env.strategy, isLeaf(env.topo, child))) addHolder(env, out, child, slot.position);
       }
     }
   }
-  if (env.state.querier?.outcome === 'pending') group(env.topo.root.id);
+  if (env.state.querier?.outcome === 'pending') addGroup(env, out, env.topo.root.id, -1);
   out.delete(env.self);
   return [...out];
 }

@@ -70,8 +70,11 @@ export interface NodeStats {
   bytes: number;
 }
 
-/** A message carries when it left its sender: a sender that died before then never sent it. */
-type Item = { kind: 'event'; to: WebId; event: Event; departs?: number } | { kind: 'fail'; webId: WebId };
+/**
+ * A message in flight carries when it left its sender: a sender that died before then
+ * never sent it. It becomes an event only when delivered: millions can be in flight at once.
+ */
+type Item = { kind: 'message'; to: WebId; message: Message; departs: number } | { kind: 'event'; to: WebId; event: Event } | { kind: 'fail'; webId: WebId };
 
 export type Outcome = { type: 'publish'; result: AggregationResult; at: number } | { type: 'abort'; reason: string; at: number };
 
@@ -99,7 +102,8 @@ export class Simulation {
   private readonly watching = new Map<WebId, WebId[]>();
   /** watcher → the dead peers it was already told of. */
   private readonly told = new Map<WebId, Set<WebId>>();
-  private ops = { crypto: 0, sign: 0 };
+  /** The crypto operations of the event being handled. */
+  private readonly ops = { crypto: 0, sign: 0 };
   private readonly crypto: CryptoSuite;
 
   constructor(private readonly opts: SimOptions) {
@@ -107,12 +111,12 @@ export class Simulation {
     this.roles = new Set([...topo.slotsOf.keys(), ...opts.plan.backups]);
     this.backups = new Set(opts.plan.backups);
     const base = opts.crypto;
-    const ops = () => this.ops;
+    const ops = this.ops;
     this.crypto = {
-      seal: (...a) => (ops().crypto++, base.seal(...a)),
-      open: (...a) => (ops().crypto++, base.open(...a)),
-      sign: (u, k) => (ops().sign++, base.sign(u, k)),
-      verify: (m, k) => (ops().sign++, base.verify(m, k)),
+      seal: (...a) => (ops.crypto++, base.seal(...a)),
+      open: (...a) => (ops.crypto++, base.open(...a)),
+      sign: (u, k) => (ops.sign++, base.sign(u, k)),
+      verify: (m, k) => (ops.sign++, base.verify(m, k)),
     };
   }
 
@@ -135,12 +139,12 @@ export class Simulation {
         return this.outcome;
       }
       if (this.queue.peekTime() > until) return this.outcome;
-      const next = this.queue.pop();
-      if (!next) return this.outcome;
-      this.clock = next.time;
-      const item = next.item;
+      const item = this.queue.pop();
+      if (!item) return this.outcome;
+      this.clock = this.queue.poppedTime;
       if (item.kind === 'fail') this.fail(item.webId);
-      else if (!this.unsent(item)) this.deliver(item.to, item.event);
+      else if (item.kind === 'event') this.deliver(item.to, item.event);
+      else if (!this.unsent(item)) this.deliver(item.to, { type: 'message', message: item.message });
     }
   }
 
@@ -150,12 +154,11 @@ export class Simulation {
   }
 
   /** Whether the message's sender died while it was still busy with it or queued it. */
-  private unsent(item: Item & { kind: 'event' }): boolean {
-    if (item.event.type !== 'message' || item.departs === undefined) return false;
-    const sender = item.event.message.sender;
+  private unsent(item: Item & { kind: 'message' }): boolean {
+    const sender = item.message.sender;
     const died = this.diedAt.get(sender);
     if (died !== undefined && died < item.departs) return true;
-    if (item.event.message.type === 'Contribution') this.sentShares.add(sender);
+    if (item.message.type === 'Contribution') this.sentShares.add(sender);
     return false;
   }
 
@@ -196,9 +199,10 @@ export class Simulation {
       if (event.type === 'message') this.charge(to, m.signMs);
       return;
     }
-    this.ops = { crypto: 0, sign: 0 };
+    this.ops.crypto = 0;
+    this.ops.sign = 0;
     const run = this.runOf(to);
-    const before = this.opts.model.takeoverMs ? run.slotsHeld().length : 0;
+    const before = m.takeoverMs && this.backups.has(to) ? run.slotsHeld().length : 0;
     const actions = run.handle(event);
     let work = this.ops.crypto * m.cryptoMs + this.ops.sign * m.signMs;
     if (event.type === 'message' && m.receiveMs) work += m.receiveMs(event.message);
@@ -218,7 +222,7 @@ export class Simulation {
           const transfer = m.transmitMs ? m.transmitMs(a.message) : Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
           const departs = m.queueSends ? Math.max(end, this.linkFreeAt.get(to) ?? 0) : end;
           if (m.queueSends && transfer > 0) this.linkFreeAt.set(to, departs + transfer);
-          this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'event', to: a.to, event: { type: 'message', message: a.message }, departs });
+          this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'message', to: a.to, message: a.message, departs });
           // The simulated network never loses a message (a dead recipient is detected as such), so the run owes nothing for it.
           run.handle({ type: 'delivered', id: a.id });
           break;

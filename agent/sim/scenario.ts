@@ -8,7 +8,7 @@ import { encodeRows } from '../core/encoding.ts';
 import type { Event, RunContext } from '../core/io.ts';
 import { generateKeys, type AgentKeys } from '../core/keys.ts';
 import { layoutOf } from '../core/protocol.ts';
-import { seededRandom } from '../core/random.ts';
+import { seededRandom, type RandomSource } from '../core/random.ts';
 import { buildPlan } from '../core/sortition.ts';
 import { querierAfterMs } from '../core/strategy.ts';
 import { realCrypto } from '../core/suite.ts';
@@ -108,7 +108,7 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     }
   }
   const layout = layoutOf({ query, plan });
-  const context = (w: WebId) => ({ self: w, keys: keys.get(w) ?? dummyKeys, directory, query, plan, random: seededRandom(`${o.seed}/run/${w}`) });
+  const context = (w: WebId) => ({ self: w, keys: keys.get(w) ?? dummyKeys, directory, query, plan, random: lazyRandom(o.seed, w) });
   const crypto = o.crypto === 'real' ? realCrypto : plainCrypto;
   const sim = new Simulation({
     plan,
@@ -154,4 +154,10 @@ export function idealModel(latencyMs = 5): CostModel {
     evaluateMs: 0,
     messageBytes: (m) => 200 + ('sealed' in m ? m.sealed.length : 0),
   };
+}
+
+/** The seeded stream, made on first use: most members of a large population draw nothing. */
+function lazyRandom(seed: number, w: WebId): RandomSource {
+  let stream: RandomSource | null = null;
+  return (n) => (stream ??= seededRandom(`${seed}/run/${w}`))(n);
 }
