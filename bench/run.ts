@@ -10,6 +10,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   pods: async () => (await import('./pods.ts')).default,
   solid: async () => (await import('./solid.ts')).default,
   core: async () => (await import('./core.ts')).benchCore,
+  train: async () => (await import('./train.ts')).default,
   e2e: async () => (await import('./e2e.ts')).default,
   load: async () => (await import('./load.ts')).default,
   sim: async () => (await import('./sim.ts')).default,

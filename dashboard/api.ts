@@ -1,5 +1,5 @@
-// The dashboard's JSON API. Everything comes from the run journal, the public query, plan
-// and result documents, the agents' public profiles (for their labels), the owners' consent
+// The dashboard's JSON API. Everything comes from the run journal, the public query, plan,
+// result and model documents, the agents' public profiles (for their labels), the owners' consent
 // resources (read with their sessions), and the simulation CSVs. Errors are JSON
 // `{ error }`; unknown runs and WebIDs are 404. Answers that name agents carry `labels`
 // (WebID → label) for each of them.
@@ -16,6 +16,7 @@ import { buildTree, eventsByRun, runId, summarize, timings, type RunSummary } fr
 import { countEvents } from '../agent/solid/run-counts.ts';
 import { listSimulations, readSimulation } from './simulations.ts';
 import { eventStream } from './sse.ts';
+import { listTrainings } from './trainings.ts';
 
 export interface ApiContext {
   journal: JournalTail;
@@ -125,6 +126,17 @@ export function apiRouter(ctx: ApiContext): Router {
     } catch (error) {
       res.status(422).json({ error: error instanceof Error ? error.message : String(error) });
     }
+  });
+
+  router.get('/trainings', async (_req, res) => {
+    const trainings = await listTrainings(runs(), ctx.documents);
+    res.json({ trainings, labels: await ctx.labels.of(trainings.map((t) => t.querier)) });
+  });
+
+  router.get('/trainings/:id', async (req, res) => {
+    const training = (await listTrainings(runs(), ctx.documents)).find((t) => t.id === req.params.id);
+    if (!training) return notFound(res, `no training "${req.params.id}" in the journal`);
+    res.json({ ...training, labels: await ctx.labels.of([training.querier]) });
   });
 
   router.get('/events', eventStream(ctx.journal));

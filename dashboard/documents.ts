@@ -1,9 +1,9 @@
-// Public podagg documents (query, plan, result) read with a plain fetch and the
+// Public podagg documents (query, plan, result, model) read with a plain fetch and the
 // vocabulary's parsers. Published documents do not change, so a parsed one is kept; a
 // failure is not, so the next request tries again (a result may not be readable yet).
 
-import { parsePlan, parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
-import type { AggregationPlan, AggregationQuery, AggregationResult } from '../query-vocab/types.ts';
+import { parseModel, parsePlan, parseQuery, parseResult, documentOf } from '../query-vocab/index.ts';
+import type { AggregationPlan, AggregationQuery, AggregationResult, Model } from '../query-vocab/types.ts';
 
 export type Fetched<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
 
@@ -24,6 +24,10 @@ export class PublicDocuments {
 
   result(url: string): Promise<Fetched<AggregationResult>> {
     return this.get(url, parseResult);
+  }
+
+  model(url: string): Promise<Fetched<Model>> {
+    return this.get(url, parseModel);
   }
 
   private async get<T>(url: string, parse: (turtle: string, base: string) => T): Promise<Fetched<T>> {

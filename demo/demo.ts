@@ -1,6 +1,7 @@
 // The main job on the embedded default: pods with synthetic data, one agent per WebID,
 // a population, consent policies (a share of owners refuse), and the example queries
-// published and answered, each result checked against the plain answer.
+// published and answered, each result checked against the plain answer; then the
+// classifier of bank operations trained federatedly (training.ts), checked likewise.
 
 import { readFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { startAgentProcesses, type AgentProcesses } from './agent-processes.ts';
 import { DEFAULT_SEED } from './data.ts';
 import { plainAnswer, type PlainAnswer, type PlainPerson } from './plain.ts';
 import { seedPod } from './seed.ts';
+import { runTraining, type TrainingChoice, type TrainingOutcome } from './training.ts';
 
 export interface DemoOptions {
   pods: number;
@@ -82,6 +84,8 @@ export interface Demo {
   people: PlainPerson[];
   /** Publishes an example by name, or a query file by path, and waits for its end. */
   publish(name: string, options?: PublishChoice): Promise<DemoOutcome>;
+  /** Trains one of the demo's classifiers (training.ts's TRAININGS) and checks it against central training. */
+  train(name: string, options?: TrainingChoice): Promise<TrainingOutcome>;
   /** Stops one agent abruptly, wherever it runs. */
   kill(webId: string): Promise<void>;
   stop(): Promise<void>;
@@ -99,6 +103,7 @@ export interface PublishChoice {
 }
 
 export { waitForEnd };
+export { TRAININGS, type TrainingOutcome } from './training.ts';
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
 const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries');
@@ -132,8 +137,9 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     if (o.processes) processes = await moveToProcesses(host, fleet.credentials.filter((c) => c !== querier), stateDir, o.processes, o.agents?.isolated === true);
     const publish = (name: string, choice: PublishChoice = {}) =>
       runExample(host, querier, population, people, name, { collectMs: o.collectMs, ...choice });
+    const train = (name: string, choice: TrainingChoice = {}) => runTraining(host, querier, population, people, name, { collectMs: o.collectMs, ...choice });
     return {
-      fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, people, publish,
+      fleet, host, stateDir, credentialsFile, credentials: fleet.credentials, querier, population, people, publish, train,
       kill: (webId) => (processes ? processes.kill(webId) : host.kill(webId)),
       stop: async () => {
         await processes?.stop();

@@ -7,7 +7,7 @@ import { QueryEngine } from '@comunica/query-sparql';
 import { Parser, Store } from 'n3';
 import type { AggregationPlan, AggregationQuery, ConsentPolicy, ResultValue } from '../query-vocab/types.ts';
 import { decideConsent } from '../agent/core/consent.ts';
-import { decode, encodeRows } from '../agent/core/encoding.ts';
+import { decode, encodeRows, type Row } from '../agent/core/encoding.ts';
 import { layoutOf } from '../agent/core/protocol.ts';
 import { addInto, zeros, type Vec } from '../agent/core/ring.ts';
 import { toRow } from '../agent/solid/evaluate.ts';
@@ -26,10 +26,9 @@ export interface PlainAnswer {
 
 const engine = new QueryEngine();
 
-/** Each consenting, matching person's encoded contribution: what its agent would share. */
-export async function plainContributions(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<Map<string, Vec>> {
-  const layout = layoutOf({ query, plan });
-  const out = new Map<string, Vec>();
+/** Each consenting person's rows for the query's selection, by WebID: what its agent would select. */
+export async function plainRows(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<Map<string, Row[]>> {
+  const out = new Map<string, Row[]>();
   for (const person of people) {
     if (!decideConsent(person.policy, query, plan, [], Date.now()).accepted) continue;
     const store = new Store();
@@ -37,7 +36,17 @@ export async function plainContributions(query: AggregationQuery, plan: Aggregat
       store.addQuads(new Parser({ baseIRI: person.base + path }).parse(turtle));
     }
     const bindings = await (await engine.queryBindings(query.selection, { sources: [store] })).toArray();
-    if (bindings.length > 0) out.set(person.policy.owner, encodeRows(layout, bindings.map(toRow)));
+    out.set(person.policy.owner, bindings.map(toRow));
+  }
+  return out;
+}
+
+/** Each consenting, matching person's encoded contribution: what its agent would share. */
+export async function plainContributions(query: AggregationQuery, plan: AggregationPlan, people: PlainPerson[]): Promise<Map<string, Vec>> {
+  const layout = layoutOf({ query, plan });
+  const out = new Map<string, Vec>();
+  for (const [webId, rows] of await plainRows(query, plan, people)) {
+    if (rows.length > 0) out.set(webId, encodeRows(layout, rows));
   }
   return out;
 }

@@ -49,6 +49,8 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['demo', '--pods', '1'], /^podagg: --pods must be an integer of at least 2, not "1"/],
   [['demo', '--dashboard-port', 'x'], /^podagg: --dashboard-port must be an integer/],
   [['demo', '--queries', 'nosuch'], /^podagg: unknown example nosuch/],
+  [['demo', '--training', 'naive-bayes,nosuch'], /^podagg: unknown training nosuch; trainings are naive-bayes, logistic, or none \(see podagg demo --help\)$/],
+  [['demo', '--training-rounds', '0'], /^podagg: --training-rounds must be an integer of at least 1, not "0"/],
   [['pods', 'up', '--pods', 'x'], /^podagg: --pods must be an integer/],
   [['pods', 'seed', ...C, '--seed', 'x'], /^podagg: --seed must be an integer/],
   [['agent', 'rotate-keys', ...C, '--webid', 'w', '--grace-hours', 'x'], /^podagg: --grace-hours must be an integer/],

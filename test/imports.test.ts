@@ -150,7 +150,7 @@ test('the import check catches what it must', () => {
   one('cli/query.ts', "import { countEvents } from '../dashboard/run-state.ts';", /only cli\/serve\.ts and cli\/demo\.ts import dashboard/);
   one('dashboard/x.ts', "const w = new URL('../test/helpers/cli.ts', import.meta.url);", /dashboard\//);
   one('solid-server/x.ts', "const c = new URL(`../bench/${name}.json`, import.meta.url);", /solid-server\//);
-  one('demo/x.ts', "import '../examples/federated.ts';", /demo\//);
+  one('demo/x.ts', "import '../examples/paper-grid/reproduce.ts';", /demo\//);
   one('bench/x.ts', "import { x } from '../test/helpers/journal.ts';", /bench\//);
   one('harness/x.ts', "import { x } from '../bench/run.ts';", /harness\//);
   one('examples/x.ts', "import { x } from '../test/helpers/cli.ts';", /examples\//);
@@ -160,6 +160,6 @@ test('the import check catches what it must', () => {
   assert.deepEqual(at('agent/solid/x.ts', "import { parseQuery } from '../../query-vocab/index.ts';\nimport { Run } from '../core/protocol.ts';"), []);
   assert.deepEqual(at('agent/core/x.ts', "import type { Message } from '../../query-vocab/types.ts';\n// import { x } from '../solid/pod.ts';"), []);
   assert.deepEqual(at('cli/serve.ts', "import { startDemo } from '../demo/demo.ts';\nimport { startDashboard } from '../dashboard/dashboard.ts';\nimport { n3 } from 'n3';"), []);
-  assert.deepEqual(at('bench/x.ts', "import { freePorts } from '../harness/ports.ts';\nimport { train } from '../examples/federated.ts';"), []);
+  assert.deepEqual(at('bench/x.ts', "import { freePorts } from '../harness/ports.ts';\nimport { run } from '../examples/paper-grid/reproduce.ts';"), []);
   assert.deepEqual(at('examples/x.ts', "import { startDemo } from '../demo/demo.ts';"), []);
 });

@@ -8,12 +8,15 @@ import { setBanner } from './banner.js';
 import { h, notice } from './dom.js';
 import { runView, runsView } from './runs.js';
 import { simulationsView } from './simulations.js';
+import { trainingView, trainingsView } from './training.js';
 
 const ROUTES = [
   [/^#?\/?$/, 'runs', () => runsView()],
   [/^#\/runs\/(.+)$/, 'runs', (id) => runView(id)],
   [/^#\/agents\/?$/, 'agents', () => agentsView()],
   [/^#\/agents\/(.+)$/, 'agents', (webId) => agentView(webId)],
+  [/^#\/training\/?$/, 'training', () => trainingsView()],
+  [/^#\/training\/(.+)$/, 'training', (id) => trainingView(id)],
   [/^#\/simulations(?:\/(.+))?$/, 'simulations', (name) => simulationsView(name)],
 ];
 

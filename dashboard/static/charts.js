@@ -71,7 +71,8 @@ export function lineChart(title, xLabel, yLabel, series, { yMax, format = number
       const known = se.points.filter((p) => p.y !== null);
       return s('g', { class: `series-${i % 6}`, 'data-series': se.name },
         s('polyline', { class: 'line', points: known.map((p) => `${x(p.x)},${y(p.y)}`).join(' ') }),
-        known.map((p) => s('circle', { cx: x(p.x), cy: y(p.y), r: 3.5 }, s('title', {}, `${se.name}: ${format(p.y)} at ${p.x}`))));
+        // Each point keeps its numbers, for copying and checking what is drawn.
+        known.map((p) => s('circle', { cx: x(p.x), cy: y(p.y), r: 3.5, 'data-x': p.x, 'data-y': p.y }, s('title', {}, `${se.name}: ${format(p.y)} at ${p.x}`))));
     }));
   const legend = h('ul', { class: 'legend' }, series.map((se, i) =>
     h('li', {}, s('svg', { width: 14, height: 14, class: `series-${i % 6}`, 'aria-hidden': 'true' }, s('rect', { width: 14, height: 14, rx: 2 })), ' ', se.name)));
