@@ -3,7 +3,7 @@
 // sortition, who contributes (each member with probability `selectivity`) and what, and
 // which aggregators fail when. Tests, the CLI and the benchmarks all build runs here.
 
-import type { AggregateSpec, AggregationPlan, AggregationQuery, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
+import type { AggregateSpec, AggregationPlan, AggregationQuery, DifferentialPrivacy, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
 import { encodeRows } from '../core/encoding.ts';
 import type { Event, RunContext } from '../core/io.ts';
 import { generateKeys, type AgentKeys } from '../core/keys.ts';
@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   model: CostModel;
   minContributors?: number;
   aggregates?: AggregateSpec[];
+  /** Released with noise (participation hidden: members who decline stand for those who do not consent). */
+  differentialPrivacy?: DifferentialPrivacy;
   /** Share of aggregators and backups failing per second, at uniform times (as in the paper). */
   failureRate?: number;
   /** 'roles' (default): aggregators and backups fail, over the querier's deadline; 'everyone': every node in the query but the querier, each at a uniform time over [0, 1/rate] (the paper's simulator). */
@@ -74,8 +76,9 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     minContributors: o.minContributors ?? 1,
     deadline: new Date(0).toISOString(),
     expectedSelectivity: o.selectivity,
-    hideParticipation: false,
+    hideParticipation: o.differentialPrivacy !== undefined,
     nonce: o.seed.toString(16).padStart(16, '0'),
+    ...(o.differentialPrivacy ? { differentialPrivacy: o.differentialPrivacy } : {}),
   };
   const built = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });
   const plan = o.exactZones ? withExactZones(built, querier) : built;
