@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/index.ts';
+import { releaseProblems } from '../core/dp-release.ts';
 import { compileLayout } from '../core/encoding.ts';
 import { proposePlan, type Estimates, type Situation } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';
@@ -75,7 +76,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     nonce: randomBytes(16).toString('hex'),
     plan: planUrl,
   };
-  const problems = checkQuery(query);
+  const problems = [...checkQuery(query), ...releaseProblems(query)];
   if (problems.length) throw new Error(`the query is not valid:\n${problems.join('\n')}`);
   const snapshot = await loadPopulation(o.session.fetch, query.population, o.peers);
   const population = [...snapshot.members.keys()].sort();
@@ -92,6 +93,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     population: population.length,
     selectivity: query.expectedSelectivity,
     vectorLength: layout.length,
+    differentialPrivacy: query.differentialPrivacy !== undefined,
     fixed: { ...query.fixedParams, strategy },
   });
   const floors = { ...SOLID_MIN_TIMEOUTS, ...o.minTimeouts };
