@@ -26,7 +26,7 @@ export interface PublishOptions {
   population?: string;
   peers: PeerCache;
   /** Fields that replace the document's, e.g. a smaller minContributors for a small demo. */
-  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams' | 'hideParticipation'>>;
+  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams' | 'hideParticipation' | 'nonce'>>;
   /** Floors under the planner's timeouts: HTTP, polling and SPARQL are slower than the model's network. */
   minTimeouts?: Partial<Timeouts>;
 }
@@ -73,7 +73,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     ...o.overrides,
     querier: o.session.webId,
     population: o.population ?? parsed.population,
-    nonce: randomBytes(16).toString('hex'),
+    nonce: o.overrides?.nonce ?? randomBytes(16).toString('hex'),
     plan: planUrl,
   };
   const problems = [...checkQuery(query), ...releaseProblems(query)];
