@@ -16,13 +16,19 @@ export function budgetKeys(budget: PrivacyBudget, querier: string, purposes: str
   return budget.per === 'querier' ? [querier] : purposes;
 }
 
-/** ε spent per querier (or purpose) within the period ending at `now`; decisions on `except` (a query decided again) left out. */
+/**
+ * ε spent per querier (or purpose) within the period ending at `now`. A query decided again
+ * (its agent restarted before contributing) is released once, so it counts once; decisions
+ * on `except`, the query being decided, not at all.
+ */
 export function spent(budget: PrivacyBudget, history: ConsentDecision[], now: number, except?: string): Map<string, number> {
   const out = new Map<string, number>();
   const from = now - budget.periodDays * DAY_MS;
+  const counted = new Set<string>();
   for (const d of history) {
     const at = Date.parse(d.at);
-    if (!d.accepted || d.epsilon === undefined || d.query === except || at <= from || at > now) continue;
+    if (!d.accepted || d.epsilon === undefined || d.query === except || counted.has(d.query) || at <= from || at > now) continue;
+    counted.add(d.query);
     for (const key of budgetKeys(budget, d.querier ?? '', d.purposes ?? [])) out.set(key, (out.get(key) ?? 0) + d.epsilon);
   }
   return out;
