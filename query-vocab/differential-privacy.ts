@@ -9,7 +9,7 @@ import { DPV, PA, RDF } from './terms.ts';
 import type { DifferentialPrivacy, NoiseMechanism, NoisePart, PrivacyRelease } from './types.ts';
 import { blank, bool, int, iri, num, str, type Obj } from './write.ts';
 
-export const NOISE_MECHANISMS: readonly NoiseMechanism[] = ['DiscreteGaussian', 'DiscreteLaplace'];
+const NOISE_MECHANISMS: readonly NoiseMechanism[] = ['DiscreteGaussian', 'DiscreteLaplace'];
 
 /** The subject's differential-privacy node, if it declares one (at most one; other technical measures are left alone). */
 export function privacyNode(r: Reader, subject: Term): Term | undefined {

@@ -19,7 +19,7 @@ import { noiseHalfWidth } from './noise-distribution.ts';
 import type { CalibratedPart } from './noise-scale.ts';
 import { toSigned, type Vec } from './ring.ts';
 
-export const CONFIDENCE = 0.95;
+const CONFIDENCE = 0.95;
 
 type Range = [number, number];
 

@@ -12,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SLACK = 1e-9;
 
 /** What a query's ε is counted against: its querier, or each of its purposes. */
-export function budgetKeys(budget: PrivacyBudget, querier: string, purposes: string[]): string[] {
+function budgetKeys(budget: PrivacyBudget, querier: string, purposes: string[]): string[] {
   return budget.per === 'querier' ? [querier] : purposes;
 }
 

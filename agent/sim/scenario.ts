@@ -4,7 +4,7 @@
 // which aggregators fail when. Tests, the CLI and the benchmarks all build runs here.
 
 import type { AggregateSpec, AggregationPlan, AggregationQuery, DifferentialPrivacy, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
-import { encodeRows } from '../core/encoding.ts';
+import { encodeRows, type Row } from '../core/encoding.ts';
 import type { Event, RunContext } from '../core/io.ts';
 import { generateKeys, type AgentKeys } from '../core/keys.ts';
 import { layoutOf } from '../core/protocol.ts';
@@ -37,6 +37,8 @@ export interface ScenarioOptions {
   failures?: Array<{ webId: WebId; at: number }>;
   /** A contributor's value (default: uniform integer in 0..100). */
   value?: (i: number, draw: () => number) => number;
+  /** A contributor's rows, for aggregates over other variables (default: one row { x: its value }). */
+  rows?: (i: number) => Row[];
   onAction?: SimOptions['onAction'];
 }
 
@@ -111,6 +113,8 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     }
   }
   const layout = layoutOf({ query, plan });
+  const index = new Map(population.map((w, i) => [w, i]));
+  const rowsOf = (w: WebId, v: number): Row[] => (o.rows ? o.rows(index.get(w) ?? -1) : [{ x: v }]);
   const context = (w: WebId) => ({ self: w, keys: keys.get(w) ?? dummyKeys, directory, query, plan, random: seededRandom(`${o.seed}/run/${w}`) });
   const crypto = o.crypto === 'real' ? realCrypto : plainCrypto;
   const sim = new Simulation({
@@ -119,7 +123,7 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     evaluate: (w): Event => {
       const v = values.get(w);
       if (v === undefined) return { type: 'decline', reason: 'the selection matched nothing' };
-      return { type: 'contribute', vector: encodeRows(layout, [{ x: v }]), consent: `${w}#consent` };
+      return { type: 'contribute', vector: encodeRows(layout, rowsOf(w, v)), consent: `${w}#consent` };
     },
     crypto,
     model: o.model,
