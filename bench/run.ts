@@ -14,6 +14,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   e2e: async () => (await import('./e2e.ts')).default,
   load: async () => (await import('./load.ts')).default,
   sim: async () => (await import('./sim.ts')).default,
+  dp: async () => (await import('./dp.ts')).default,
 };
 
 const FILE = 'BENCHMARKS.md';

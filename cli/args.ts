@@ -23,7 +23,7 @@ function strict<O extends Options>(args: string[], options: O) {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     // node:util goes on to explain '--' escaping; its first sentence names the flag.
-    const first = (error as Error).message.split('. ')[0];
+    const first = (error as Error).message.split(/\.\s/)[0];
     throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1));
   }
 }
@@ -61,6 +61,14 @@ export function integer(value: unknown, flag: string, fallback: number, min = 1)
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer of at least ${min}, not "${value}"`);
+  return n;
+}
+
+/** A number above 0 (ε, days), or undefined when the flag is absent. */
+export function positive(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a number above 0, not "${value}"`);
   return n;
 }
 

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'population create': { run: async (a) => (await import('./population.ts')).populationCreate(a), summary: 'create a population directory (append-only for members)' },
   'population join': { run: async (a) => (await import('./population.ts')).populationJoin(a), summary: "append agents' registrations to a population" },
   'consent set': { run: async (a) => (await import('./consent.ts')).consentSet(a), summary: "write an owner's consent policy into their pod" },
+  'consent show': { run: async (a) => (await import('./consent-show.ts')).consentShow(a), summary: "show an owner's consent policy and the privacy budget left per querier" },
   'query check': { run: async (a) => (await import('./query-check.ts')).queryCheck(a), summary: 'validate a query file offline (shapes and SPARQL checks)' },
   'query publish': { run: async (a) => (await import('./query.ts')).queryPublish(a), summary: 'publish a query, run it and print the result' },
   train: { run: async (a) => (await import('./train.ts')).trainCommand(a), summary: 'train a model federatedly, round after round, scored on held-out rows' },

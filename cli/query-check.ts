@@ -4,13 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VocabError, checkQuery, parseQuery } from '../query-vocab/index.ts';
+import { releaseProblems } from '../agent/core/dp-release.ts';
 import { UsageError, parse, usageLine } from './args.ts';
 
 const HELP = `usage: podagg query check [options] FILE...
 
 Validates aggregation query files (Turtle) without any network access: the SHACL shapes,
 the SPARQL selection (a SELECT, no SERVICE, no UPDATE, binds every aggregate variable),
-bounds, bins, and the deadline. Prints each problem on one line, or "ok: <title>".
+bounds, bins, the deadline and, for a differentially private query, that its sensitivity
+can be derived and its strategy releases each root sum once. Prints each problem on one
+line, or "ok: <title>".
 
 options:
   --now ISO         check the deadline against this instant instead of the current time
@@ -60,7 +63,7 @@ async function checkFile(file: string, now: Date, scope: string[], io: Output): 
   }
   try {
     const query = parseQuery(text, pathToFileURL(resolve(file)).href);
-    const problems = checkQuery(query, { now, dataScope: scope.length > 0 ? scope : undefined });
+    const problems = [...checkQuery(query, { now, dataScope: scope.length > 0 ? scope : undefined }), ...releaseProblems(query)];
     if (problems.length === 0) io.out(`ok: ${query.title}`);
     return problems;
   } catch (e) {

@@ -11,6 +11,7 @@ import { TRAINING_PROPERTIES, readTrainer, writeTrainer } from './trainer.ts';
 import { TurtleDoc, blank, bool, dateTime, int, iri, list, num, str } from './write.ts';
 import { documentOf } from './iri.ts';
 import { stripMark } from './variables.ts';
+import { privacyNode, readDifferentialPrivacy, writeDifferentialPrivacy } from './differential-privacy.ts';
 
 export const AGGREGATE_KINDS: readonly AggregateKind[] = ['Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum', 'Training', 'Evaluation'];
 
@@ -34,7 +35,8 @@ const PROPERTIES_OF: Record<AggregateKind, readonly string[]> = {
 
 export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
   const { reader: r, node } = openGraph(nameAggregates(Graph.parse(turtle, baseIri), baseIri), baseIri, PA.AggregationQuery);
-  const aggregates = r.all(node, PA.aggregate).filter((a) => a.termType === 'NamedNode').map((a) => readAggregate(r, a));
+  const aggregateNodes = r.all(node, PA.aggregate).filter((a) => a.termType === 'NamedNode');
+  const aggregates = aggregateNodes.map((a) => readAggregate(r, a));
   const query: AggregationQuery = {
     id: node.value,
     title: r.string(node, DCTERMS.title),
@@ -54,6 +56,12 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
   if (nonce !== undefined) query.nonce = nonce;
   const fixed = r.one(node, PA.fixedParams, true);
   if (fixed) query.fixedParams = readParams(r, fixed);
+  const privacy = privacyNode(r, node);
+  if (privacy) {
+    query.differentialPrivacy = readDifferentialPrivacy(r, privacy);
+    requirePrivacyBounds(r, node, aggregateNodes, aggregates);
+    query.hideParticipation = true;
+  }
   if (r.graph.objects(node, PA.selection).length === 1) {
     for (const p of selectionProblems(query.selection, aggregates)) {
       r.fault(p.subject ? DataFactory.namedNode(p.subject) : node, p.property, p.message);
@@ -61,6 +69,23 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
   }
   r.throwIfAny();
   return query;
+}
+
+/**
+ * What a differentially private query needs beyond the declaration: hidden participation
+ * (else the exact contributor count is a noiseless count of who matched the selection), and
+ * each per-row aggregate's own bound on the rows one person adds (the default cap guards
+ * the ring, it is no privacy statement).
+ */
+function requirePrivacyBounds(r: Reader, node: Term, nodes: Term[], aggregates: AggregateSpec[]): void {
+  if (r.all(node, PA.hideParticipation).length > 0 && !r.boolean(node, PA.hideParticipation)) {
+    r.fault(node, PA.hideParticipation, 'a differentially private query hides participation (true, its default): the exact number of members who matched the selection would be released without noise');
+  }
+  aggregates.forEach((a, i) => {
+    if (a.unit === 'rows' && r.all(nodes[i], PA.maxRows).length === 0) {
+      r.fault(nodes[i], PA.maxRows, 'a differentially private query bounds what one person adds: declare pa:maxRows, the most rows one person adds to this aggregate');
+    }
+  });
 }
 
 /**
@@ -191,6 +216,7 @@ export function serializeQuery(q: AggregationQuery): string {
     .add(s, PA.plan, q.plan === undefined ? undefined : iri(q.plan))
     .add(s, PA.nonce, q.nonce === undefined ? undefined : str(q.nonce))
     .add(s, PA.fixedParams, q.fixedParams === undefined ? undefined : blank(...paramPairs(q.fixedParams)))
+    .add(s, DPV.hasTechnicalMeasure, q.differentialPrivacy === undefined ? undefined : writeDifferentialPrivacy(q.differentialPrivacy))
     .add(s, PA.selection, str(q.selection))
     .add(s, PA.aggregate, ...q.aggregates.map((a) => iri(a.id)));
   for (const a of q.aggregates) writeAggregate(doc, a);

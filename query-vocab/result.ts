@@ -5,7 +5,8 @@ import { readStrategy } from './params.ts';
 import { readBins } from './query.ts';
 import type { Reader } from './reader.ts';
 import { AGGREGATE_KINDS } from './query.ts';
-import { PA, PROV, RDF } from './terms.ts';
+import { DPV, PA, PROV, RDF } from './terms.ts';
+import { privacyNode, readNoisePart, readPrivacyRelease, writeNoisePart, writePrivacyRelease } from './differential-privacy.ts';
 import type { AggregateValue, AggregationResult, ResultValue } from './types.ts';
 import { TurtleDoc, blank, dateTime, int, iri, list, num, str, type Obj } from './write.ts';
 
@@ -31,6 +32,8 @@ export function parseResult(turtle: string, baseIri: string): AggregationResult 
     endedAt: activity ? r.dateTime(activity, PROV.endedAtTime) : '',
     generatedBy: activity ? r.iri(activity, PROV.wasAssociatedWith) : '',
   };
+  const privacy = privacyNode(r, node);
+  if (privacy) result.privacy = readPrivacyRelease(r, privacy);
   r.throwIfAny();
   return result;
 }
@@ -44,7 +47,14 @@ function readResultValue(r: Reader, owner: Term, node: Term): ResultValue {
   const kind = AGGREGATE_KINDS.find((k) => PA[k] === kindIri);
   if (!kind) r.fault(node, PA.kind, `unknown aggregate class <${kindIri}>`);
   const value = r.one(node, PA.value);
-  return { aggregate: r.iri(node, PA.forAggregate), kind: kind ?? 'Count', value: value ? readValue(r, value, 0) : { kind: 'scalar', value: 0 } };
+  const out: ResultValue = { aggregate: r.iri(node, PA.forAggregate), kind: kind ?? 'Count', value: value ? readValue(r, value, 0) : { kind: 'scalar', value: 0 } };
+  const lower = r.one(node, PA.intervalLower, true);
+  const upper = r.one(node, PA.intervalUpper, true);
+  if (lower && upper) out.interval = { lower: readValue(r, lower, 0), upper: readValue(r, upper, 0) };
+  else if (lower || upper) r.fault(node, lower ? PA.intervalUpper : PA.intervalLower, 'an interval needs both its bounds');
+  const noise = r.all(node, PA.noise);
+  if (noise.length > 0) out.noise = noise.map((n) => readNoisePart(r, n));
+  return out;
 }
 
 function readValue(r: Reader, node: Term, depth: number): AggregateValue {
@@ -89,10 +99,14 @@ export function serializeResult(x: AggregationResult): string {
       [PROV.wasAssociatedWith, iri(x.generatedBy)],
       [PROV.used, iri(x.query)],
     ))
+    .add(s, DPV.hasTechnicalMeasure, x.privacy && writePrivacyRelease(x.privacy))
     .add(s, PA.values, list(x.values.map((v) => blank(
       [PA.forAggregate, iri(v.aggregate)],
       [PA.kind, iri(PA[v.kind])],
       [PA.value, writeValue(v.value)],
+      [PA.intervalLower, v.interval && writeValue(v.interval.lower)],
+      [PA.intervalUpper, v.interval && writeValue(v.interval.upper)],
+      ...(v.noise ?? []).map((n): [string, Obj] => [PA.noise, writeNoisePart(n)]),
     ))))
     .toString();
 }

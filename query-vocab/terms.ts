@@ -23,6 +23,11 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'Training', 'Evaluation', 'Trainer', 'NaiveBayes', 'LogisticRegression', 'Model',
   'trainer', 'model', 'label', 'classes', 'vocabulary', 'epochs', 'learningRate', 'batchSize',
   'shape', 'maxParameters', 'parameters',
+  // differential privacy: the query's declaration, the result's release, the owner's budget
+  'NoiseMechanism', 'DiscreteGaussian', 'DiscreteLaplace', 'mechanism', 'epsilon', 'delta', 'clampNegativeCounts',
+  'noise', 'statistic', 'sensitivity', 'noiseScale', 'noiseTerms', 'confidence', 'intervalLower', 'intervalUpper',
+  'PrivacyBudget', 'privacyBudget', 'periodDays', 'budgetPer', 'PerQuerier', 'PerPurpose',
+  'maxEpsilonPerQuery', 'requireDifferentialPrivacy',
   // consent
   'ConsentPolicy', 'ConsentDecision',
   'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'dataClass', 'minGroupSize', 'maxQueriesPerDay',
@@ -76,7 +81,7 @@ export const LDP = namespace('http://www.w3.org/ns/ldp#', [
 export const DPV = namespace('https://w3id.org/dpv#', [
   'Purpose', 'hasPurpose', 'ResearchAndDevelopment', 'AcademicResearch', 'NonCommercialResearch',
   'CommercialResearch', 'ServiceOptimisation', 'PersonalisedAdvertising', 'Consent',
-  'hasDataSubject', 'hasDataController',
+  'hasDataSubject', 'hasDataController', 'DifferentialPrivacy', 'hasTechnicalMeasure',
 ]);
 export const ODRL = namespace('http://www.w3.org/ns/odrl/2/', [
   'Policy', 'Permission', 'Prohibition', 'permission', 'target', 'assignee', 'assigner',

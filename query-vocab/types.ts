@@ -147,6 +147,23 @@ export type AggregateKind = AggregateSpec['kind'];
 
 export type StrategyName = 'LowCost' | 'HighCompleteness' | 'SafeAndPrompt' | 'Hybrid' | 'Threshold';
 
+/** The integer noise a differentially private query's root positions add. */
+export type NoiseMechanism = 'DiscreteGaussian' | 'DiscreteLaplace';
+
+/**
+ * A query's differential-privacy declaration. The per-person bounds it relies on are its
+ * aggregates' own (clipping bounds, pa:maxRows), so the sensitivity is derived, never declared.
+ */
+export interface DifferentialPrivacy {
+  mechanism: NoiseMechanism;
+  /** ε > 0 for the whole result (every aggregate together). */
+  epsilon: number;
+  /** δ in (0, 1) for the discrete Gaussian; absent for the discrete Laplace (pure ε-DP). */
+  delta?: number;
+  /** Post-processing: counts the noise made negative are published as 0. */
+  clampNegativeCounts: boolean;
+}
+
 export interface AggregationQuery {
   /** IRI of the query document (its subject). */
   id: string;
@@ -175,6 +192,15 @@ export interface AggregationQuery {
   nonce?: string;
   /** Plan parameters the querier fixes by hand; the planner fills in the rest. */
   fixedParams?: Partial<PlanParams>;
+  /** Present when the result is released with noise (dp-release.ts in the core). */
+  differentialPrivacy?: DifferentialPrivacy;
+}
+
+/** The ε an owner grants over any window of `periodDays` days, to each querier or to each purpose. */
+export interface PrivacyBudget {
+  epsilon: number;
+  periodDays: number;
+  per: 'querier' | 'purpose';
 }
 
 export interface ConsentPolicy {
@@ -198,6 +224,12 @@ export interface ConsentPolicy {
   minContributors: number;
   /** At most this many accepted queries per rolling 24 hours. */
   maxQueriesPerDay: number;
+  /** The ε differentially private queries may spend (basic composition over the consent log). */
+  privacyBudget?: PrivacyBudget;
+  /** The largest ε one query may ask. */
+  maxEpsilonPerQuery?: number;
+  /** Refuse every query that declares no differential privacy (default false). */
+  requireDifferentialPrivacy?: boolean;
 }
 
 export interface ConsentDecision {
@@ -211,6 +243,12 @@ export interface ConsentDecision {
   at: string;
   /** The documents the selection may read: the data scope as resolved for this decision (none when refused). */
   documents: string[];
+  /** The query's querier and purposes, which a privacy budget is kept per (absent in decisions logged before budgets). */
+  querier?: WebId;
+  purposes?: string[];
+  /** What an accepted differentially private query spends of the budget. */
+  epsilon?: number;
+  delta?: number;
 }
 
 export interface Timeouts {
@@ -359,6 +397,27 @@ export interface ResultValue {
   aggregate: string;
   kind: AggregateKind;
   value: AggregateValue;
+  /** A noisy value's interval: bounds shaped as the value (each scalar, count or element between them). */
+  interval?: { lower: AggregateValue; upper: AggregateValue };
+  /** A noisy value's statistics (its sum, sum of squares, count) with their derived sensitivity and noise scale. */
+  noise?: NoisePart[];
+}
+
+/** One statistic of a noisy aggregate: how far one person moves it and the noise each root position added to it. */
+export interface NoisePart {
+  statistic: 'sum' | 'squares' | 'count';
+  /** In fixed-point units: L1 for the discrete Laplace, L2 for the discrete Gaussian. */
+  sensitivity: number;
+  /** The discrete Laplace's scale or the discrete Gaussian's σ, in fixed-point units. */
+  scale: number;
+}
+
+/** How a differentially private result was released: the declaration, and how to read its intervals. */
+export interface PrivacyRelease extends DifferentialPrivacy {
+  /** Independent draws each published sum carries: one per root position reconstructed. */
+  noiseTerms: number;
+  /** The probability each value's interval holds the value without noise. */
+  confidence: number;
 }
 
 export interface AggregationResult {
@@ -373,6 +432,7 @@ export interface AggregationResult {
   startedAt: string;
   endedAt: string;
   generatedBy: WebId;
+  privacy?: PrivacyRelease;
 }
 
 export interface Registration extends PublicKeys {

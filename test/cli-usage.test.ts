@@ -12,7 +12,7 @@ const C = ['--credentials', 'no-such-credentials.json'];
 
 const COMMANDS = [
   'demo', 'pods up', 'pods seed', 'login', 'agent init', 'agent rotate-keys', 'agent run', 'population create', 'population join',
-  'consent set', 'query check', 'query publish', 'query status', 'train', 'sparql', 'simulate', 'serve',
+  'consent set', 'consent show', 'query check', 'query publish', 'query status', 'train', 'sparql', 'simulate', 'serve',
 ];
 
 const CASES: Array<[args: string[], message: RegExp]> = [
@@ -30,6 +30,8 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['population', 'join', ...C, '--all'], /^podagg: URL is required/],
   [['population', 'create', 'u', 'extra', ...C, '--webid', 'w'], /^podagg: unexpected argument "extra"/],
   [['consent', 'set', ...C, '--all'], /^podagg: --purposes is required/],
+  [['consent', 'show', '--all'], /^podagg: --credentials is required \(see podagg consent show --help\)$/],
+  [['consent', 'show', ...C], /^podagg: give --webid or --all \(/],
   [['query', 'check'], /^podagg: FILE is required \(see podagg query check --help\)$/],
   [['query', 'publish', ...C, '--webid', 'w'], /^podagg: QUERY.ttl is required/],
   [['query', 'status'], /^podagg: QUERY_URL is required/],
@@ -60,6 +62,12 @@ const CASES: Array<[args: string[], message: RegExp]> = [
   [['consent', 'set', ...C, '--all', '--purposes', ','], /^podagg: --purposes needs at least one purpose/],
   [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--min-contributors', 'x'], /^podagg: --min-contributors must be an integer/],
   [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--queriers', 'nobody'], /^podagg: "nobody" is not a URL/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--budget', '0'], /^podagg: --budget must be a number above 0, not "0"/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--budget', '2', '--budget-days=-365'], /^podagg: --budget-days must be a number above 0, not "-365"/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--budget', '-2'], /^podagg: option '--budget' argument is ambiguous \(see podagg consent set --help\)$/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--budget', '2', '--budget-per', 'moon'], /^podagg: --budget-per must be querier or purpose, not "moon"/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--budget-days', '30'], /^podagg: --budget-days and --budget-per go with --budget/],
+  [['consent', 'set', ...C, '--all', '--purposes', 'AcademicResearch', '--max-epsilon', 'lots'], /^podagg: --max-epsilon must be a number above 0, not "lots"/],
   [['query', 'check', '--now', 'x', 'q.ttl'], /^podagg: --now x is not a date-time/],
   [['query', 'check', '--now'], /^podagg: option '--now <value>' argument missing/],
   [['query', 'publish', 'q.ttl', ...C, '--webid', 'w', '--collect-ms', '5'], /^podagg: --collect-ms must be an integer of at least 100/],

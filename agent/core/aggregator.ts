@@ -12,6 +12,7 @@
 import type { Abstention, Confirmation, Contribution, PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
 import { supersedes } from './clock.ts';
+import { addNoise, releaseOf } from './dp-release.ts';
 import { ProtocolError } from './errors.ts';
 import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
@@ -407,6 +408,7 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const sum = zeros(layoutOf(env.ctx).length);
   for (const input of inputs) addInto(sum, input.sum, env.ring);
   const refused = root && included < env.ctx.query.minContributors;
+  if (root && !refused && !noised(env, slot, sum)) return;
   const to = above(env, slot);
   slot.versions[version] = agreed;
   slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to };
@@ -417,6 +419,23 @@ function emitAgreed(env: Env, slot: SlotState): void {
     env.log('warn', `${label(slot)}: refuses to release ${what}: below the minimum of ${env.ctx.query.minContributors}`);
   } else {
     env.log('info', `${label(slot)}: sent ${what} to ${root ? 'the querier' : to ? `parent ${group?.parent}` : 'nobody (parent lost)'}`);
+  }
+}
+
+/**
+ * A root position of a differentially private query adds its own noise to its sum, once:
+ * the noisy sum is what the state keeps and any re-send repeats (dp-release.ts). A query it
+ * cannot release with noise makes the position give up rather than send an exact sum.
+ */
+function noised(env: Env, slot: SlotState, sum: Vec): boolean {
+  try {
+    const release = releaseOf(env.ctx);
+    if (release) addNoise(sum, release, env.ctx.random);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    abortSlot(env, slot, `cannot release a differentially private sum: ${error.message}`);
+    return false;
   }
 }
 

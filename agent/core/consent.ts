@@ -4,10 +4,15 @@
 // and the first that refuses names itself in the reason.
 
 import type { AggregationPlan, AggregationQuery, ConsentDecision, ConsentPolicy } from '../../query-vocab/types.ts';
+import { releaseOf } from './dp-release.ts';
+import { ProtocolError } from './errors.ts';
+import { budgetVerdict } from './privacy-budget.ts';
 
 export interface ConsentVerdict {
   accepted: boolean;
   reason: string;
+  /** What an accepted differentially private query spends of the budget: the decision records it. */
+  spends?: { epsilon: number; delta?: number };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -50,8 +55,19 @@ export function decideConsent(
   if (today >= policy.maxQueriesPerDay) {
     return refuse(`rate limit rule: ${today} queries already accepted in the last 24 hours (limit ${policy.maxQueriesPerDay})`);
   }
-  return {
-    accepted: true,
-    reason: `accepted: querier, purposes, data scope, group size (${coalition}), minimum contributors (${query.minContributors}) and the daily limit (${today + 1} of ${policy.maxQueriesPerDay}) all satisfied`,
-  };
+  const satisfied = `querier, purposes, data scope, group size (${coalition}), minimum contributors (${query.minContributors}) and the daily limit (${today + 1} of ${policy.maxQueriesPerDay})`;
+  const dp = query.differentialPrivacy;
+  if (!dp) {
+    if (policy.requireDifferentialPrivacy) return refuse('differential privacy rule: the query declares no differential privacy, and the policy requires it');
+    return { accepted: true, reason: `accepted: ${satisfied} all satisfied` };
+  }
+  try {
+    releaseOf({ query, plan });
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return refuse(`differential privacy rule: ${error.message}`);
+  }
+  const budget = budgetVerdict(policy, query, dp.epsilon, history, now);
+  if ('refusal' in budget) return refuse(budget.refusal);
+  return { accepted: true, reason: `accepted: ${satisfied} and the privacy budget (${budget.note}) all satisfied`, spends: { epsilon: dp.epsilon, ...(dp.delta === undefined ? {} : { delta: dp.delta }) } };
 }

@@ -15,6 +15,7 @@
 // the time they need for all of it is added.
 
 import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
+import { strategyProblem } from './dp-release.ts';
 import { ProtocolError } from './errors.ts';
 import { STRATEGIES, isThreshold, replaces, replacesAt, strategyOf, syncAt, type Strategy } from './strategy.ts';
 
@@ -37,6 +38,8 @@ export interface Situation {
   target?: number;
   /** Parameters the querier fixed by hand. */
   fixed?: Partial<PlanParams>;
+  /** The query is released with noise: only strategies whose root positions release once (dp-release.ts). */
+  differentialPrivacy?: boolean;
   /** When messages travel through pod servers (Solid); absent in the latency-only model. */
   servers?: PodServers;
 }
@@ -180,8 +183,11 @@ export function proposePlan(s: Situation): Proposal {
   const target = s.target ?? 0.95;
   const f = s.fixed ?? {};
   const candidates: Candidate[] = [];
+  const refused = f.strategy && s.differentialPrivacy ? strategyProblem(STRATEGIES[f.strategy]) : null;
+  if (refused) throw new ProtocolError('bad-input', refused);
   for (const strategy of Object.keys(STRATEGIES) as StrategyName[]) {
     if (f.strategy && f.strategy !== strategy) continue;
+    if (s.differentialPrivacy && strategyProblem(STRATEGIES[strategy])) continue;
     for (let depth = 1; depth <= MAX_DEPTH; depth++) {
       if (f.depth && f.depth !== depth) continue;
       for (const fanout of f.fanout ? [f.fanout] : depth === 1 ? [1] : FANOUTS) {

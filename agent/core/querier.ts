@@ -11,7 +11,10 @@
 
 import type { PartialAggregate, WebId, Withdrawal } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
+import { releaseOf, type Release } from './dp-release.ts';
+import { releaseResult } from './dp-result.ts';
 import { decode } from './encoding.ts';
+import { ProtocolError } from './errors.ts';
 import type { Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
 import { combineShamir } from './shamir.ts';
@@ -109,7 +112,15 @@ function publish(env: Env, shares: AgreedShares, received: number): void {
     env.strategy.sharing === 'shamir'
       ? combineShamir(used.map(([index, a]) => ({ index, share: a.sum as Vec })), need)
       : combineAdditive(used.map(([, a]) => a.sum as Vec));
-  const values = decode(layoutOf(env.ctx), sum);
+  let release: Release | null;
+  try {
+    release = releaseOf(env.ctx);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return abort(env, `cannot publish a differentially private result: ${error.message}`);
+  }
+  const layout = layoutOf(env.ctx);
+  const { values, privacy } = release ? releaseResult(layout, sum, release) : { values: decode(layout, sum), privacy: undefined };
   const now = new Date(env.now()).toISOString();
   const query = env.ctx.query;
   q.outcome = 'published';
@@ -125,6 +136,7 @@ function publish(env: Env, shares: AgreedShares, received: number): void {
     startedAt: new Date(env.state.startedAt ?? env.now()).toISOString(),
     endedAt: now,
     generatedBy: env.self,
+    ...(privacy ? { privacy } : {}),
   };
   env.actions.push({ type: 'publish', result: q.result });
   env.log('info', `querier: reconstructed version ${shares[0][1].version.slice(0, 8)}: ${included} of ${received} contributors`);

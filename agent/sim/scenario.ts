@@ -3,8 +3,8 @@
 // sortition, who contributes (each member with probability `selectivity`) and what, and
 // which aggregators fail when. Tests, the CLI and the benchmarks all build runs here.
 
-import type { AggregateSpec, AggregationPlan, AggregationQuery, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
-import { encodeRows } from '../core/encoding.ts';
+import type { AggregateSpec, AggregationPlan, AggregationQuery, DifferentialPrivacy, PlanParams, Registration, WebId } from '../../query-vocab/types.ts';
+import { encodeRows, type Row } from '../core/encoding.ts';
 import type { Event, RunContext } from '../core/io.ts';
 import { generateKeys, type AgentKeys } from '../core/keys.ts';
 import { layoutOf } from '../core/protocol.ts';
@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   model: CostModel;
   minContributors?: number;
   aggregates?: AggregateSpec[];
+  /** Released with noise (participation hidden: members who decline stand for those who do not consent). */
+  differentialPrivacy?: DifferentialPrivacy;
   /** Share of aggregators and backups failing per second, at uniform times (as in the paper). */
   failureRate?: number;
   /** 'roles' (default): aggregators and backups fail, over the querier's deadline; 'everyone': every node in the query but the querier, each at a uniform time over [0, 1/rate] (the paper's simulator). */
@@ -35,6 +37,8 @@ export interface ScenarioOptions {
   failures?: Array<{ webId: WebId; at: number }>;
   /** A contributor's value (default: uniform integer in 0..100). */
   value?: (i: number, draw: () => number) => number;
+  /** A contributor's rows, for aggregates over other variables (default: one row { x: its value }). */
+  rows?: (i: number) => Row[];
   onAction?: SimOptions['onAction'];
 }
 
@@ -74,8 +78,9 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     minContributors: o.minContributors ?? 1,
     deadline: new Date(0).toISOString(),
     expectedSelectivity: o.selectivity,
-    hideParticipation: false,
+    hideParticipation: o.differentialPrivacy !== undefined,
     nonce: o.seed.toString(16).padStart(16, '0'),
+    ...(o.differentialPrivacy ? { differentialPrivacy: o.differentialPrivacy } : {}),
   };
   const built = buildPlan({ id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, params: o.params });
   const plan = o.exactZones ? withExactZones(built, querier) : built;
@@ -108,6 +113,8 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     }
   }
   const layout = layoutOf({ query, plan });
+  const index = new Map(population.map((w, i) => [w, i]));
+  const rowsOf = (w: WebId, v: number): Row[] => (o.rows ? o.rows(index.get(w) ?? -1) : [{ x: v }]);
   const context = (w: WebId) => ({ self: w, keys: keys.get(w) ?? dummyKeys, directory, query, plan, random: lazyRandom(o.seed, w) });
   const crypto = o.crypto === 'real' ? realCrypto : plainCrypto;
   const sim = new Simulation({
@@ -116,7 +123,7 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     evaluate: (w): Event => {
       const v = values.get(w);
       if (v === undefined) return { type: 'decline', reason: 'the selection matched nothing' };
-      return { type: 'contribute', vector: encodeRows(layout, [{ x: v }]), consent: `${w}#consent` };
+      return { type: 'contribute', vector: encodeRows(layout, rowsOf(w, v)), consent: `${w}#consent` };
     },
     crypto,
     model: o.model,

@@ -11,7 +11,7 @@ import { shortDigest } from '../core/digest.ts';
 import { publicKeys } from '../core/keyring.ts';
 import { signRegistration } from '../core/registration.ts';
 import { Run, deserialiseState, type Action, type Event } from '../core/protocol.ts';
-import { secureRandom } from '../core/random.ts';
+import { secureRandom, type RandomSource } from '../core/random.ts';
 import { ConsentLog } from './consent-store.ts';
 import type { Credential } from './credentials.ts';
 import { evaluateContribution } from './evaluation.ts';
@@ -58,6 +58,8 @@ export interface AgentOptions {
   retry?: RetryPolicy;
   /** The agent's clock and timers (the system's unless a test skews or drives them); see MAX_CLOCK_SKEW_MS. */
   scheduler?: Scheduler;
+  /** Where its runs draw shares, sealing keys and noise; the platform CSPRNG unless a statistical test seeds it. */
+  random?: RandomSource;
 }
 
 interface Hosted {
@@ -207,7 +209,7 @@ export class SolidAgent {
     if (!mine) throw new Error(`${this.webId} has no part in the plan of ${query.id}`);
     const context = {
       self: this.webId, keys: await this.o.keys.pairFor(mine), directory, query, plan,
-      now: () => this.clock.now(), random: secureRandom, resultId: resultIdOf(this.o.credential.podUrl, query.id),
+      now: () => this.clock.now(), random: this.o.random ?? secureRandom, resultId: resultIdOf(this.o.credential.podUrl, query.id),
     };
     const hosted: Hosted = { run: new Run(context, restored), query, plan, directory, backupCheck: leafBackups ? Promise.resolve() : undefined };
     this.runs.set(query.id, hosted);

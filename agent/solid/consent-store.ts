@@ -1,5 +1,7 @@
 // The owner's consent policy and consent log in the pod, both owner-only. The log is
-// mirrored locally so the rate limit does not re-read the whole log for every query.
+// mirrored locally so the rate limit and the privacy budget do not re-read the whole log for
+// every query; the pod's log stays the record: an agent that starts completes its mirror
+// from it (one listing), so a restart with a lost or stale mirror still sees what was spent.
 
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,19 +27,41 @@ export async function readPolicy(fetch: Fetch, podUrl: string): Promise<ConsentP
 }
 
 export class ConsentLog {
-  private decisions: ConsentDecision[] | undefined;
+  private decisions: Promise<ConsentDecision[]> | undefined;
+  /** The consent steps, one at a time: two queries decided at once would each see the budget before the other spent it. */
+  private turn: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly fetch: Fetch,
     private readonly podUrl: string,
     private readonly mirrorFile: string,
   ) {}
 
+  /** Every decision, oldest first: the mirror, completed once from the pod's log. */
   async history(): Promise<ConsentDecision[]> {
-    if (!this.decisions) {
-      const text = await readFile(this.mirrorFile, 'utf8').catch(() => '[]');
-      this.decisions = JSON.parse(text) as ConsentDecision[];
+    this.decisions ??= this.load();
+    try {
+      return await this.decisions;
+    } catch (error) {
+      this.decisions = undefined; // the pod was away: the next call lists it again
+      throw error;
     }
-    return this.decisions;
+  }
+
+  private async load(): Promise<ConsentDecision[]> {
+    const mirror = JSON.parse(await readFile(this.mirrorFile, 'utf8').catch(() => '[]')) as ConsentDecision[];
+    const known = new Set(mirror.map((d) => d.id));
+    const missing = (await consentLogEntries(this.fetch, this.podUrl)).filter((u) => !known.has(u));
+    const all = [...mirror, ...(await Promise.all(missing.map((u) => readDecision(this.fetch, u))))].sort((a, b) => a.at.localeCompare(b.at));
+    if (missing.length > 0) await this.save(all);
+    return all;
+  }
+
+  /** Runs a consent step (read the history, decide, append) after the ones before it have finished. */
+  exclusive<T>(step: (history: ConsentDecision[]) => Promise<T>): Promise<T> {
+    const run = this.turn.then(async () => step(await this.history()));
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   /** Appends a decision to the pod's log (and the mirror) and returns its URL. */
@@ -53,17 +77,28 @@ export class ConsentLog {
     });
     const history = await this.history();
     history.push({ ...decision, id: url });
+    await this.save(history);
+    return url;
+  }
+
+  private async save(history: ConsentDecision[]): Promise<void> {
     await mkdir(path.dirname(this.mirrorFile), { recursive: true });
     await writeFile(this.mirrorFile, JSON.stringify(history, null, 1));
-    return url;
   }
 }
 
-export async function readConsentLog(fetch: Fetch, podUrl: string): Promise<ConsentDecision[]> {
+/** The URLs of the entries of the pod's consent log (none when it does not exist yet). */
+async function consentLogEntries(fetch: Fetch, podUrl: string): Promise<string[]> {
   const { consentLog } = podLayout(podUrl);
   const listing = await getTurtleIfExists(fetch, consentLog);
-  if (listing === undefined) return [];
-  const urls = containerMembers(listing, consentLog);
-  const out = await Promise.all(urls.map(async (u) => parseConsentDecision((await getTurtleIfExists(fetch, u)) ?? '', u)));
+  return listing === undefined ? [] : containerMembers(listing, consentLog);
+}
+
+async function readDecision(fetch: Fetch, url: string): Promise<ConsentDecision> {
+  return parseConsentDecision((await getTurtleIfExists(fetch, url)) ?? '', url);
+}
+
+export async function readConsentLog(fetch: Fetch, podUrl: string): Promise<ConsentDecision[]> {
+  const out = await Promise.all((await consentLogEntries(fetch, podUrl)).map((u) => readDecision(fetch, u)));
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }

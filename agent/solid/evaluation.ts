@@ -10,7 +10,7 @@
 // that says why ("model refused: …").
 
 import type { AggregationPlan, AggregationQuery } from '../../query-vocab/index.ts';
-import { decideConsent } from '../core/consent.ts';
+import { decideConsent, type ConsentVerdict } from '../core/consent.ts';
 import { encodeRows, type ComputedBlocks, type Row } from '../core/encoding.ts';
 import { evaluationCounts, modelShape, trainingUpdate } from '../core/model-update.ts';
 import { layoutOf, type Event } from '../core/protocol.ts';
@@ -42,17 +42,23 @@ export async function evaluateContribution(c: EvaluationContext, query: Aggregat
   const retried = <T>(task: () => Promise<T>) => withRetry(c.retry, task);
   try {
     const policy = await retried(() => c.policy.read());
-    let verdict = policy
-      ? decideConsent(policy, query, plan, await c.consentLog.history(), c.now())
-      : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
-    let documents: string[] = [];
-    if (verdict.accepted && policy) {
-      const scope = await retried(() => resolveScope(c.fetch, c.webId, policy));
-      if ('missing' in scope) verdict = { accepted: false, reason: `${SCOPE_MISSING}: ${scope.missing}` };
-      else documents = scope.documents;
-    }
-    const at = new Date(c.now()).toISOString();
-    const decision = await retried(() => c.consentLog.append({ owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at, documents }));
+    await retried(() => c.consentLog.history()); // the first completes the mirror from the pod
+    // Decided and recorded as one step: a budget seen by two queries at once would be spent twice.
+    const { verdict, documents, decision } = await c.consentLog.exclusive(async (history) => {
+      let verdict: ConsentVerdict = policy
+        ? decideConsent(policy, query, plan, history, c.now())
+        : { accepted: false, reason: 'no consent policy: the owner has not set one (podagg consent set)' };
+      let documents: string[] = [];
+      if (verdict.accepted && policy) {
+        const scope = await retried(() => resolveScope(c.fetch, c.webId, policy));
+        if ('missing' in scope) verdict = { accepted: false, reason: `${SCOPE_MISSING}: ${scope.missing}` };
+        else documents = scope.documents;
+      }
+      const at = new Date(c.now()).toISOString();
+      const spends = verdict.accepted ? verdict.spends : undefined;
+      const entry = { owner: c.webId, query: query.id, accepted: verdict.accepted, reason: verdict.reason, at, documents, querier: query.querier, purposes: query.purposes, ...spends };
+      return { verdict, documents, decision: await retried(() => c.consentLog.append(entry)) };
+    });
     // A missing scope is the owner's to fix: "consent refused" would blame the query.
     const text = verdict.accepted ? `consent given: ${verdict.reason}` : verdict.reason.startsWith(SCOPE_MISSING) ? verdict.reason : `consent refused: ${verdict.reason}`;
     c.record({ kind: 'consent', accepted: verdict.accepted, reason: verdict.reason, text });

@@ -10,6 +10,7 @@ import type { NotificationPreference } from './inbox-watch.ts';
 import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
+import type { RandomSource } from '../core/random.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { Scheduler } from './scheduler.ts';
 import { login, type AgentSession } from './session.ts';
@@ -26,6 +27,8 @@ export interface HostOptions {
   retry?: RetryPolicy;
   /** Each agent's clock and timers (the system's by default): tests skew or drive some. */
   schedulerOf?: (webId: string) => Scheduler;
+  /** Each agent's random source (the platform CSPRNG by default): statistical tests seed it. */
+  randomOf?: (webId: string) => RandomSource;
   onProgress?: (done: number, total: number) => void;
   /**
    * Each agent gets a peer cache and a failure detector of its own, as on a machine of its
@@ -82,6 +85,7 @@ export class AgentHost {
       presence: isolated ? new PresenceMonitor(this.options.presence ?? PRESENCE_TIMING, publicFetch) : this.presence,
       retry: this.options.retry,
       scheduler: this.options.schedulerOf?.(credential.webId),
+      random: this.options.randomOf?.(credential.webId),
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/index.ts';
+import { releaseProblems } from '../core/dp-release.ts';
 import { compileLayout } from '../core/encoding.ts';
 import { proposePlan, type Estimates, type Situation } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';
@@ -25,7 +26,7 @@ export interface PublishOptions {
   population?: string;
   peers: PeerCache;
   /** Fields that replace the document's, e.g. a smaller minContributors for a small demo. */
-  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams' | 'hideParticipation'>>;
+  overrides?: Partial<Pick<AggregationQuery, 'minContributors' | 'deadline' | 'expectedSelectivity' | 'fixedParams' | 'hideParticipation' | 'nonce'>>;
   /** Floors under the planner's timeouts: HTTP, polling and SPARQL are slower than the model's network. */
   minTimeouts?: Partial<Timeouts>;
 }
@@ -72,10 +73,10 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     ...o.overrides,
     querier: o.session.webId,
     population: o.population ?? parsed.population,
-    nonce: randomBytes(16).toString('hex'),
+    nonce: o.overrides?.nonce ?? randomBytes(16).toString('hex'),
     plan: planUrl,
   };
-  const problems = checkQuery(query);
+  const problems = [...checkQuery(query), ...releaseProblems(query)];
   if (problems.length) throw new Error(`the query is not valid:\n${problems.join('\n')}`);
   const snapshot = await loadPopulation(o.session.fetch, query.population, o.peers);
   const population = [...snapshot.members.keys()].sort();
@@ -93,6 +94,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     // Hiding who matched, every member that answers sends shares, and its leaf opens them all.
     selectivity: query.hideParticipation ? 1 : query.expectedSelectivity,
     vectorLength: layout.length,
+    differentialPrivacy: query.differentialPrivacy !== undefined,
     fixed: { ...query.fixedParams, strategy },
   });
   const floors = { ...SOLID_MIN_TIMEOUTS, ...o.minTimeouts };

@@ -2,6 +2,7 @@
 // simulations. Each comes with its numbers as a table for screen readers and copying.
 
 import { h, number, s, table } from './dom.js';
+import { errorBar } from './privacy.js';
 
 const PAD = { left: 56, right: 12, top: 14, bottom: 58 };
 
@@ -12,13 +13,13 @@ function ticks(max, count = 4) {
   return Array.from({ length: Math.floor(max / nice) + 1 }, (_, i) => i * nice);
 }
 
-/** Bars: labels[i] → values[i]. */
-export function barChart(title, labels, values) {
+/** Bars: labels[i] → values[i]; intervals[i] ({ lower, upper, text }), when given, as error bars. */
+export function barChart(title, labels, values, intervals) {
   const slot = Math.max(18, Math.min(64, 640 / Math.max(1, labels.length)));
   const width = PAD.left + PAD.right + slot * labels.length;
   const height = 240;
   const plotH = height - PAD.top - PAD.bottom;
-  const max = Math.max(0, ...values);
+  const max = Math.max(0, ...values, ...(intervals ?? []).map((i) => i.upper));
   const grid = ticks(max);
   const top = Math.max(max, grid[grid.length - 1]) || 1;
   const y = (v) => PAD.top + plotH - (Math.max(0, v) / top) * plotH;
@@ -36,11 +37,14 @@ export function barChart(title, labels, values) {
       return s('g', { 'data-label': label },
         s('rect', { class: 'bar', x: x + slot * 0.12, width: slot * 0.76, y: y(values[i]), height: Math.max(0, PAD.top + plotH - y(values[i])) },
           s('title', {}, `${label}: ${number(values[i])}`)),
+        intervals?.[i] && errorBar(lx, y(intervals[i].lower), y(intervals[i].upper), slot * 0.15, `${label}: ${intervals[i].text}`),
         s('text', rotate ? { x: lx, y: ly, 'text-anchor': 'end', transform: `rotate(-40 ${lx} ${ly})` } : { x: lx, y: ly, 'text-anchor': 'middle' }, label));
     }),
     s('line', { class: 'axis', x1: PAD.left, x2: width - PAD.right, y1: y(0), y2: y(0) }));
   return h('figure', { class: 'chart' }, h('figcaption', {}, title), svg,
-    h('details', {}, h('summary', {}, 'Numbers'), table(['', 'value'], labels.map((l, i) => [l, number(values[i])]))));
+    h('details', {}, h('summary', {}, 'Numbers'), intervals
+      ? table(['', 'value', 'interval'], labels.map((l, i) => [l, number(values[i]), `${number(intervals[i].lower)} – ${number(intervals[i].upper)}`]))
+      : table(['', 'value'], labels.map((l, i) => [l, number(values[i])]))));
 }
 
 /** Lines: series [{ name, points: [{x, y}] }] against a shared x axis. */
