@@ -4,8 +4,9 @@
 // budget of ε 2 per querier joins two queries of ε 1, refuses the third with the budget's
 // reason while another querier is unaffected, its pod's consent log and `consent show` say
 // what was spent, and its agent restarted without its local mirror still refuses.
-// The agents' randomness and the query's nonce are seeded, so the noise, and whether each
-// 95 % interval holds, is the same on every run.
+// The agents' randomness is seeded by their pod's path, and the first query's nonce chosen so
+// that the same members hold its root positions whatever ports the WebIDs carry: its noise,
+// and whether each 95 % interval holds, is then the same on every run.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { documentOf, parseResult } from '../query-vocab/index.ts';
 import type { AggregateValue, AggregationPlan, AggregationQuery } from '../query-vocab/types.ts';
 import { shortDigest } from '../agent/core/digest.ts';
 import { seededRandom } from '../agent/core/random.ts';
+import { buildPlan } from '../agent/core/sortition.ts';
 import type { Credential } from '../agent/solid/credentials.ts';
 import { readConsentLog, writePolicy } from '../agent/solid/consent-store.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
@@ -31,18 +33,29 @@ const DP = readFileSync(new URL('../examples/queries/dp-steps.ttl', import.meta.
 let demo: Demo;
 
 before(async () => {
-  demo = await startDemo({ pods: PODS, port: await freePorts(), collectMs: LONG_COLLECT_MS, agents: { randomOf: (w) => seededRandom(`e2e-dp/${w}`) } });
+  demo = await startDemo({ pods: PODS, port: await freePorts(), collectMs: LONG_COLLECT_MS, agents: { randomOf: (w) => seededRandom(`e2e-dp${new URL(w).pathname}`) } });
 });
 after(async () => demo?.stop());
 
 let nonces = 0;
+const ROOT_SIZE = 3;
+
+/** A nonce whose plan puts these members at the root positions, in this order (members ranked by SHA-256 of nonce and WebID). */
+function rootedAt(members: string[]): string {
+  const population = demo.credentials.map((c) => c.webId);
+  const params = { depth: 1, fanout: 1, groupSize: ROOT_SIZE, threshold: ROOT_SIZE, strategy: 'SafeAndPrompt' as const, backupRatio: 0, timeouts: { collectMs: 1, syncMs: 1, childMs: 1 } };
+  for (let i = 0; ; i++) {
+    const nonce = `${i.toString(16).padStart(16, '0')}${'e2e-dp'.split('').map((c) => c.charCodeAt(0).toString(16)).join('')}`;
+    if (buildPlan({ id: 'urn:x', query: 'urn:x', nonce, population, params }).groups[0].members.every((w, p) => w === members[p])) return nonce;
+  }
+}
 
 /** Publishes the example as `querier`, runs it, and returns its documents and end. */
-async function run(querier: Credential): Promise<{ query: AggregationQuery; plan: AggregationPlan; end: RunEvent }> {
+async function run(querier: Credential, nonce = (++nonces).toString(16).padStart(32, '0')): Promise<{ query: AggregationQuery; plan: AggregationPlan; end: RunEvent }> {
   const { session, agent } = demo.host.get(querier.webId);
   const { query, plan } = await publishQuery({
     session, podUrl: querier.podUrl, turtle: DP, population: demo.population, peers: demo.host.peers,
-    overrides: { minContributors: 3, nonce: (++nonces).toString(16).padStart(32, '0') },
+    overrides: { minContributors: 3, nonce, fixedParams: { strategy: 'SafeAndPrompt', groupSize: ROOT_SIZE } },
     minTimeouts: { collectMs: LONG_COLLECT_MS },
   });
   const ended = waitForEnd(demo.host, querier.webId, query.id);
@@ -57,14 +70,17 @@ function within(plain: AggregateValue, lower: AggregateValue, upper: AggregateVa
   return false;
 }
 
-test('a differentially private query over 20 pods: the plain answer lies within each declared interval, and the result document says how it was released', async () => {
-  const { query, plan, end } = await run(demo.querier);
+test('a differentially private query over 20 pods: the plain answer lies within each declared interval, and the result document says how it was released', async (t) => {
+  const root = [5, 6, 7].map((i) => demo.credentials[i].webId);
+  const { query, plan, end } = await run(demo.querier, rootedAt(root));
+  assert.deepEqual(plan.groups[0].members, root);
   assert.equal(end.kind, 'result', end.reason);
   const url = documentOf(end.result!);
   const result = parseResult(await getTurtle(globalThis.fetch, url), url);
   assert.deepEqual(result.privacy, { mechanism: 'DiscreteGaussian', epsilon: 1, delta: 1e-6, clampNegativeCounts: true, noiseTerms: plan.params.groupSize, confidence: 0.95 });
   assert.equal(result.strategy, 'SafeAndPrompt');
   const plain = await plainAnswer(query, plan, demo.people, new Set(Object.keys(plan.zones)));
+  t.diagnostic(`published ${JSON.stringify(result.values.map((v) => v.value))}, plain ${JSON.stringify(plain.values.map((v) => v.value))}`);
   assert.ok(plain.contributors >= 3, `only ${plain.contributors} people match`);
   result.values.forEach((v, i) => {
     assert.ok(v.noise && v.noise.length > 0 && v.noise.every((n) => n.scale > 0 && n.sensitivity > 0), `${v.kind}: ${JSON.stringify(v.noise)}`);
