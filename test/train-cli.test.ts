@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { DEFAULT_SEED, generatePerson } from '../demo/data.ts';
 import { centralTraining, largestGap, plainScore } from '../demo/plain-training.ts';
-import { DPV, parseModel, parseQuery, type TrainingSpec } from '../query-vocab/index.ts';
+import { DPV, EX, parseModel, parseQuery, type TrainingSpec } from '../query-vocab/index.ts';
 import type { Row } from '../agent/core/encoding.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { parseEvents } from '../agent/solid/events.ts';
@@ -130,7 +130,7 @@ test('bad input fails with one clear line before any query is published', async 
   const published = () => parseEvents(readFileSync(join(demo.stateDir, 'events.jsonl'), 'utf8')).filter((e) => e.kind === 'published').length;
   const before = published();
   const noLabel = join(scratch, 'no-label.rq');
-  writeFileSync(noLabel, 'PREFIX pa-ex: <https://w3id.org/podagg/example#>\nSELECT ?description WHERE { ?op pa-ex:description ?description }\n');
+  writeFileSync(noLabel, `PREFIX pa-ex: <${EX.$}>\nSELECT ?description WHERE { ?op pa-ex:description ?description }\n`);
   const cases: Array<[string[], number, RegExp]> = [
     [['examples/queries/mean-steps.ttl'], 1, /^podagg: examples\/queries\/mean-steps\.ttl: the training query must have exactly one pa:Training aggregate, not pa:Mean, pa:Count$/],
     [[`${FOLDER}/operations-naive-bayes.ttl`, '--held-out', noLabel], 1, /^podagg: examples\/training\/operations-naive-bayes\.ttl: the held-out selection cannot score the model: .*variable \?category is not bound by the selection's SELECT clause$/],
