@@ -8,24 +8,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  DPV, PA, VocabError, loopbackUrl, parseConsentDecision, parseConsentPolicy, parseQuery, parseResult, serializeConsentDecision,
+  DPV, PA, loopbackUrl, parseConsentDecision, parseConsentPolicy, parseQuery, parseResult, serializeConsentDecision,
   serializeConsentPolicy, serializeQuery, serializeResult, type AggregationResult, type ConsentDecision, type ConsentPolicy,
 } from '../query-vocab/index.ts';
+import { vocabProblems } from './helpers/vocab-problems.ts';
 
 const BASE = loopbackUrl(3000, '/alice/queries/q');
 const DP = readFileSync(new URL('../examples/queries/dp-steps.ttl', import.meta.url), 'utf8');
 const HISTOGRAM = readFileSync(new URL('../examples/queries/spending-histogram.ttl', import.meta.url), 'utf8');
 const DECLARATION = `<${BASE}>/dpv:hasTechnicalMeasure`;
 
-function problems(parse: () => unknown): string[] {
-  try {
-    parse();
-    return [];
-  } catch (e) {
-    assert.ok(e instanceof VocabError, `expected a VocabError, got ${e}`);
-    return [...e.problems];
-  }
-}
+const problems = vocabProblems;
 const queryProblems = (turtle: string) => problems(() => parseQuery(turtle, BASE));
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const at = (node: string, property: string, sentence: string): RegExp => new RegExp(`^${esc(node)} ${esc(property)}: ${sentence}`);

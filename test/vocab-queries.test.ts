@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PA, VocabError, checkQuery, loopbackUrl, parseQuery, valueVariables, type AggregationQuery } from '../query-vocab/index.ts';
+import { PA, checkQuery, loopbackUrl, parseQuery, valueVariables, type AggregationQuery } from '../query-vocab/index.ts';
+import { vocabProblems } from './helpers/vocab-problems.ts';
 
 const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'] as const;
 const read = (name: (typeof EXAMPLES)[number]): string => readFileSync(new URL(`../examples/queries/${name}.ttl`, import.meta.url), 'utf8');
@@ -11,13 +12,7 @@ const BASE = loopbackUrl(3000, '/alice/queries/q');
 
 /** The problems parsing gives, or [] if it parses. */
 function problems(turtle: string): string[] {
-  try {
-    parseQuery(turtle, BASE);
-    return [];
-  } catch (e) {
-    assert.ok(e instanceof VocabError, `expected a VocabError, got ${e}`);
-    return [...e.problems];
-  }
+  return vocabProblems(() => parseQuery(turtle, BASE));
 }
 
 /** Node, then property, then the sentence: `<iri>[/path] prefix:name: …`. */

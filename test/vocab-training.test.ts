@@ -5,25 +5,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  VocabError, base64Length, checkQuery, loopbackUrl, parseModel, parseQuery, serializeModel, serializeQuery, shapeMismatch,
+  base64Length, checkQuery, loopbackUrl, parseModel, parseQuery, serializeModel, serializeQuery, shapeMismatch,
   trainerVariables, type Model,
 } from '../query-vocab/index.ts';
 import { queryCheck } from '../cli/query-check.ts';
+import { vocabProblems } from './helpers/vocab-problems.ts';
 
 const BASE = loopbackUrl(3000, '/alice/podagg/queries/q');
 const MODEL = loopbackUrl(3000, '/alice/podagg/queries/model-1');
 const file = (name: string) => new URL(`../examples/training/${name}`, import.meta.url);
 const read = (name: string) => readFileSync(file(name), 'utf8');
 
-function problems(parse: () => unknown): string[] {
-  try {
-    parse();
-    return [];
-  } catch (e) {
-    assert.ok(e instanceof VocabError, `expected a VocabError, got ${e}`);
-    return [...e.problems];
-  }
-}
+const problems = vocabProblems;
 
 test('the example training queries parse, check clean and round-trip', () => {
   for (const name of ['operations-naive-bayes.ttl', 'operations-logistic.ttl']) {
