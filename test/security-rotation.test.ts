@@ -143,7 +143,8 @@ test('a plan pinning a false key for a peer a member seals to is refused (a leaf
   // The same members, pins and nonce drawn with backups (the demo's small plans have none).
   const backed = { ...buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population: Object.keys(plan.zones), params: { ...plan.params, backupRatio: 0.5 } }), runKeys: plan.runKeys };
   const member = Object.keys(backed.zones).find((w) => w !== demo.querier.webId && !backed.backups.includes(w) && !backed.groups.some((g) => g.members.includes(w)))!;
-  const backup = candidates(topology(backed), backed.zones[member], 0).slice(1).find((w) => w !== demo.querier.webId);
+  const positions = backed.groups.find((g) => g.id === backed.zones[member])!.members.map((_, p) => p);
+  const backup = positions.flatMap((p) => candidates(topology(backed), backed.zones[member], p).slice(1)).find((w) => w !== demo.querier.webId);
   assert.ok(backup, 'the leaf has a backup');
   const falseBackup = { ...backed, runKeys: doctored(backup).runKeys };
   await runDirectory(query, falseBackup, member, new PeerCache(globalThis.fetch));
