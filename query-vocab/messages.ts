@@ -12,7 +12,7 @@ import { TurtleDoc, bool, bytes, dateTime, int, iri, str } from './write.ts';
 /** Messages larger than this are refused unread (8 MiB). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'PartialAggregate'];
+const MESSAGE_TYPES: readonly Message['type'][] = ['Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'KeySeed', 'PartialAggregate'];
 
 /** Parses any message, dispatching on its class. */
 export function parseMessage(turtle: string, baseIri: string): Message {
@@ -64,13 +64,17 @@ function readBody(r: Reader, node: Term, type: Message['type'], base: Base): Mes
       return {
         type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position),
         contributors: r.all(node, PA.contributor).map((t) => r.asString(node, PA.contributor, t)).sort(),
+        ...(r.one(node, PA.sealed, true) ? { sealed: r.bytes(node, PA.sealed) } : {}),
       };
+    case 'KeySeed':
+      return { type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position), sealed: r.bytes(node, PA.sealed) };
     case 'PartialAggregate':
       return {
         type, ...base, group: r.string(node, PA.group), position: r.integer(node, PA.position),
         versionId: r.string(node, PA.versionId), counter: r.integer(node, PA.counter),
         included: r.integer(node, PA.included), received: r.integer(node, PA.received),
-        ...(r.one(node, PA.final, true) ? { final: r.boolean(node, PA.final) } : {}), sealed: r.bytes(node, PA.sealed),
+        ...(r.one(node, PA.final, true) ? { final: r.boolean(node, PA.final) } : {}),
+        ...(r.one(node, PA.rejected, true) ? { rejected: r.integer(node, PA.rejected) } : {}), sealed: r.bytes(node, PA.sealed),
       };
   }
 }
@@ -96,12 +100,17 @@ export function serializeMessage(m: Message): string {
       doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position));
       break;
     case 'Confirmation':
-      doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.contributor, ...[...m.contributors].sort().map(str));
+      doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.contributor, ...[...m.contributors].sort().map(str))
+        .add(s, PA.sealed, m.sealed && bytes(m.sealed));
+      break;
+    case 'KeySeed':
+      doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.sealed, bytes(m.sealed));
       break;
     case 'PartialAggregate':
       doc.add(s, PA.group, str(m.group)).add(s, PA.position, int(m.position)).add(s, PA.versionId, str(m.versionId))
         .add(s, PA.counter, int(m.counter)).add(s, PA.included, int(m.included)).add(s, PA.received, int(m.received))
-        .add(s, PA.final, m.final === undefined ? undefined : bool(m.final)).add(s, PA.sealed, bytes(m.sealed));
+        .add(s, PA.final, m.final === undefined ? undefined : bool(m.final))
+        .add(s, PA.rejected, m.rejected === undefined ? undefined : int(m.rejected)).add(s, PA.sealed, bytes(m.sealed));
       break;
   }
   return doc.add(s, PA.signature, bytes(m.signature)).toString();

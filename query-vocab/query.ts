@@ -49,6 +49,7 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
     deadline: r.dateTime(node, PA.deadline),
     expectedSelectivity: r.number(node, PA.expectedSelectivity, true) ?? QUERY_DEFAULTS.expectedSelectivity,
     hideParticipation: r.one(node, PA.hideParticipation, true) ? r.boolean(node, PA.hideParticipation) : false,
+    validated: r.one(node, PA.validateContributions, true) ? r.boolean(node, PA.validateContributions) : false,
   };
   const plan = r.iri(node, PA.plan, true);
   if (plan !== undefined) query.plan = plan;
@@ -61,6 +62,9 @@ export function parseQuery(turtle: string, baseIri: string): AggregationQuery {
     query.differentialPrivacy = readDifferentialPrivacy(r, privacy);
     requirePrivacyBounds(r, node, aggregateNodes, aggregates);
     query.hideParticipation = true;
+    if (query.validated) {
+      r.fault(node, PA.validateContributions, 'a differentially private query cannot have validated contributions yet: its root positions add noise in Z/2^64, validated sums are in the Prio3 field');
+    }
   }
   if (r.graph.objects(node, PA.selection).length === 1) {
     for (const p of selectionProblems(query.selection, aggregates)) {
@@ -213,6 +217,7 @@ export function serializeQuery(q: AggregationQuery): string {
     .add(s, PA.deadline, dateTime(q.deadline))
     .add(s, PA.expectedSelectivity, num(q.expectedSelectivity))
     .add(s, PA.hideParticipation, q.hideParticipation ? bool(true) : undefined)
+    .add(s, PA.validateContributions, q.validated ? bool(true) : undefined)
     .add(s, PA.plan, q.plan === undefined ? undefined : iri(q.plan))
     .add(s, PA.nonce, q.nonce === undefined ? undefined : str(q.nonce))
     .add(s, PA.fixedParams, q.fixedParams === undefined ? undefined : blank(...paramPairs(q.fixedParams)))

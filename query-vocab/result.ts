@@ -34,6 +34,8 @@ export function parseResult(turtle: string, baseIri: string): AggregationResult 
   };
   const privacy = privacyNode(r, node);
   if (privacy) result.privacy = readPrivacyRelease(r, privacy);
+  const rejected = r.integer(node, PA.rejected, true);
+  if (rejected !== undefined) result.rejected = rejected;
   r.throwIfAny();
   return result;
 }
@@ -91,6 +93,7 @@ export function serializeResult(x: AggregationResult): string {
     .add(s, PA.plan, iri(x.plan))
     .add(s, PA.contributors, int(x.contributors))
     .add(s, PA.completeness, num(x.completeness))
+    .add(s, PA.rejected, x.rejected === undefined ? undefined : int(x.rejected))
     .add(s, PA.strategy, iri(PA[x.strategy]))
     .add(s, PROV.wasGeneratedBy, blank(
       [RDF.type, iri(PROV.Activity)],

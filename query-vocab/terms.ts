@@ -16,7 +16,7 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'AggregationQuery', 'Aggregate', 'Count', 'Sum', 'Mean', 'Variance', 'SampleVariance', 'Histogram', 'VectorSum',
   'Bin', 'GroupBy', 'Unit', 'People', 'Rows',
   'querier', 'population', 'selection', 'aggregate', 'minContributors', 'deadline',
-  'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation',
+  'expectedSelectivity', 'plan', 'nonce', 'fixedParams', 'hideParticipation', 'validateContributions',
   'variable', 'variables', 'dimension', 'lower', 'upper', 'precision', 'bin', 'groupBy', 'keys',
   'unit', 'maxRows',
   // training: a declared computation the agents run, and the model documents it reads
@@ -39,9 +39,9 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'collectMs', 'syncMs', 'childMs', 'groups', 'groupId', 'level', 'parentGroup', 'members',
   'backups', 'zone', 'member', 'runKeys', 'RunKeys', 'startsAt',
   // messages
-  'Message', 'Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'PartialAggregate',
+  'Message', 'Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'KeySeed', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',
-  'included', 'received', 'final',
+  'included', 'received', 'final', 'rejected',
   // results
   'AggregationResult', 'ResultValue', 'AggregateValue', 'ScalarValue', 'VectorValue',
   'HistogramValue', 'GroupedValue',

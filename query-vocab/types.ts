@@ -186,6 +186,11 @@ export interface AggregationQuery {
    * so the aggregators cannot tell who matched the selection (default false).
    */
   hideParticipation: boolean;
+  /**
+   * Each contribution carries a Prio3 proof that it is a valid encoding of in-range values;
+   * the leaf group checks it and drops invalid ones (default false).
+   */
+  validated: boolean;
   /** IRI of the plan document, once published. */
   plan?: string;
   /** Hex nonce seeding the sortition, once published. */
@@ -366,6 +371,16 @@ export interface Confirmation extends MessageBase {
   position: number;
   /** Contributor (or child group) ids this member holds, sorted. */
   contributors: string[];
+  /** Validated queries, at a leaf: the member's Prio3 prep shares for those contributors, sealed. */
+  sealed?: Uint8Array;
+}
+
+/** Validated queries: a leaf member's random part of the group's verification key, sealed to each other member. */
+export interface KeySeed extends MessageBase {
+  type: 'KeySeed';
+  group: string;
+  position: number;
+  sealed: Uint8Array;
 }
 
 export interface PartialAggregate extends MessageBase {
@@ -380,10 +395,12 @@ export interface PartialAggregate extends MessageBase {
   received: number;
   /** true: no better version will follow from the sender unless an aggregator fails. */
   final?: boolean;
+  /** Validated queries: contributions the subtree's leaves rejected as invalid. */
+  rejected?: number;
   sealed: Uint8Array;
 }
 
-export type Message = Announcement | Contribution | Abstention | Withdrawal | Confirmation | PartialAggregate;
+export type Message = Announcement | Contribution | Abstention | Withdrawal | Confirmation | KeySeed | PartialAggregate;
 
 // ---- result ---------------------------------------------------------------------------
 
@@ -433,6 +450,8 @@ export interface AggregationResult {
   endedAt: string;
   generatedBy: WebId;
   privacy?: PrivacyRelease;
+  /** Validated queries: contributions rejected as invalid (not counted in `contributors`). */
+  rejected?: number;
 }
 
 export interface Registration extends PublicKeys {

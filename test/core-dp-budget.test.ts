@@ -18,7 +18,7 @@ const policy: ConsentPolicy = {
 };
 const query = (id: string, querier = 'urn:test:querier', epsilon = 1, purposes = [RESEARCH]): AggregationQuery => ({
   id, title: 't', querier, population: 'urn:test:population', selection: 'SELECT ?x WHERE { ?s ?p ?x }', aggregates: [{ id: `${id}#count`, kind: 'Count', unit: 'people' }],
-  purposes, minContributors: 5, deadline: new Date(0).toISOString(), expectedSelectivity: 1, hideParticipation: true,
+  purposes, minContributors: 5, deadline: new Date(0).toISOString(), expectedSelectivity: 1, hideParticipation: true, validated: false,
   differentialPrivacy: { mechanism: 'DiscreteLaplace', epsilon, clampNegativeCounts: false },
 });
 const params = (strategy: PlanParams['strategy']): PlanParams => ({ depth: 1, fanout: 1, groupSize: 3, threshold: 3, strategy, backupRatio: 0.5, timeouts: { collectMs: 1, syncMs: 1, childMs: 1 } });

@@ -71,7 +71,7 @@ test('ε is split equally over the statistics that move, each noised in proporti
 const query = (o: Partial<AggregationQuery>): AggregationQuery => ({
   id: 'urn:test:q', title: 't', querier: 'urn:test:querier', population: 'urn:test:population', selection: 'SELECT ?x WHERE { ?s ?p ?x }',
   aggregates: [{ id, kind: 'Count', unit: 'people' }], purposes: ['urn:test:purpose'], minContributors: 5, deadline: new Date(0).toISOString(),
-  expectedSelectivity: 1, hideParticipation: true, differentialPrivacy: { mechanism: 'DiscreteLaplace', epsilon: 1, clampNegativeCounts: false }, ...o,
+  expectedSelectivity: 1, hideParticipation: true, validated: false, differentialPrivacy: { mechanism: 'DiscreteLaplace', epsilon: 1, clampNegativeCounts: false }, ...o,
 });
 
 test('query check explains a differentially private query that cannot be released, naming node and property', () => {

@@ -38,6 +38,7 @@ const query: AggregationQuery = {
   deadline: new Date(0).toISOString(),
   expectedSelectivity: 0.5,
   hideParticipation: false,
+  validated: false,
 };
 const population = Array.from({ length: 20 }, (_, i) => `urn:test:agent:${i}`);
 const params = { depth: 1, fanout: 1, groupSize: 3, threshold: 3, strategy: 'SafeAndPrompt' as const, backupRatio: 0, timeouts: { collectMs: 1, syncMs: 1, childMs: 1 } };

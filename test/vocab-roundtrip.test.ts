@@ -97,6 +97,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
   deadline: dateTime,
   expectedSelectivity: fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true }),
   hideParticipation: fc.boolean(),
+  validated: fc.boolean(),
   plan: fc.option(iri, { nil: undefined }),
   nonce: fc.option(fc.stringMatching(/^[0-9a-f]{16,64}$/), { nil: undefined }),
   fixedParams: fc.option(params.chain((p) => fc.subarray(Object.keys(p) as Array<keyof PlanParams>).map((keys) => Object.fromEntries(keys.map((k) => [k, p[k]])) as Partial<PlanParams>)), { nil: undefined }),
@@ -106,7 +107,7 @@ const query: fc.Arbitrary<AggregationQuery> = fc.record({
     const q: AggregationQuery = {
       id: r.id, title: r.title, querier: r.querier, population: r.population, aggregates, purposes: r.purposes,
       minContributors: r.minContributors, deadline: r.deadline, expectedSelectivity: r.expectedSelectivity,
-      hideParticipation: r.hideParticipation, selection: `SELECT ${variables.map((v) => `?${v}`).join(' ') || '?s'} WHERE { ?s ?p ?o }`,
+      hideParticipation: r.hideParticipation, validated: r.validated, selection: `SELECT ${variables.map((v) => `?${v}`).join(' ') || '?s'} WHERE { ?s ?p ?o }`,
     };
     if (r.plan !== undefined) q.plan = r.plan;
     if (r.nonce !== undefined) q.nonce = r.nonce;
@@ -155,9 +156,13 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   fc.tuple(messageBase, iri).map(([b, plan]): Message => ({ type: 'Announcement', ...b, plan })),
   fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), iri, bytes).map(([b, group, position, consent, sealed]): Message => ({ type: 'Contribution', ...b, group, position, consent, sealed })),
   fc.tuple(fc.constantFrom('Abstention' as const, 'Withdrawal' as const), messageBase, groupId, fc.nat({ max: 9 })).map(([type, b, group, position]): Message => ({ type, ...b, group, position })),
-  fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), sortedUnique(fc.array(fc.oneof(webId, groupId)))).map(([b, group, position, contributors]): Message => ({ type: 'Confirmation', ...b, group, position, contributors })),
-  fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), fc.stringMatching(/^[0-9a-f]{64}$/), nat, nat, nat, bytes)
-    .map(([b, group, position, versionId, counter, x, y, sealed]): Message => ({ type: 'PartialAggregate', ...b, group, position, versionId, counter, included: Math.min(x, y), received: Math.max(x, y), sealed })),
+  fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), sortedUnique(fc.array(fc.oneof(webId, groupId))), fc.option(bytes, { nil: undefined }))
+    .map(([b, group, position, contributors, sealed]): Message => ({ type: 'Confirmation', ...b, group, position, contributors, ...(sealed ? { sealed } : {}) })),
+  fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), bytes).map(([b, group, position, sealed]): Message => ({ type: 'KeySeed', ...b, group, position, sealed })),
+  fc.tuple(messageBase, groupId, fc.nat({ max: 9 }), fc.stringMatching(/^[0-9a-f]{64}$/), nat, nat, nat, bytes, fc.option(nat, { nil: undefined }))
+    .map(([b, group, position, versionId, counter, x, y, sealed, rejected]): Message => ({
+      type: 'PartialAggregate', ...b, group, position, versionId, counter, included: Math.min(x, y), received: Math.max(x, y), ...(rejected === undefined ? {} : { rejected }), sealed,
+    })),
 );
 
 const anyNumber = fc.oneof(finite, fc.double(), fc.integer());
@@ -177,7 +182,8 @@ const result: fc.Arbitrary<AggregationResult> = fc.record({
   values: fc.array(fc.record({ aggregate: iri, kind: fc.constantFrom(...AGGREGATE_KINDS), value }), { maxLength: 4 }),
   contributors: nat, completeness: fc.double({ min: 0, max: 1, noNaN: true }),
   strategy: fc.constantFrom(...STRATEGY_NAMES), startedAt: dateTime, endedAt: dateTime, generatedBy: webId,
-});
+  rejected: nat,
+}, { requiredKeys: ['id', 'query', 'plan', 'values', 'contributors', 'completeness', 'strategy', 'startedAt', 'endedAt', 'generatedBy'] });
 
 const registration: fc.Arbitrary<Registration> = fc.record({ webId, inbox: iri, x25519: key, ed25519: key });
 

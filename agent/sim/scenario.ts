@@ -79,6 +79,7 @@ export function buildScenario(o: ScenarioOptions): Scenario {
     deadline: new Date(0).toISOString(),
     expectedSelectivity: o.selectivity,
     hideParticipation: o.differentialPrivacy !== undefined,
+    validated: false,
     nonce: o.seed.toString(16).padStart(16, '0'),
     ...(o.differentialPrivacy ? { differentialPrivacy: o.differentialPrivacy } : {}),
   };
@@ -159,7 +160,7 @@ export function idealModel(latencyMs = 5): CostModel {
     signMs: 0,
     detectMs: latencyMs,
     evaluateMs: 0,
-    messageBytes: (m) => 200 + ('sealed' in m ? m.sealed.length : 0),
+    messageBytes: (m) => 200 + ('sealed' in m && m.sealed ? m.sealed.length : 0),
   };
 }
 
