@@ -259,6 +259,13 @@ test('shares, proofs and public shares taken from another measurement are refuse
   const pa = payloadsOf(a, K);
   const pb = payloadsOf(b, K);
   allRejected(await runGroup(SV, KEY, [pa[0], pb[1], pb[2]]), /positions 0 and 1 hold different nonces or public shares/);
+  // The same public share to all, wrong in one member's part only (divviup's prepareNext
+  // would let that member alone accept).
+  for (let part = 0; part < K; part++) {
+    const tampered = new Uint8Array(a[0].publicShare);
+    tampered[part * 16] ^= 1;
+    allRejected(await runGroup(SV, KEY, payloadsOf([{ ...a[0], publicShare: tampered }, a[1], a[2]], K)), /circuit 0 /);
+  }
   // One member is sent another public share than the others.
   const other = payloadsOf([a[0], { ...a[1], publicShare: b[1].publicShare }, a[2]], K);
   allRejected(await runGroup(SV, KEY, [pa[0], pa[1], other[2]]), /positions 0 and 2 hold different/);
