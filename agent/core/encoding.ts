@@ -35,7 +35,8 @@ export interface Layout {
 
 export type Row = Record<string, string | number>;
 
-const DEFAULT_MAX_ROWS = 1000;
+/** Rows a contributor adds at most under unit 'rows' when the aggregate names no maxRows. */
+export const DEFAULT_MAX_ROWS = 1000;
 const MAX_PRECISION = 15;
 const TWO32 = 0x100000000;
 

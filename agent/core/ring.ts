@@ -1,16 +1,23 @@
-// Integer vectors summed element-wise. Two rings: Z_{2^64} (two's complement, additive
-// sharing) and the Mersenne prime field GF(2^61 − 1) (Shamir sharing). Elements live in a
+// Integer vectors summed element-wise. Three rings: Z_{2^64} (two's complement, additive
+// sharing), the Mersenne prime field GF(2^61 − 1) (Shamir sharing) and Prio3's Field128
+// (validated contributions: output shares of verified proofs). Elements live in a
 // BigUint64Array, but the arithmetic runs on a Uint32Array view of the same buffer (low
-// word, high word, manual carry): BigInt arithmetic is about 100× slower.
+// word, high word, manual carry): BigInt arithmetic is about 100× slower. An f128 element
+// takes two consecutive u64 words (low, high): n elements are a BigUint64Array of 2n.
 
 import { ProtocolError } from './errors.ts';
 
 export type Vec = BigUint64Array;
-export type Ring = 'z64' | 'p61';
+export type Ring = 'z64' | 'p61' | 'f128';
 
 /** The Mersenne prime 2^61 − 1. */
 export const P61 = (1n << 61n) - 1n;
 const P_HI = 0x1fffffff; // high word of P61; its low word is 0xffffffff
+/** Prio3's Field128 modulus 2^128 − 28·2^64 + 1 (prio3.ts checks it against divviup's). */
+export const P128 = (1n << 128n) - 28n * (1n << 64n) + 1n;
+// P128's 32-bit words, most significant first: 0xffffffff, 0xffffffe4, 0, 1.
+const Q3 = 0xffffffff;
+const Q2 = 0xffffffe4;
 const TWO32 = 0x100000000;
 
 // The word views below assume the low word comes first.
@@ -22,9 +29,12 @@ export function zeros(n: number): Vec {
   return new BigUint64Array(n);
 }
 
-/** Largest |value| a summed element may reach without wrapping, per ring. */
+/**
+ * Largest |value| a summed element may reach without wrapping, per ring. A layout summed in
+ * f128 is still encoded as a z64 vector and decoded back to one (prio3.ts), so z64 bounds it.
+ */
 export function signedMax(ring: Ring): bigint {
-  return ring === 'z64' ? (1n << 63n) - 1n : (P61 - 1n) / 2n;
+  return ring === 'p61' ? (P61 - 1n) / 2n : (1n << 63n) - 1n;
 }
 
 function words(v: Vec): Uint32Array {
@@ -48,9 +58,22 @@ function checkP61(w: Uint32Array): void {
   }
 }
 
+// An f128 vector is whole elements (an even number of words), each below P128: under
+// P128's top word anything goes; at it, the next word decides; at both, only P128 − 1's
+// low words (0, 0) remain.
+function checkF128(w: Uint32Array): void {
+  if (w.length % 4 !== 0) throw new ProtocolError('bad-input', `an f128 vector needs an even number of words, got ${w.length / 2}`);
+  for (let i = 0; i < w.length; i += 4) {
+    if (w[i + 3] === Q3 && (w[i + 2] > Q2 || (w[i + 2] === Q2 && (w[i + 1] | w[i]) !== 0))) {
+      throw new ProtocolError('bad-input', `element ${i / 4} outside Field128`);
+    }
+  }
+}
+
 /** Throws bad-input when a received vector holds a value outside the ring. */
 export function assertInRing(v: Vec, ring: Ring): void {
   if (ring === 'p61') checkP61(words(v));
+  else if (ring === 'f128') checkF128(words(v));
 }
 
 /** acc += x in the ring. */
@@ -70,6 +93,12 @@ export function addInto(acc: Vec, x: Vec, ring: Ring): void {
   }
   const a = words(acc);
   const b = words(x);
+  if (ring === 'f128') {
+    checkF128(a);
+    checkF128(b);
+    for (let i = 0; i < a.length; i += 4) addF128(a, i, b[i], b[i + 1], b[i + 2], b[i + 3]);
+    return;
+  }
   checkP61(a);
   checkP61(b);
   for (let i = 0; i < a.length; i += 2) addP61(a, i, b[i], b[i + 1]);
@@ -92,6 +121,12 @@ export function subInto(acc: Vec, x: Vec, ring: Ring): void {
   }
   const a = words(acc);
   const b = words(x);
+  if (ring === 'f128') {
+    checkF128(a);
+    checkF128(b);
+    for (let i = 0; i < a.length; i += 4) subF128(a, i, b[i], b[i + 1], b[i + 2], b[i + 3]);
+    return;
+  }
   checkP61(a);
   checkP61(b);
   // acc + (P − x): P's low word is all ones, so P − x needs no borrow.
@@ -117,6 +152,71 @@ function addP61(a: Uint32Array, i: number, lo: number, hi: number): void {
   if (h === P_HI && l === 0xffffffff) h = l = 0;
   a[i] = l;
   a[i + 1] = h;
+}
+
+// a[i..i+3] ← (a + b) mod P128 for operands below P128. The sum is below 2·P128 < 2^129:
+// subtract P128 when it carries out of 2^128 or is at least P128, i.e. add 2^128 − P128 =
+// (0, 0x1b, 0xffffffff, 0xffffffff) and drop the carry.
+function addF128(a: Uint32Array, i: number, b0: number, b1: number, b2: number, b3: number): void {
+  let s0 = a[i] + b0;
+  let s1 = a[i + 1] + b1 + (s0 >= TWO32 ? 1 : 0);
+  let s2 = a[i + 2] + b2 + (s1 >= TWO32 ? 1 : 0);
+  let s3 = a[i + 3] + b3 + (s2 >= TWO32 ? 1 : 0);
+  s0 >>>= 0;
+  s1 >>>= 0;
+  s2 >>>= 0;
+  const carry = s3 >= TWO32;
+  s3 >>>= 0;
+  if (carry || s3 > Q3 || (s3 === Q3 && (s2 > Q2 || (s2 === Q2 && (s1 > 0 || s0 >= 1))))) {
+    const t0 = s0 + 0xffffffff;
+    const t1 = s1 + 0xffffffff + (t0 >= TWO32 ? 1 : 0);
+    const t2 = s2 + 0x1b + (t1 >= TWO32 ? 1 : 0);
+    s3 = (s3 + (t2 >= TWO32 ? 1 : 0)) >>> 0;
+    s0 = t0 >>> 0;
+    s1 = t1 >>> 0;
+    s2 = t2 >>> 0;
+  }
+  a[i] = s0;
+  a[i + 1] = s1;
+  a[i + 2] = s2;
+  a[i + 3] = s3;
+}
+
+// a[i..i+3] ← (a − b) mod P128 for operands below P128: on a borrow out of 2^128, add P128 back.
+function subF128(a: Uint32Array, i: number, b0: number, b1: number, b2: number, b3: number): void {
+  let d0 = a[i] - b0;
+  let d1 = a[i + 1] - b1 - (d0 < 0 ? 1 : 0);
+  let d2 = a[i + 2] - b2 - (d1 < 0 ? 1 : 0);
+  let d3 = a[i + 3] - b3 - (d2 < 0 ? 1 : 0);
+  if (d3 < 0) {
+    // + P128 = (0xffffffff, 0xffffffe4, 0, 1), most significant first; the carry out cancels the borrow.
+    d0 = (d0 >>> 0) + 1;
+    d1 = (d1 >>> 0) + (d0 >= TWO32 ? 1 : 0);
+    d2 = (d2 >>> 0) + Q2 + (d1 >= TWO32 ? 1 : 0);
+    d3 = (d3 >>> 0) + Q3 + (d2 >= TWO32 ? 1 : 0);
+  }
+  a[i] = d0 >>> 0;
+  a[i + 1] = d1 >>> 0;
+  a[i + 2] = d2 >>> 0;
+  a[i + 3] = d3 >>> 0;
+}
+
+/** f128 elements (each below P128) → their vector, two words each. */
+export function f128FromBigints(xs: readonly bigint[]): Vec {
+  const v = zeros(2 * xs.length);
+  xs.forEach((x, i) => {
+    v[2 * i] = BigInt.asUintN(64, x);
+    v[2 * i + 1] = x >> 64n;
+  });
+  return v;
+}
+
+/** An f128 vector → its elements as bigints. */
+export function f128ToBigints(v: Vec): bigint[] {
+  checkF128(words(v));
+  const out = new Array<bigint>(v.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = v[2 * i] | (v[2 * i + 1] << 64n);
+  return out;
 }
 
 /** Maps a signed z64 value (two's complement) into GF(P61); throws when it does not fit. */
@@ -165,8 +265,9 @@ export function p61ToZ64Into(out: Vec, f: Vec): void {
   }
 }
 
-/** Reads each element as a signed integer: two's complement for z64, centred for p61. */
+/** Reads each element as a signed integer: two's complement for z64, centred for p61 and f128. */
 export function toSigned(v: Vec, ring: Ring): bigint[] {
+  if (ring === 'f128') return f128ToBigints(v).map((e) => (e > P128 / 2n ? e - P128 : e));
   const out = new Array<bigint>(v.length);
   for (let i = 0; i < v.length; i++) {
     if (ring === 'z64') {
