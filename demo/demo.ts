@@ -44,7 +44,7 @@ export interface DemoOptions {
   /** The server's URL for clients, when a proxy stands in front of it (fault tests). */
   baseUrl?: string;
   /** Agent settings the fault tests and benchmarks change: retries, evaluation limit, presence timing, skewed clocks, isolation. */
-  agents?: Pick<HostOptions, 'retry' | 'evaluationLimitMs' | 'presence' | 'schedulerOf' | 'randomOf' | 'isolated'>;
+  agents?: Pick<HostOptions, 'retry' | 'evaluationLimitMs' | 'presence' | 'schedulerOf' | 'randomOf' | 'prio3Of' | 'isolated'>;
   /** Every server logs the requests it answers to this file. */
   requestLog?: string;
   /**

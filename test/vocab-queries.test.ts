@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PA, checkQuery, loopbackUrl, parseQuery, valueVariables, type AggregationQuery } from '../query-vocab/index.ts';
 import { vocabProblems } from './helpers/vocab-problems.ts';
 
-const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'] as const;
+const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum', 'validated-steps'] as const;
 const read = (name: (typeof EXAMPLES)[number]): string => readFileSync(new URL(`../examples/queries/${name}.ttl`, import.meta.url), 'utf8');
 const BASE = loopbackUrl(3000, '/alice/queries/q');
 
@@ -38,6 +38,14 @@ test('defaults are applied at parse time', () => {
   assert.equal(h.aggregates[0].maxRows, 1000);
   assert.deepEqual(q.fixedParams, undefined);
   assert.deepEqual(h.fixedParams, { groupSize: 5, strategy: 'Hybrid' });
+});
+
+test('validated contributions: declared on the query, off by default, refused beside differential privacy', () => {
+  assert.equal(parseQuery(read('validated-steps'), BASE).validated, true);
+  assert.equal(parseQuery(read('mean-steps'), BASE).validated, false);
+  const dp = readFileSync(new URL('../examples/queries/dp-steps.ttl', import.meta.url), 'utf8').replace('pa:expectedSelectivity 0.8 ;', 'pa:expectedSelectivity 0.8 ; pa:validateContributions true ;');
+  assert.deepEqual(problems(dp), [`<${BASE}> pa:validateContributions: a differentially private query cannot have validated contributions yet: its root positions add noise in Z/2^64, validated sums are in the Prio3 field`]);
+  assert.match(problems(read('validated-steps').replace('pa:validateContributions true', 'pa:validateContributions "yes"'))[0], /pa:validateContributions/);
 });
 
 test('blank aggregates are named in document order; variables may carry their ?', () => {

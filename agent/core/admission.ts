@@ -9,6 +9,7 @@ import { candidacies, candidates } from './backup.ts';
 import { checkClock, supersedes } from './clock.ts';
 import { ProtocolError } from './errors.ts';
 import type { ReplayGuard } from './replay.ts';
+import { isLeaf } from './topology.ts';
 import type { Env } from './runtime.ts';
 
 export function admit(env: Env, guard: ReplayGuard, m: Message): void {
@@ -40,10 +41,12 @@ function checkRole(env: Env, m: Message): void {
       if (topo.plan.zones[m.sender] !== m.group) throw notInPlan(m, `the sender's zone is not ${m.group}`);
       if (!holds(env, m.group, m.position, self)) throw notInPlan(m, `we are not a candidate for ${m.group}#${m.position}`);
       return;
+    case 'KeySeed':
+      if (!env.ctx.query.validated) throw notInPlan(m, 'the query does not validate contributions');
+      if (!isLeaf(topo, m.group)) throw notInPlan(m, `${m.group} is not a leaf group`);
+      return checkPeer(env, m);
     case 'Confirmation':
-      if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
-      if (!candidacies(topo, m.group, self).some((c) => c.position !== m.position)) throw notInPlan(m, `we hold no other position of ${m.group}`);
-      return;
+      return checkPeer(env, m);
     case 'Withdrawal':
     case 'PartialAggregate': {
       if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
@@ -56,6 +59,12 @@ function checkRole(env: Env, m: Message): void {
       return;
     }
   }
+}
+
+/** A message between the positions of one group: the sender holds its position, we another. */
+function checkPeer(env: Env, m: Message & { group: string; position: number }): void {
+  if (!holds(env, m.group, m.position, m.sender)) throw notInPlan(m, `the sender is not a candidate for ${m.group}#${m.position}`);
+  if (!candidacies(env.topo, m.group, env.self).some((c) => c.position !== m.position)) throw notInPlan(m, `we hold no other position of ${m.group}`);
 }
 
 // Confirmations are superseded rather than counted: an older or identical confirmation

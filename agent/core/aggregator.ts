@@ -15,9 +15,10 @@ import { supersedes } from './clock.ts';
 import { addNoise, releaseOf } from './dp-release.ts';
 import { ProtocolError } from './errors.ts';
 import { addInto, vecToBytes, zeros, type Vec } from './ring.ts';
-import { layoutOf, type Env } from './runtime.ts';
+import { vectorLength, type Env } from './runtime.ts';
 import { slotKey, type InputState, type SlotState } from './state.ts';
-import { readyAfterMs, syncAt } from './strategy.ts';
+import { checkPeerFailed, onPeerPrepShares, prepared, preparedAll, sealedPrepShares, startCheck, verdicts } from './leaf-check.ts';
+import { readyAfterMs, syncAt, type SyncAt } from './strategy.ts';
 import { isLeaf } from './topology.ts';
 import { childEntry, entryKey, versionId } from './version.ts';
 
@@ -76,6 +77,7 @@ export function startSlot(env: Env, group: string, position: number, rank: numbe
     versions: {},
   };
   env.state.slots[key] = slot;
+  if (env.validation && slot.leaf) startCheck(env, slot);
   env.timerAt(slotTimerName('ready', slot), deadline);
   env.log('info', `${label(slot)}: ${rank > 0 ? `takes over as backup (rank ${rank})` : 'started'}, collecting until +${deadline - now} ms`);
   return slot;
@@ -127,11 +129,15 @@ export function onPartial(env: Env, slot: SlotState, m: PartialAggregate, sum: V
   }
   const prev = slot.inputs[m.group];
   if (prev && prev.counter >= m.counter) return; // an older version overtaken by a newer one
-  slot.inputs[m.group] = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
+  slot.inputs[m.group] = {
+    version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum,
+    ...(m.rejected ? { rejected: m.rejected } : {}),
+  };
   progress(env, slot);
 }
 
 export function onConfirmation(env: Env, slot: SlotState, m: Confirmation): void {
+  onPeerPrepShares(env, slot, m);
   slot.peers[String(m.position)] = { entries: [...m.contributors], sentAt: m.sentAt, from: m.sender };
   progress(env, slot);
 }
@@ -155,6 +161,7 @@ export function slotPeerFailed(env: Env, slot: SlotState, w: WebId): void {
   // A backup that already holds another position got our confirmation then; re-sending it
   // within the same millisecond would be rejected as a replay.
   if (slot.confirmed) for (const to of takers) if (!informed.has(to)) sendConfirmation(env, slot, to, slot.confirmed);
+  checkPeerFailed(env, slot, takers);
   const emitted = slot.emitted;
   if (emitted && emitted.to === w && group.parent !== null) {
     emitted.to = env.holder({ group: group.parent, position: slot.position });
@@ -199,13 +206,27 @@ function above(env: Env, slot: SlotState): WebId | null {
 
 // ---- the decision procedure --------------------------------------------------------
 
-function ownEntries(slot: SlotState): string[] {
+function ownEntries(env: Env, slot: SlotState): string[] {
+  // A holder of a validated leaf knows its verification key, so its own contribution there
+  // could carry a forged proof: it is left out (only a backup can be in this case).
+  if (slot.leaf && slot.check) return Object.keys(slot.inputs).filter((w) => !holdsHere(env, slot, w)).sort();
   if (slot.leaf) return Object.keys(slot.inputs).sort();
-  // An empty child adds nothing: leaving it out makes 'cut' and 'absent' the same entry set.
+  // An empty child adds nothing: leaving it out makes 'cut' and 'absent' the same entry set
+  // (one whose contributions were all rejected still carries their count).
   return Object.entries(slot.inputs)
-    .filter(([, i]) => i.included > 0)
+    .filter(([, i]) => i.included > 0 || (i.rejected ?? 0) > 0)
     .map(([child, i]) => childEntry(child, i.version))
     .sort();
+}
+
+function holdsHere(env: Env, slot: SlotState, w: WebId): boolean {
+  for (let p = 0; p < env.params.groupSize; p++) if (env.holder({ group: slot.group, position: p }) === w) return true;
+  return false;
+}
+
+/** How this slot synchronises: a validated leaf always waits for its peers, whose prep shares it needs. */
+function syncOf(env: Env, slot: SlotState): SyncAt {
+  return slot.check ? 'blocking' : syncAt(env.strategy, slot.leaf);
 }
 
 function allInputsIn(env: Env, slot: SlotState): boolean {
@@ -245,7 +266,7 @@ function entrySet(entries: string[]): Set<string> {
 
 /** The entries to sum, or null when this position lacks some agreed entry (Shamir). */
 function agreedEntries(env: Env, slot: SlotState, own: string[]): string[] | null {
-  if (syncAt(env.strategy, slot.leaf) === 'none') return own;
+  if (syncOf(env, slot) === 'none') return own;
   if (env.strategy.sharing === 'additive') {
     const peerSets = Object.values(slot.peers).map((p) => entrySet(p.entries));
     return own.filter((e) => peerSets.every((s) => s.has(e)));
@@ -292,7 +313,7 @@ function shamirAgreed(env: Env, slot: SlotState, own: string[]): string[] {
 function settled(env: Env, slot: SlotState, own: string[]): boolean {
   if (env.strategy.standby === 'stop') return true;
   if (!inputsClosed(env, slot)) return false;
-  if (syncAt(env.strategy, slot.leaf) === 'none') return true;
+  if (syncOf(env, slot) === 'none') return true;
   for (let p = 0; p < env.params.groupSize; p++) {
     const holder = p === slot.position ? null : env.holder({ group: slot.group, position: p });
     if (holder === null) continue;
@@ -314,17 +335,27 @@ function inputsClosed(env: Env, slot: SlotState): boolean {
   );
 }
 
+/** Validated queries: Prio3 work of this slot came back; it may let the slot go on. */
+export const onSlotWork = (env: Env, slot: SlotState): void => progress(env, slot);
+
 function progress(env: Env, slot: SlotState): void {
-  const mode = syncAt(env.strategy, slot.leaf);
+  const mode = syncOf(env, slot);
   if (slot.phase === 'collecting') {
     const complete = allInputsIn(env, slot);
     if (!slot.readyForced && !complete) return;
+    // A validated leaf confirms with its prep shares: it waits for the key and its own
+    // preparations, until its deadline; then it confirms what it could prepare.
+    let own = ownEntries(env, slot);
+    if (!preparedAll(slot, own)) {
+      if (!slot.readyForced) return;
+      own = prepared(slot, own);
+    }
     env.log('info', `${label(slot)}: inputs closed: ${complete ? (slot.leaf ? 'zone complete' : 'every child in') : 'deadline'}`);
     if (env.strategy.propagation === 'full' && !slot.leaf) {
       const missing = (env.topo.children.get(slot.group) ?? []).filter((c) => !slot.inputs[c]);
       if (missing.length > 0) return abortSlot(env, slot, `children ${missing.join(', ')} missing at the deadline (full propagation)`);
     }
-    if (mode !== 'none') confirm(env, slot, ownEntries(slot));
+    if (mode !== 'none') confirm(env, slot, own);
     if (mode !== 'blocking') return emitAgreed(env, slot);
     slot.phase = 'syncing';
     // Peers may collect until the same deadline: a slot whose inputs came in early waits
@@ -338,7 +369,8 @@ function progress(env: Env, slot: SlotState): void {
   if (slot.phase === 'emitted' && env.strategy.standby === 'stay') {
     // A changed entry set is confirmed at once: a confirmation carries no vector, and peers
     // that sum on a stale one drop the entry that changed, every round.
-    const own = ownEntries(slot);
+    const own = ownEntries(env, slot);
+    if (!preparedAll(slot, own)) return;
     if (mode !== 'none' && !sameEntries(own, slot.confirmed)) confirm(env, slot, own);
     // Corrections go out at most once per sync period, the latest state each time. Under
     // churn every input change would otherwise cost a re-send to each position above, and
@@ -378,12 +410,17 @@ function peerHolders(env: Env, slot: SlotState): Set<WebId> {
 }
 
 function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[]): void {
-  env.send<Confirmation>(to, { type: 'Confirmation', group: slot.group, position: slot.position, contributors: entries });
+  const sealed = sealedPrepShares(env, slot, entries, to);
+  env.send<Confirmation>(to, { type: 'Confirmation', group: slot.group, position: slot.position, contributors: entries, ...(sealed ? { sealed } : {}) });
 }
 
 function emitAgreed(env: Env, slot: SlotState): void {
-  const own = ownEntries(slot);
+  const own = ownEntries(env, slot);
   let agreed = agreedEntries(env, slot, own);
+  // A validated leaf sums only the contributions whose proof its group verified.
+  const checked = agreed && slot.check ? verdicts(env, slot, agreed) : undefined;
+  if (checked === null) return;
+  if (checked) agreed = checked.valid;
   const wasEmitted = slot.phase === 'emitted';
   slot.phase = 'emitted';
   const group = env.topo.groups.get(slot.group);
@@ -398,6 +435,7 @@ function emitAgreed(env: Env, slot: SlotState): void {
   const version = versionId(agreed);
   const inputs = agreed.map((e) => slot.inputs[slot.leaf ? e : entryKey(e)]);
   const included = inputs.reduce((n, i) => n + i.included, 0);
+  const rejected = checked ? checked.rejected.length : inputs.reduce((n, i) => n + (i.rejected ?? 0), 0);
   const received = slot.leaf
     ? new Set([...Object.keys(slot.inputs), ...Object.values(slot.peers).flatMap((p) => p.entries)]).size
     : Object.values(slot.inputs).reduce((n, i) => n + i.received, 0);
@@ -405,13 +443,16 @@ function emitAgreed(env: Env, slot: SlotState): void {
   // A complete sum cannot improve, so its parent needs no re-send just to set the flag (the
   // querier does: it compares with the most any root position received).
   if (slot.emitted?.version === version && (slot.emitted.final === final || (!root && included >= received))) return;
-  const sum = zeros(layoutOf(env.ctx).length);
+  const sum = zeros(vectorLength(env.ctx));
   for (const input of inputs) addInto(sum, input.sum, env.ring);
   const refused = root && included < env.ctx.query.minContributors;
   if (root && !refused && !noised(env, slot, sum)) return;
   const to = above(env, slot);
   slot.versions[version] = agreed;
-  slot.emitted = { version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to };
+  slot.emitted = {
+    version, counter: slot.rank * RANK_COUNTER + slot.emissions++, included, received, final, sum: refused ? null : sum, to,
+    ...(rejected ? { rejected } : {}),
+  };
   slot.emittedAt = env.now();
   if (to) sendEmission(env, slot, to);
   const what = `${final ? 'final ' : ''}version ${version.slice(0, 8)} (${included} of ${received} contributors)`;
@@ -452,6 +493,7 @@ function sendEmission(env: Env, slot: SlotState, to: WebId): void {
     included: e.included,
     received: e.received,
     ...(e.final ? { final: true } : {}),
+    ...(e.rejected ? { rejected: e.rejected } : {}),
     sealed,
   });
 }

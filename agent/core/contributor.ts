@@ -7,6 +7,7 @@
 
 import type { Abstention, Contribution, WebId } from '../../query-vocab/types.ts';
 import { heldBefore } from './backup.ts';
+import { ProtocolError } from './errors.ts';
 import type { Env } from './runtime.ts';
 import { splitShamir } from './shamir.ts';
 import { splitAdditive } from './shares.ts';
@@ -16,9 +17,22 @@ import type { ContributorState } from './state.ts';
 export function contribute(env: Env, vector: Vec, consent: string): void {
   const leaf = answerable(env);
   if (!leaf) return;
+  // A validated contribution is sharded by Prio3, asynchronously: the answer goes out with the payloads.
+  if (env.validation) {
+    env.actions.push({ type: 'prio3', work: { kind: 'shard', vector, consent } });
+    return;
+  }
   const { groupSize: k, threshold: t } = env.params;
   const shares = env.strategy.sharing === 'shamir' ? splitShamir(vector, k, t, env.ctx.random) : splitAdditive(vector, k, env.ctx.random);
   answer(env, { kind: 'shares', leaf, consent, shares, sentTo: shares.map(() => null) });
+}
+
+/** The Prio3 payloads of a validated contribution, one per leaf position. */
+export function contributePayloads(env: Env, payloads: Uint8Array[], consent: string): void {
+  const leaf = answerable(env);
+  if (!leaf) return;
+  if (payloads.length !== env.params.groupSize) throw new ProtocolError('bad-input', `${payloads.length} payloads for a group of ${env.params.groupSize}`);
+  answer(env, { kind: 'payloads', leaf, consent, payloads, sentTo: payloads.map(() => null) });
 }
 
 export function abstain(env: Env, reason: string): void {
@@ -43,7 +57,7 @@ function answer(env: Env, c: ContributorState): void {
   env.state.contributor = c;
   for (let p = 0; p < c.sentTo.length; p++) sendAnswer(env, p);
   const sent = c.sentTo.filter((w) => w !== null).length;
-  const what = c.kind === 'shares' ? 'sealed shares' : 'abstentions';
+  const what = c.kind === 'abstention' ? 'abstentions' : 'sealed shares';
   env.log('info', `contributor: sent ${sent} of ${c.sentTo.length} ${what} to leaf group ${c.leaf}`);
 }
 
@@ -57,7 +71,8 @@ function sendAnswer(env: Env, position: number): void {
     env.send<Abstention>(to, { type: 'Abstention', group: c.leaf, position });
     return;
   }
-  const sealed = env.seal(vecToBytes(c.shares[position]), to, c.leaf, position, 'share');
+  const bytes = c.kind === 'shares' ? vecToBytes(c.shares[position]) : c.payloads[position];
+  const sealed = env.seal(bytes, to, c.leaf, position, 'share');
   env.send<Contribution>(to, { type: 'Contribution', group: c.leaf, position, consent: c.consent, sealed });
 }
 
@@ -65,7 +80,7 @@ function sendAnswer(env: Env, position: number): void {
 export function contributorPeerFailed(env: Env, w: WebId): void {
   const c = env.state.contributor;
   if (!c) return;
-  const what = c.kind === 'shares' ? 'share' : 'abstention';
+  const what = c.kind === 'abstention' ? 'abstention' : 'share';
   c.sentTo.forEach((to, position) => {
     if (to !== w || !heldBefore(env.topo, { group: c.leaf, position }, w, env.isFailed)) return;
     sendAnswer(env, position);

@@ -6,6 +6,7 @@ import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Reg
 import type { ProtocolError } from './errors.ts';
 import type { AgentKeys } from './keys.ts';
 import type { RandomSource } from './random.ts';
+import type { Prio3Outcome, Prio3Work } from './prio3-work.ts';
 import type { Vec } from './ring.ts';
 import type { CryptoSuite } from './suite.ts';
 
@@ -31,7 +32,9 @@ export type Event =
   | { type: 'resultStored' }
   /** The answer to an 'evaluate' action: the encoded rows and the consent decision id. */
   | { type: 'contribute'; vector: Vec; consent: string }
-  | { type: 'decline'; reason: string };
+  | { type: 'decline'; reason: string }
+  /** The answer to a 'prio3' action (validated queries): run it with performPrio3 (prio3-work.ts). */
+  | { type: 'prio3Done'; work: Prio3Work; outcome: Prio3Outcome };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -45,7 +48,9 @@ export type Action =
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'reject'; message: Message; error: ProtocolError }
   /** Check consent, evaluate the selection, then feed 'contribute' or 'decline'. */
-  | { type: 'evaluate' };
+  | { type: 'evaluate' }
+  /** Validated queries: Prio3 work, asynchronous in the library; feed 'prio3Done' with its outcome. */
+  | { type: 'prio3'; work: Prio3Work };
 
 export interface RunContext {
   self: WebId;

@@ -40,6 +40,11 @@ export interface Situation {
   fixed?: Partial<PlanParams>;
   /** The query is released with noise: only strategies whose root positions release once (dp-release.ts). */
   differentialPrivacy?: boolean;
+  /**
+   * Contributions carry Prio3 proofs: additive strategies only, and at least two leaves, so
+   * that no leaf member has to be left out of every zone (sortition.ts).
+   */
+  validated?: boolean;
   /** When messages travel through pod servers (Solid); absent in the latency-only model. */
   servers?: PodServers;
 }
@@ -178,6 +183,8 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   };
 }
 
+const VALIDATED_THRESHOLD = 'validated contributions need additive sharing (Prio3 input shares are additive); the Threshold strategy uses Shamir shares: choose another strategy';
+
 export function proposePlan(s: Situation): Proposal {
   const minK = Math.max(2, s.minGroupSize ?? 3);
   const target = s.target ?? 0.95;
@@ -185,10 +192,12 @@ export function proposePlan(s: Situation): Proposal {
   const candidates: Candidate[] = [];
   const refused = f.strategy && s.differentialPrivacy ? strategyProblem(STRATEGIES[f.strategy]) : null;
   if (refused) throw new ProtocolError('bad-input', refused);
+  if (f.strategy && s.validated && isThreshold(STRATEGIES[f.strategy])) throw new ProtocolError('bad-input', VALIDATED_THRESHOLD);
   for (const strategy of Object.keys(STRATEGIES) as StrategyName[]) {
     if (f.strategy && f.strategy !== strategy) continue;
     if (s.differentialPrivacy && strategyProblem(STRATEGIES[strategy])) continue;
-    for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+    if (s.validated && isThreshold(STRATEGIES[strategy])) continue;
+    for (let depth = s.validated && !f.depth ? 2 : 1; depth <= MAX_DEPTH; depth++) {
       if (f.depth && f.depth !== depth) continue;
       for (const fanout of f.fanout ? [f.fanout] : depth === 1 ? [1] : FANOUTS) {
         for (let k = minK; k <= minK + 3; k++) {

@@ -164,6 +164,11 @@ interface Part {
 }
 
 // Cuts a payload at `position` into its circuits' parts; throws bad-input on a wrong length.
+/** Refuses, as it arrives, a payload of the wrong length for its position (an oversized proof, a truncated share). */
+export function checkPayload(v: Validation, k: number, position: number, payload: Uint8Array): void {
+  partsOf(v, k, position, payload);
+}
+
 function partsOf(v: Validation, k: number, position: number, payload: Uint8Array): Part[] {
   if (!Number.isInteger(position) || position < 0 || position >= k) throw new ProtocolError('bad-input', `position ${position} is not in a group of ${k}`);
   const sizes = v.circuits.map((c) => circuitSizes(c, k).payload[position === 0 ? 0 : 1]);

@@ -27,15 +27,18 @@
 import type { Announcement, Message } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
 import { runStart } from './clock.ts';
-import { onAbstention, onConfirmation, onContribution, onPartial, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
+import { onAbstention, onConfirmation, onContribution, onPartial, onSlotWork, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
 import { candidacies, candidates } from './backup.ts';
-import { abstain, contribute, contributorPeerFailed } from './contributor.ts';
+import { abstain, contribute, contributePayloads, contributorPeerFailed } from './contributor.ts';
+import { acceptPayload, onCheckWork, onKeySeed, resumeCheck, UNVERIFIED } from './leaf-check.ts';
+import { checkPayload } from './prio3.ts';
+import type { Prio3Outcome, Prio3Work } from './prio3-work.ts';
 import { ProtocolError } from './errors.ts';
 import type { Action, Event, RunContext } from './io.ts';
 import { QUERIER_TIMER, onRootPartial, onRootWithdrawal, querierPeerFailed, querierStart, querierTimer } from './querier.ts';
 import { ReplayGuard } from './replay.ts';
 import { assertInRing, bytesToVec, type Vec } from './ring.ts';
-import { Env, layoutOf } from './runtime.ts';
+import { Env, vectorLength } from './runtime.ts';
 import type { Slot } from './topology.ts';
 import { isDependedOn, runEndsAt, watched } from './watch.ts';
 import { initialState, serialiseState, slotKey, type RunState, type SlotState } from './state.ts';
@@ -128,6 +131,9 @@ export class Run {
       case 'decline':
         abstain(env, event.reason);
         break;
+      case 'prio3Done':
+        prio3Done(env, event.work, event.outcome);
+        break;
     }
     return env.takeActions();
   }
@@ -177,6 +183,7 @@ function resume(env: Env): void {
   for (const [name, at] of Object.entries(state.timers)) env.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - env.now()) });
   for (const [id, { to, message }] of Object.entries(state.outbox)) env.actions.push({ type: 'send', id, to, message });
   if (state.evaluated && !state.contributor && state.declined === null) env.actions.push({ type: 'evaluate' });
+  for (const slot of Object.values(state.slots)) if (resumeCheck(env, slot)) onSlotWork(env, slot);
   const q = state.querier;
   if (q?.outcome === 'published' && q.result && !q.stored) env.actions.push({ type: 'publish', result: q.result });
 }
@@ -197,8 +204,9 @@ function openVector(env: Env, m: Message & { group: string; position: number; se
 }
 
 function toVector(env: Env, m: Message, bytes: Uint8Array): Vec {
+  if (bytes.length % 8 !== 0) throw new ProtocolError('bad-input', `${m.type} from ${m.sender} carries ${bytes.length} bytes, not whole 64-bit words`);
   const v = bytesToVec(bytes);
-  const length = layoutOf(env.ctx).length;
+  const length = vectorLength(env.ctx);
   if (v.length !== length) throw new ProtocolError('bad-input', `${m.type} from ${m.sender} carries ${v.length} elements, the layout has ${length}`);
   assertInRing(v, env.ring);
   return v;
@@ -209,22 +217,24 @@ function route(env: Env, m: Message): void {
     case 'Announcement':
       env.log('debug', `announcement of plan ${m.plan} from ${m.sender}`);
       return;
-    case 'Contribution':
-      onContribution(env, slotFor(env, m.group, m.position), m, openVector(env, m, 'share'));
+    case 'Contribution': {
+      const slot = slotFor(env, m.group, m.position);
+      if (!env.validation) return onContribution(env, slot, m, openVector(env, m, 'share'));
+      const payload = env.open(m, 'share');
+      checkPayload(env.validation, env.params.groupSize, m.position, payload);
+      onContribution(env, slot, m, UNVERIFIED);
+      if (slot.inputs[m.sender]) acceptPayload(env, slot, m.sender, payload);
+      return;
+    }
+    case 'KeySeed':
+      for (const slot of peerSlots(env, m)) onKeySeed(env, slot, m);
       return;
     case 'Abstention':
       onAbstention(env, slotFor(env, m.group, m.position), m);
       return;
-    case 'Confirmation': {
-      let mine = Object.values(env.state.slots).filter((s) => s.group === m.group && s.position !== m.position);
-      if (mine.length === 0) {
-        // A peer already treats us as the backup holding some position: take the first we may.
-        const c = candidacies(env.topo, m.group, env.self).find((c) => c.position !== m.position);
-        if (c) mine = [slotFor(env, m.group, c.position)];
-      }
-      for (const slot of mine) onConfirmation(env, slot, m);
+    case 'Confirmation':
+      for (const slot of peerSlots(env, m)) onConfirmation(env, slot, m);
       return;
-    }
     case 'Withdrawal': {
       const parent = env.topo.groups.get(m.group)?.parent;
       if (parent === null) onRootWithdrawal(env, m);
@@ -242,6 +252,25 @@ function route(env: Env, m: Message): void {
       return;
     }
   }
+}
+
+/** This agent's slots in the group of a peer's message, other than the peer's position. */
+function peerSlots(env: Env, m: Message & { group: string; position: number }): SlotState[] {
+  const mine = Object.values(env.state.slots).filter((s) => s.group === m.group && s.position !== m.position);
+  if (mine.length > 0) return mine;
+  // A peer already treats us as the backup holding some position: take the first we may.
+  const c = candidacies(env.topo, m.group, env.self).find((c) => c.position !== m.position);
+  return c ? [slotFor(env, m.group, c.position)] : [];
+}
+
+/** Validated queries: the Prio3 work the run asked for is done. */
+function prio3Done(env: Env, work: Prio3Work, outcome: Prio3Outcome): void {
+  if (work.kind === 'shard') {
+    if (outcome.kind === 'sharded') contributePayloads(env, outcome.payloads, work.consent);
+    return;
+  }
+  const slot = env.state.slots[slotKey(work.group, work.position)];
+  if (slot && onCheckWork(env, slot, work, outcome)) onSlotWork(env, slot);
 }
 
 function timer(env: Env, name: string): void {

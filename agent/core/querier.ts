@@ -18,6 +18,7 @@ import { ProtocolError } from './errors.ts';
 import type { Vec } from './ring.ts';
 import { layoutOf, type Env } from './runtime.ts';
 import { combineShamir } from './shamir.ts';
+import { fieldSumToLayout } from './prio3.ts';
 import { combineAdditive } from './shares.ts';
 import type { AgreedShares } from './state.ts';
 import { querierAfterMs, quorum } from './strategy.ts';
@@ -37,7 +38,7 @@ export function onRootPartial(env: Env, m: PartialAggregate, sum: Vec | null): v
   if (!q || q.outcome !== 'pending') return;
   const prev = q.positions[String(m.position)];
   if (prev && prev.counter >= m.counter) return;
-  const a = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum };
+  const a = { version: m.versionId, counter: m.counter, included: m.included, received: m.received, final: m.final === true, sum, ...(m.rejected ? { rejected: m.rejected } : {}) };
   q.positions[String(m.position)] = a;
   if (m.included > (q.best?.[0][1].included ?? -1) || m.versionId === q.best?.[0][1].version) ((q.sent ??= {})[m.versionId] ??= {})[String(m.position)] = a;
   env.log('info', `querier: root position ${m.position} sent version ${m.versionId.slice(0, 8)} (${m.included} contributors)`);
@@ -108,8 +109,9 @@ function publish(env: Env, shares: AgreedShares, received: number): void {
   }
   const need = quorum(env.params);
   const used = [...shares].sort((a, b) => a[0] - b[0]).slice(0, need);
-  const sum =
-    env.strategy.sharing === 'shamir'
+  const sum = env.validation
+    ? fieldSumToLayout(env.validation, combineAdditive(used.map(([, a]) => a.sum as Vec), 'f128'), included)
+    : env.strategy.sharing === 'shamir'
       ? combineShamir(used.map(([index, a]) => ({ index, share: a.sum as Vec })), need)
       : combineAdditive(used.map(([, a]) => a.sum as Vec));
   let release: Release | null;
@@ -137,9 +139,11 @@ function publish(env: Env, shares: AgreedShares, received: number): void {
     endedAt: now,
     generatedBy: env.self,
     ...(privacy ? { privacy } : {}),
+    ...(env.validation ? { rejected: shares[0][1].rejected ?? 0 } : {}),
   };
   env.actions.push({ type: 'publish', result: q.result });
-  env.log('info', `querier: reconstructed version ${shares[0][1].version.slice(0, 8)}: ${included} of ${received} contributors`);
+  const rejected = env.validation ? `, ${shares[0][1].rejected ?? 0} contributions rejected as invalid` : '';
+  env.log('info', `querier: reconstructed version ${shares[0][1].version.slice(0, 8)}: ${included} of ${received} contributors${rejected}`);
 }
 
 function abort(env: Env, reason: string, code?: 'too-few-contributors'): void {

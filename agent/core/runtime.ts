@@ -4,6 +4,7 @@
 
 import type { Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
+import { validationOf, type Validation } from './circuits.ts';
 import { compileLayout, type Layout } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
 import type { Action, LogLevel, RunContext } from './io.ts';
@@ -30,6 +31,27 @@ export function layoutOf(ctx: Pick<RunContext, 'query' | 'plan'>): Layout {
   return layout;
 }
 
+const validations = new WeakMap<RunContext['query'], Validation>();
+
+/** A validated query's Prio3 circuits over its layout, or null for an unvalidated query. */
+export function validationFor(ctx: Pick<RunContext, 'query' | 'plan'>): Validation | null {
+  if (!ctx.query.validated) return null;
+  let v = validations.get(ctx.query);
+  if (!v) {
+    if (strategyOf(ctx.plan.params).sharing !== 'additive') {
+      throw new ProtocolError('bad-input', `validated contributions need additive sharing: Prio3 shares are additive, the ${ctx.plan.params.strategy} strategy's are Shamir shares`);
+    }
+    validations.set(ctx.query, (v = validationOf(layoutOf(ctx))));
+  }
+  return v;
+}
+
+/** Words of a vector the tree sums: the layout's elements, or two per Field128 element of a validated query. */
+export function vectorLength(ctx: Pick<RunContext, 'query' | 'plan'>): number {
+  const v = validationFor(ctx);
+  return v ? 2 * v.fieldLength : layoutOf(ctx).length;
+}
+
 // Many sends share a millisecond (a simulated event sends to k positions, the querier
 // announces to everyone at once): format each instant once.
 let lastTime = NaN;
@@ -49,6 +71,8 @@ export class Env {
   readonly strategy: Strategy;
   readonly crypto: CryptoSuite;
   readonly ring: Ring;
+  /** A validated query's circuits (the tree then sums Field128 output shares), else null. */
+  readonly validation: Validation | null;
   private failedSet: Set<WebId> | null = null;
 
   constructor(
@@ -58,7 +82,8 @@ export class Env {
     this.topo = topology(ctx.plan);
     this.strategy = strategyOf(ctx.plan.params);
     this.crypto = ctx.crypto ?? realCrypto;
-    this.ring = ringOf(this.strategy);
+    this.validation = validationFor(ctx);
+    this.ring = this.validation ? 'f128' : ringOf(this.strategy);
   }
 
   /** Starts an event's action list, dropping what an event that threw left. The failure set stays in step with the state (markFailed). */

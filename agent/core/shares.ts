@@ -3,7 +3,7 @@
 
 import { ProtocolError } from './errors.ts';
 import type { RandomSource } from './random.ts';
-import { addInto, subInto, zeros, type Vec } from './ring.ts';
+import { addInto, subInto, zeros, type Ring, type Vec } from './ring.ts';
 
 /** A uniform random vector of n elements. */
 export function randomVec(n: number, random: RandomSource): Vec {
@@ -27,9 +27,9 @@ export function splitAdditive(x: Vec, k: number, random: RandomSource): Vec[] {
   return shares;
 }
 
-export function combineAdditive(shares: Vec[]): Vec {
+export function combineAdditive(shares: Vec[], ring: Ring = 'z64'): Vec {
   if (shares.length === 0) throw new ProtocolError('bad-input', 'no shares to combine');
   const sum = zeros(shares[0].length);
-  for (const s of shares) addInto(sum, s, 'z64');
+  for (const s of shares) addInto(sum, s, ring);
   return sum;
 }

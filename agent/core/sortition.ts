@@ -39,7 +39,17 @@ function groupShapes(depth: number, fanout: number): Array<Omit<PlanGroup, 'memb
   return out;
 }
 
-export function buildPlan(args: { id: string; query: string; nonce: string; population: WebId[]; params: PlanParams }): AggregationPlan {
+export interface PlanInput {
+  id: string;
+  query: string;
+  nonce: string;
+  population: WebId[];
+  params: PlanParams;
+  /** The query validates contributions: a leaf member is zoned in the next leaf, never its own. */
+  validated?: boolean;
+}
+
+export function buildPlan(args: PlanInput): AggregationPlan {
   const { id, query, nonce, params } = args;
   checkParams(params);
   const population = [...new Set(args.population)];
@@ -61,14 +71,22 @@ export function buildPlan(args: { id: string; query: string; nonce: string; popu
   const leaves = groups.filter((g) => g.level === params.depth - 1);
   const zones: Record<WebId, string> = {};
   for (const w of [...population].sort()) {
-    zones[w] = leaves[Number(digest(nonce, 'zone', w).readBigUInt64BE(0) % BigInt(leaves.length))].id;
+    let leaf = Number(digest(nonce, 'zone', w).readBigUInt64BE(0) % BigInt(leaves.length));
+    // A member of a validated leaf knows the leaf's verification key, with which it could
+    // forge a proof for its own contribution. Groups are disjoint, so one step is enough;
+    // with a single leaf its members contribute nowhere.
+    if (args.validated && leaves[leaf].members.includes(w)) {
+      if (leaves.length === 1) continue;
+      leaf = (leaf + 1) % leaves.length;
+    }
+    zones[w] = leaves[leaf].id;
   }
   return { id, query, nonce, params, groups, backups, zones };
 }
 
 /** Recomputes the plan from public data; throws 'doctored-plan' naming the first difference. */
-export function verifyPlan(plan: AggregationPlan, population: WebId[]): void {
-  const expected = buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population, params: plan.params });
+export function verifyPlan(plan: AggregationPlan, population: WebId[], validated = false): void {
+  const expected = buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population, params: plan.params, validated });
   const doctored = (what: string) => new ProtocolError('doctored-plan', `plan ${plan.id}: ${what}`);
   if (plan.groups.length !== expected.groups.length) {
     throw doctored(`has ${plan.groups.length} groups, expected ${expected.groups.length}`);

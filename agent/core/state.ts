@@ -18,6 +18,8 @@ export interface VersionedSum {
   received: number;
   /** No better version will follow unless an aggregator fails (a share is always final; see aggregator.ts settled). */
   final: boolean;
+  /** Validated queries: contributions rejected as invalid below this sum. */
+  rejected?: number;
 }
 
 /** The latest input a slot holds from one contributor (leaf) or child group (inner). */
@@ -63,6 +65,27 @@ export interface SlotState {
   emissions: number;
   /** Every version this slot sent and the entries it covers (an audit trail). */
   versions: Record<string, string[]>;
+  /** Validated queries, at a leaf: the Prio3 check of the contributions (leaf-check.ts). */
+  check?: LeafCheck;
+}
+
+/** A leaf position's check of validated contributions; byte arrays are kept as they came. */
+export interface LeafCheck {
+  /** This holder's part of the verification key (hex), and each other position's, with who sent it. */
+  seed: string;
+  seeds: Record<string, { seed: string; from: WebId }>;
+  /** The key (hex) from every current holder's seed; null while one is missing. */
+  key: string | null;
+  /** Contributors' opened payloads (Prio3 public and input shares). */
+  payloads: Record<WebId, Uint8Array>;
+  /** This holder's prep share per contributor under `key` (empty: the payload could not be prepared). */
+  prep: Record<WebId, Uint8Array>;
+  /** Each peer position's prep shares from its latest confirmation, with the tag of the key they were made under. */
+  peerPrep: Record<string, { key: string; from: WebId; shares: Record<WebId, Uint8Array> }>;
+  /** Contributors whose proof failed under `key`, with the reason (valid ones have their output share as input sum). */
+  rejected: Record<WebId, string>;
+  /** Work asked of the transport and not yet answered, so it is asked once. */
+  asked: Record<string, true>;
 }
 
 /** A zone member's answer to its leaf group: shares, or an abstention. */
@@ -74,6 +97,14 @@ export type ContributorState =
       /** Kept so a share can be re-sent to a backup that replaces a failed member. */
       shares: Vec[];
       /** Each position's holder the answer went to. */
+      sentTo: Array<WebId | null>;
+    }
+  | {
+      /** A validated query's answer: each position's Prio3 payload (public share, input share, proof share). */
+      kind: 'payloads';
+      leaf: string;
+      consent: string;
+      payloads: Uint8Array[];
       sentTo: Array<WebId | null>;
     }
   | { kind: 'abstention'; leaf: string; sentTo: Array<WebId | null> };

@@ -10,7 +10,9 @@ import type { AggregationPlan, AggregationQuery, Message, Registration } from '.
 import { shortDigest } from '../core/digest.ts';
 import { publicKeys } from '../core/keyring.ts';
 import { signRegistration } from '../core/registration.ts';
+import { performPrio3, type Prio3Performer } from '../core/prio3-work.ts';
 import { Run, deserialiseState, type Action, type Event } from '../core/protocol.ts';
+import { validationFor } from '../core/runtime.ts';
 import { secureRandom, type RandomSource } from '../core/random.ts';
 import { ConsentLog } from './consent-store.ts';
 import type { Credential } from './credentials.ts';
@@ -60,6 +62,8 @@ export interface AgentOptions {
   scheduler?: Scheduler;
   /** Where its runs draw shares, sealing keys and noise; the platform CSPRNG unless a statistical test seeds it. */
   random?: RandomSource;
+  /** The Prio3 computations of validated queries (performPrio3 by default): tests give a cheating agent a doctored encoder. */
+  prio3?: Prio3Performer;
 }
 
 interface Hosted {
@@ -262,6 +266,16 @@ export class SolidAgent {
           retry: this.retry, timeLimitMs: this.o.evaluationLimitMs ?? 20_000, record: (e: Omit<RunEvent, 'at' | 'webId' | 'query'>) => this.record({ query, ...e }),
         };
         void evaluateContribution(context, hosted.query, hosted.plan).then((event) => this.later(hosted, event));
+        return;
+      }
+      case 'prio3': {
+        const { ctx } = hosted.run;
+        const validation = validationFor(ctx);
+        if (!validation) return;
+        void (this.o.prio3 ?? performPrio3)(validation, ctx.plan.params.groupSize, action.work, ctx.random).then(
+          (outcome) => this.later(hosted, { type: 'prio3Done', work: action.work, outcome }),
+          (error: Error) => this.record({ query, kind: 'log', text: `Prio3 ${action.work.kind} failed: ${error.message}` }),
+        );
         return;
       }
       case 'publish':

@@ -11,6 +11,7 @@ import { PeerCache } from './population.ts';
 import { PRESENCE_TIMING, PresenceMonitor, type PresenceTiming } from './presence.ts';
 import { provision } from './provision.ts';
 import type { RandomSource } from '../core/random.ts';
+import type { Prio3Performer } from '../core/prio3-work.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { Scheduler } from './scheduler.ts';
 import { login, type AgentSession } from './session.ts';
@@ -29,6 +30,8 @@ export interface HostOptions {
   schedulerOf?: (webId: string) => Scheduler;
   /** Each agent's random source (the platform CSPRNG by default): statistical tests seed it. */
   randomOf?: (webId: string) => RandomSource;
+  /** Each agent's Prio3 computations (the real ones by default): tests make some cheat. */
+  prio3Of?: (webId: string) => Prio3Performer | undefined;
   onProgress?: (done: number, total: number) => void;
   /**
    * Each agent gets a peer cache and a failure detector of its own, as on a machine of its
@@ -86,6 +89,7 @@ export class AgentHost {
       retry: this.options.retry,
       scheduler: this.options.schedulerOf?.(credential.webId),
       random: this.options.randomOf?.(credential.webId),
+      prio3: this.options.prio3Of?.(credential.webId),
     });
     this.agents.set(credential.webId, { credential, session, agent });
     await agent.start();

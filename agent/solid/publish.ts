@@ -95,6 +95,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     selectivity: query.hideParticipation ? 1 : query.expectedSelectivity,
     vectorLength: layout.length,
     differentialPrivacy: query.differentialPrivacy !== undefined,
+    validated: query.validated,
     fixed: { ...query.fixedParams, strategy },
   });
   const floors = { ...SOLID_MIN_TIMEOUTS, ...o.minTimeouts };
@@ -104,7 +105,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     timeouts: { collectMs: Math.max(t.collectMs, floors.collectMs), syncMs: Math.max(t.syncMs, floors.syncMs), childMs: Math.max(t.childMs, floors.childMs) },
     ...query.fixedParams,
   };
-  const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params });
+  const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params, validated: query.validated });
   // Every agent's deadlines count from here, however late it hears of the run.
   plan.startsAt = new Date().toISOString();
   plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers);

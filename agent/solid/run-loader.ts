@@ -31,7 +31,8 @@ export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers:
   const planUrl = documentOf(query.plan);
   const plan = parsePlan(await getTurtle(fetch, planUrl), planUrl);
   if (plan.query !== query.id || plan.nonce !== query.nonce) throw new Error(`plan ${plan.id} is not the plan of ${query.id}`);
-  verifyPlan(plan, Object.keys(plan.zones));
+  // Every member has a zone but, in a validated query with one leaf, that leaf's members.
+  verifyPlan(plan, [...new Set([...Object.keys(plan.zones), ...plan.groups.flatMap((g) => g.members), ...plan.backups])], query.validated);
   const pinned = plan.runKeys?.[self];
   if (self in plan.zones && pinned) await assertRegistered(ownFetch, query.population, { webId: self, ...pinned }, peers);
   return { query, plan, directory: await runDirectory(query, plan, self, peers, o) };
