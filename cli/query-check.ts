@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VocabError, checkQuery, parseQuery } from '../query-vocab/index.ts';
+import { validationProblems } from '../agent/core/circuits.ts';
 import { releaseProblems } from '../agent/core/dp-release.ts';
 import { UsageError, parse, usageLine } from './args.ts';
 
@@ -11,8 +12,9 @@ const HELP = `usage: podagg query check [options] FILE...
 
 Validates aggregation query files (Turtle) without any network access: the SHACL shapes,
 the SPARQL selection (a SELECT, no SERVICE, no UPDATE, binds every aggregate variable),
-bounds, bins, the deadline and, for a differentially private query, that its sensitivity
-can be derived and its strategy releases each root sum once. Prints each problem on one
+bounds, bins, the deadline; for a differentially private query, that its sensitivity
+can be derived and its strategy releases each root sum once; for a query with validated
+contributions, that each aggregate has a Prio3 circuit and its strategy shares additively. Prints each problem on one
 line, or "ok: <title>".
 
 options:
@@ -63,7 +65,7 @@ async function checkFile(file: string, now: Date, scope: string[], io: Output): 
   }
   try {
     const query = parseQuery(text, pathToFileURL(resolve(file)).href);
-    const problems = [...checkQuery(query, { now, dataScope: scope.length > 0 ? scope : undefined }), ...releaseProblems(query)];
+    const problems = [...checkQuery(query, { now, dataScope: scope.length > 0 ? scope : undefined }), ...releaseProblems(query), ...validationProblems(query)];
     if (problems.length === 0) io.out(`ok: ${query.title}`);
     return problems;
   } catch (e) {

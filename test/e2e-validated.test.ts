@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { documentOf, parseResult } from '../query-vocab/index.ts';
-import type { AggregationPlan, AggregationQuery, WebId } from '../query-vocab/types.ts';
+import type { AggregationPlan, AggregationQuery, StrategyName, WebId } from '../query-vocab/types.ts';
 import type { Validation } from '../agent/core/circuits.ts';
 import { circuitSizes, payloadsOf, shardContribution, shardMeasurement } from '../agent/core/prio3.ts';
 import { performPrio3, type Prio3Performer } from '../agent/core/prio3-work.ts';
@@ -44,11 +44,11 @@ after(async () => demo?.stop());
 let nonces = 0;
 
 /** Publishes the example; `everyone` widens its selection to every age, for more contributors. */
-async function publish(everyone = false): Promise<{ query: AggregationQuery; plan: AggregationPlan }> {
+async function publish(everyone = false, strategy: StrategyName = 'SafeAndPrompt'): Promise<{ query: AggregationQuery; plan: AggregationPlan }> {
   const { session } = demo.host.get(demo.querier.webId);
   return publishQuery({
     session, podUrl: demo.querier.podUrl, turtle: everyone ? VALIDATED.replace('FILTER (?age > 50)', 'FILTER (?age > 0)') : VALIDATED, population: demo.population, peers: demo.host.peers,
-    overrides: { nonce: `${(++nonces).toString(16).padStart(8, '0')}${'7a11da7e'.repeat(3)}`, fixedParams: { strategy: 'SafeAndPrompt', groupSize: K } },
+    overrides: { nonce: `${(++nonces).toString(16).padStart(8, '0')}${'7a11da7e'.repeat(3)}`, fixedParams: { strategy, groupSize: K } },
     minTimeouts: { collectMs: LONG_COLLECT_MS },
   });
 }
@@ -114,6 +114,25 @@ test('a validated Count, Sum and Histogram over 20 pods give exactly the plain a
   assert.equal(result.rejected, 0);
   // No member of a leaf contributes to it: it knows the leaf's verification key.
   for (const g of plan.groups) for (const w of g.members) assert.notEqual(plan.zones[w], g.id, `${w} is a member of its own zone ${g.id}`);
+});
+
+test('every additive strategy runs a validated query to the exact answer, a cheater rejected', async () => {
+  for (const strategy of ['LowCost', 'HighCompleteness', 'Hybrid'] as const) {
+    const { query, plan } = await publish(true, strategy);
+    const contributing = [...(await plainContributions(query, plan, demo.people)).keys()];
+    const cheat = contributing.find((w) => w !== demo.querier.webId)!;
+    cheats.set(cheat, CHEATS['a histogram with two ones']);
+    try {
+      const result = await resultOf(await run(query, plan));
+      const plain = await plainAnswer(query, plan, demo.people, new Set(contributing.filter((w) => w !== cheat)));
+      assert.equal(result.strategy, strategy);
+      assert.equal(result.rejected, 1, strategy);
+      assert.equal(result.contributors, plain.contributors, strategy);
+      assert.deepEqual(result.values.map((v) => v.value), plain.values.map((v) => v.value), strategy);
+    } finally {
+      cheats.clear();
+    }
+  }
 });
 
 test('five cheating contributors are rejected by every member of their leaf and counted; the result is exact over the honest ones', async () => {

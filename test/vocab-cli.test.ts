@@ -35,6 +35,21 @@ test('a broken query prints one line per problem and exits 1', async () => {
   assert.ok(r.err.some((l) => /pa:lower: lower bound 60000 is not below upper bound 50000$/.test(l)));
 });
 
+test('a validated query checks clean (a VectorSum too); with the Threshold strategy it names why it cannot run', async () => {
+  const ok = await run(['--now', '2026-01-01T00:00:00Z', example('validated-steps')]);
+  assert.equal(ok.code, 0, ok.err.join('\n'));
+  const dir = mkdtempSync(join(tmpdir(), 'podagg-check-'));
+  const threshold = join(dir, 'threshold.ttl');
+  writeFileSync(threshold, readFileSync(example('validated-steps'), 'utf8').replace('pa:validateContributions true ;', 'pa:validateContributions true ; pa:fixedParams [ pa:strategy pa:Threshold ] ;'));
+  const r = await run(['--now', '2026-01-01T00:00:00Z', threshold]);
+  assert.equal(r.code, 1);
+  assert.match(r.err.join('\n'), /pa:fixedParams: validated contributions need additive sharing .* the Threshold strategy uses Shamir shares/);
+  const vectors = join(dir, 'vectors.ttl');
+  writeFileSync(vectors, readFileSync(example('fl-vectorsum'), 'utf8').replace(/(<> a pa:AggregationQuery ;)/, '$1 pa:validateContributions true ;'));
+  const t = await run(['--now', '2026-01-01T00:00:00Z', vectors]);
+  assert.equal(t.code, 0, `fl-vectorsum is a VectorSum, which Prio3 proves: ${t.err.join('\n')}`);
+});
+
 test('a deadline in the past fails the check', async () => {
   const r = await run(['--now', '2031-01-01T00:00:00Z', example('mean-steps')]);
   assert.equal(r.code, 1);

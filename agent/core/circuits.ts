@@ -4,8 +4,10 @@
 // a people count ∈ {0, 1}, a people histogram one-hot or all zero. Widening a range to a
 // power of two lets a cheater exceed hi by less than hi − lo + 1 per contribution.
 
-import { DEFAULT_MAX_ROWS, type Block, type Layout } from './encoding.ts';
+import type { AggregationQuery } from '../../query-vocab/types.ts';
+import { DEFAULT_MAX_ROWS, compileLayout, type Block, type Layout } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
+import { STRATEGIES, isThreshold } from './strategy.ts';
 
 export type Circuit =
   /** One element ∈ {0, 1}. */
@@ -114,4 +116,20 @@ function circuitsOf(block: Block): Circuit[] {
 export function validationOf(layout: Layout): Validation {
   const circuits = layout.blocks.flatMap(circuitsOf);
   return { layout, circuits, fieldLength: circuits.reduce((n, c) => n + outputLength(c), 0) };
+}
+
+export const VALIDATED_THRESHOLD = 'validated contributions need additive sharing (Prio3 input shares are additive); the Threshold strategy uses Shamir shares: choose another strategy';
+
+/** What keeps a validated query from running, one line each (for `podagg query check`); [] when it can. */
+export function validationProblems(query: AggregationQuery): string[] {
+  if (!query.validated) return [];
+  const strategy = query.fixedParams?.strategy;
+  if (strategy && isThreshold(STRATEGIES[strategy])) return [`<${query.id}> pa:fixedParams: ${VALIDATED_THRESHOLD}`];
+  try {
+    validationOf(compileLayout(query.aggregates, 1, 'z64'));
+    return [];
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return [`<${query.id}> pa:validateContributions: ${error.message}`];
+  }
 }

@@ -17,6 +17,7 @@
 import type { PlanParams, StrategyName, Timeouts } from '../../query-vocab/types.ts';
 import { strategyProblem } from './dp-release.ts';
 import { ProtocolError } from './errors.ts';
+import { VALIDATED_THRESHOLD } from './circuits.ts';
 import { STRATEGIES, isThreshold, replaces, replacesAt, strategyOf, syncAt, type Strategy } from './strategy.ts';
 
 export interface Situation {
@@ -182,8 +183,6 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
     },
   };
 }
-
-const VALIDATED_THRESHOLD = 'validated contributions need additive sharing (Prio3 input shares are additive); the Threshold strategy uses Shamir shares: choose another strategy';
 
 export function proposePlan(s: Situation): Proposal {
   const minK = Math.max(2, s.minGroupSize ?? 3);
