@@ -9,6 +9,7 @@ import { releaseProblems } from '../core/dp-release.ts';
 import { compileLayout } from '../core/encoding.ts';
 import { proposePlan, type Estimates, type Situation } from '../core/planner.ts';
 import { buildPlan } from '../core/sortition.ts';
+import { validationProblems } from '../core/circuits.ts';
 import { STRATEGIES, ringOf } from '../core/strategy.ts';
 import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
@@ -76,7 +77,7 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
     nonce: o.overrides?.nonce ?? randomBytes(16).toString('hex'),
     plan: planUrl,
   };
-  const problems = [...checkQuery(query), ...releaseProblems(query)];
+  const problems = [...checkQuery(query), ...releaseProblems(query), ...validationProblems(query)];
   if (problems.length) throw new Error(`the query is not valid:\n${problems.join('\n')}`);
   const snapshot = await loadPopulation(o.session.fetch, query.population, o.peers);
   const population = [...snapshot.members.keys()].sort();
