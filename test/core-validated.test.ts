@@ -26,7 +26,7 @@ import { seededRandom } from '../agent/core/random.ts';
 import { addInto, zeros, type Vec } from '../agent/core/ring.ts';
 import { validationFor } from '../agent/core/runtime.ts';
 import { buildPlan } from '../agent/core/sortition.ts';
-import { slotKey } from '../agent/core/state.ts';
+import { slotKey, type SlotState } from '../agent/core/state.ts';
 import { realCrypto } from '../agent/core/suite.ts';
 import type { ProtocolError } from '../agent/core/errors.ts';
 
@@ -325,7 +325,7 @@ test('prep shares or a seed from outside the leaf are refused as not-in-plan, ch
       assert.equal(error?.code, 'not-in-plan', `${m.type} from ${outsider}: ${error?.message}`);
       assert.match(error.message, new RegExp(`${m.type} from ${outsider}: the sender is not a candidate for ${leaf.id}#${m.position}`));
       assert.ok(unchanged, `${m.type} from ${outsider} changed the state`);
-      const slot = run.state.slots[slotKey(leaf.id, leaf.members.indexOf(m.recipient))];
+      const slot: SlotState | undefined = run.state.slots[slotKey(leaf.id, leaf.members.indexOf(m.recipient))];
       assert.ok(slot?.check);
       assert.deepEqual([Object.keys(slot.check.seeds), Object.keys(slot.check.peerPrep), Object.keys(slot.peers)], [[], [], []]);
     }
@@ -339,7 +339,9 @@ test('a replayed seed and a replayed confirmation with prep shares are refused a
   assert.ok(seed && confirmation);
   const run = freshRun(seed.recipient);
   for (const m of [seed, confirmation]) {
-    assert.equal(deliver(run, m).error, null, `the first ${m.type} is accepted`);
+    const first = deliver(run, m);
+    assert.equal(first.error, null, `the first ${m.type} is accepted`);
+    assert.equal(first.unchanged, false, `the first ${m.type} is taken in`);
     const { error, unchanged } = deliver(run, m);
     assert.equal(error?.code, 'replayed', `${m.type}: ${error?.message}`);
     assert.match(error.message, new RegExp(`${m.type} from ${m.sender} (was already received|for ${m.group}#${m.position} is not newer than the last one)`));
@@ -408,7 +410,7 @@ test('a leaf member with random prep shares makes its leaf reject every contribu
     assert.match(trace.abort ?? '', /^too-few-contributors/);
   }
   for (const [position, w] of leaf.members.entries()) {
-    const slot = runOf(trace.runs, w).state.slots[slotKey(leaf.id, position)];
+    const slot: SlotState | undefined = runOf(trace.runs, w).state.slots[slotKey(leaf.id, position)];
     assert.ok(slot?.check && slot.emitted, `${w} emitted`);
     assert.equal(slot.emitted.included, 0, `${w} included a contribution of ${leaf.id}`);
     assert.deepEqual(Object.keys(slot.check.rejected).sort(), [...lost].sort(), `${w} rejected them all`);

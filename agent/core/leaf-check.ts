@@ -169,7 +169,11 @@ export function onPeerPrepShares(env: Env, slot: SlotState, m: Confirmation): vo
     if (m.sealed) throw new ProtocolError('bad-input', `Confirmation from ${m.sender} carries prep shares, but ${slot.group} is not the leaf of a validated query`);
     return;
   }
-  if (!m.sealed) throw new ProtocolError('bad-input', `Confirmation from ${m.sender} for the validated leaf ${m.group} carries no prep shares`);
+  if (!m.sealed) {
+    // A holder that never agreed on the key confirms what it could prepare: nothing.
+    if (m.contributors.length === 0) return;
+    throw new ProtocolError('bad-input', `Confirmation from ${m.sender} for the validated leaf ${m.group} carries no prep shares`);
+  }
   let parsed: { key?: unknown; shares?: unknown };
   try {
     parsed = JSON.parse(new TextDecoder().decode(env.open(m as Confirmation & { sealed: Uint8Array }, 'prep')));
