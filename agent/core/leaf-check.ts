@@ -14,7 +14,7 @@ import { shortDigest } from './digest.ts';
 import { ProtocolError } from './errors.ts';
 import type { Prio3Outcome, Prio3Work } from './prio3-work.ts';
 import type { Env } from './runtime.ts';
-import { zeros } from './ring.ts';
+import { zeros, type Vec } from './ring.ts';
 import { slotKey, type LeafCheck, type SlotState } from './state.ts';
 import { verifyKey } from './verify-key.ts';
 
@@ -26,6 +26,9 @@ const label = (s: SlotState) => `aggregator ${s.group}#${s.position}`;
 
 /** The output share's placeholder until the contribution is verified: it is never summed. */
 export const UNVERIFIED = zeros(0);
+
+// By length, not identity: a state read back from disk holds its own empty vectors.
+const verified = (sum: Vec): boolean => sum.length > 0;
 
 export function startCheck(env: Env, slot: SlotState): void {
   const seed = hex(env.ctx.random(SEED_BYTES));
@@ -213,7 +216,7 @@ export function verdicts(env: Env, slot: SlotState, agreed: string[]): { valid: 
       rejected.push(e);
       continue;
     }
-    if (slot.inputs[e] && slot.inputs[e].sum !== UNVERIFIED) {
+    if (slot.inputs[e] && verified(slot.inputs[e].sum)) {
       valid.push(e);
       continue;
     }
