@@ -15,6 +15,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   load: async () => (await import('./load.ts')).default,
   sim: async () => (await import('./sim.ts')).default,
   dp: async () => (await import('./dp.ts')).default,
+  validated: async () => (await import('./validated.ts')).default,
   validity: async () => (await import('./validity.ts')).default,
 };
 

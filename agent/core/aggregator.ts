@@ -335,8 +335,16 @@ function inputsClosed(env: Env, slot: SlotState): boolean {
   );
 }
 
-/** Validated queries: Prio3 work of this slot came back; it may let the slot go on. */
-export const onSlotWork = (env: Env, slot: SlotState): void => progress(env, slot);
+/**
+ * Validated queries: Prio3 work of this slot came back; it may let the slot go on. Once a new
+ * holder's seed changed the key and everything confirmed is prepared again, the peers get
+ * the new prep shares in a confirmation of the same entries.
+ */
+export function onSlotWork(env: Env, slot: SlotState): void {
+  const check = slot.check;
+  if (check && slot.confirmed && check.key !== null && check.confirmedKey !== check.key && preparedAll(slot, slot.confirmed)) confirm(env, slot, slot.confirmed);
+  progress(env, slot);
+}
 
 function progress(env: Env, slot: SlotState): void {
   const mode = syncOf(env, slot);
@@ -392,6 +400,7 @@ function sameEntries(a: string[], b: string[] | null): boolean {
 
 function confirm(env: Env, slot: SlotState, entries: string[]): void {
   slot.confirmed = entries;
+  if (slot.check) slot.check.confirmedKey = slot.check.key;
   for (const to of peerHolders(env, slot)) sendConfirmation(env, slot, to, entries);
 }
 

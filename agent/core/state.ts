@@ -76,6 +76,8 @@ export interface LeafCheck {
   seeds: Record<string, { seed: string; from: WebId }>;
   /** The key (hex) from every current holder's seed; null while one is missing. */
   key: string | null;
+  /** The key this holder's last confirmation carried prep shares under (a new key needs a new confirmation). */
+  confirmedKey?: string | null;
   /** Contributors' opened payloads (Prio3 public and input shares). */
   payloads: Record<WebId, Uint8Array>;
   /** This holder's prep share per contributor under `key` (empty: the payload could not be prepared). */
