@@ -10,22 +10,33 @@
 //   3. verification-key seeds only ever go to the other members of their leaf, never to one
 //      of its contributors;
 //   4. a leaf member sending random prep shares makes its leaf reject all its contributions,
-//      never accept one, and the run still ends.
+//      never accept one, and the run still ends;
+//   5. failures (the driver can kill an agent, restart one from its serialised state, or
+//      make one's Prio3 work slow): under HighCompleteness a leaf member dying before it
+//      confirmed (before or after its peers confirmed under the old key) is replaced by its
+//      backup: the contributors re-send their payloads, the holders a seed, the key changes
+//      and everything is prepared again under it; a backup zoned in that leaf has its own
+//      contribution left out. Under SafeAndPrompt a member dead before sending its seed
+//      leaves its leaf without a key: nothing of it is summed, the other leaf is published.
+//      A leaf member restarted mid-preparation asks its work again; a contributor restarted
+//      after answering re-sends its saved payload to a backup. Each result is exact.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AggregateSpec, AggregationQuery, AggregationResult, Confirmation, KeySeed, Message, Registration, WebId } from '../query-vocab/types.ts';
+import type { AggregateSpec, AggregationQuery, AggregationResult, Confirmation, KeySeed, Message, Registration, StrategyName, WebId } from '../query-vocab/types.ts';
 import { decode, encodeRows, type Row } from '../agent/core/encoding.ts';
 import type { Action, Event, RunContext } from '../agent/core/io.ts';
 import { generateKeys, type AgentKeys } from '../agent/core/keys.ts';
 import { UNVERIFIED } from '../agent/core/leaf-check.ts';
 import { shardContribution } from '../agent/core/prio3.ts';
-import { performPrio3, type Prio3Performer } from '../agent/core/prio3-work.ts';
-import { Run, layoutOf } from '../agent/core/protocol.ts';
+import { performPrio3, type Prio3Performer, type Prio3Work } from '../agent/core/prio3-work.ts';
+import { Run, deserialiseState, layoutOf } from '../agent/core/protocol.ts';
 import { seededRandom } from '../agent/core/random.ts';
 import { addInto, zeros, type Vec } from '../agent/core/ring.ts';
 import { validationFor } from '../agent/core/runtime.ts';
+import { candidates } from '../agent/core/backup.ts';
 import { buildPlan } from '../agent/core/sortition.ts';
+import { topology } from '../agent/core/topology.ts';
 import { slotKey, type SlotState } from '../agent/core/state.ts';
 import { realCrypto } from '../agent/core/suite.ts';
 import type { ProtocolError } from '../agent/core/errors.ts';
@@ -43,9 +54,26 @@ interface World {
   rows: Map<WebId, Row[]>;
 }
 
-/** How agents misbehave in one run: their Prio3 work goes through these instead. */
+/** How one run goes: its world, agents that misbehave, die or restart. */
 interface Options {
+  /** The world to run (default: the SafeAndPrompt world without backups). */
+  world?: World;
+  /** Their Prio3 work goes through these instead. */
   cheats?: Map<WebId, Prio3Performer>;
+  /**
+   * Checked before every step until it holds: then `victim` is dead, every message to or
+   * from it dropped from then on, its pending work and timers gone; `detected` feeds
+   * { type: 'peerFailed' } to every other run at that moment, else nobody is told.
+   */
+  kill?: { victim: WebId; when: (trace: Trace) => boolean; detected: boolean };
+  /**
+   * Checked before every step until it holds for `who`'s run: then that run is serialised,
+   * read back into a new Run (the old one's pending work, sends and timers lost, as in a
+   * crash) and fed { type: 'resume' }.
+   */
+  restart?: { who: WebId; when: (run: Run) => boolean };
+  /** Agents whose Prio3 work is done only once nothing else is pending (before any timer). */
+  slow?: Set<WebId>;
 }
 
 interface Rejection {
@@ -64,6 +92,14 @@ interface Trace {
   logs: Map<WebId, string[]>;
   rejections: Rejection[];
   runs: Map<WebId, Run>;
+  /** Every piece of Prio3 work asked, by whom (work a dead agent asked is left out). */
+  work: Array<{ by: WebId; work: Prio3Work }>;
+  /** Index in `sent` at which the victim died (Options.kill), and what was dropped after. */
+  killedAt: number | null;
+  dropped: Array<{ from: WebId; to: WebId; message: Message }>;
+  /** The restarted run's state as saved, and the actions its resume returned (Options.restart). */
+  saved: string | null;
+  resumed: Action[] | null;
 }
 
 // ---- the world -------------------------------------------------------------------------------
@@ -77,7 +113,7 @@ const AGGREGATES: AggregateSpec[] = [
   { id: 'urn:t:hist', kind: 'Histogram', variable: 'x', bins: [0, 1, 2, 3].map((i) => ({ lower: 25 * i, upper: 25 * i + 25 })), ...people },
 ];
 
-function buildWorld(): World {
+function buildWorld(strategy: StrategyName = 'SafeAndPrompt', backupRatio = 0): World {
   const population = Array.from({ length: POPULATION }, (_, i) => `urn:t:agent:${i}`);
   const keys = new Map<WebId, AgentKeys>();
   const directory = new Map<WebId, Registration>();
@@ -93,7 +129,7 @@ function buildWorld(): World {
   };
   const plan = buildPlan({
     id: `${query.id}:plan`, query: query.id, nonce: query.nonce ?? '', population, validated: true,
-    params: { depth: 2, fanout: 2, groupSize: K, threshold: K, strategy: 'SafeAndPrompt', backupRatio: 0, timeouts: { collectMs: 60_000, syncMs: 20_000, childMs: 20_000 } },
+    params: { depth: 2, fanout: 2, groupSize: K, threshold: K, strategy, backupRatio, timeouts: { collectMs: 60_000, syncMs: 20_000, childMs: 20_000 } },
   });
   const rows = new Map(population.filter((w) => plan.zones[w] !== undefined).map((w, i): [WebId, Row[]] => [w, [{ x: (i * 37) % 101 }]]));
   return { population, keys, directory, query, plan, rows };
@@ -104,34 +140,60 @@ const layout = layoutOf(world);
 const leaves = world.plan.groups.filter((g) => !world.plan.groups.some((c) => c.parent === g.id));
 const zoneOf = (group: string) => [...world.rows.keys()].filter((w) => world.plan.zones[w] === group);
 
-function contextOf(w: WebId, now: () => number, query = world.query): RunContext {
-  const keys = world.keys.get(w);
+function contextOf(w: WebId, now: () => number, query = world.query, on = world, stream = 'run'): RunContext {
+  const keys = on.keys.get(w);
   assert.ok(keys);
-  return { self: w, keys, directory: world.directory, query, plan: world.plan, now, random: seededRandom(`core-validated/run/${w}`) };
+  return { self: w, keys, directory: on.directory, query, plan: on.plan, now, random: seededRandom(`core-validated/${stream}/${w}`) };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
 
 /** The plain answer over `contributors`: their encoded vectors summed, decoded. */
-function plainValues(contributors: WebId[]) {
-  const sum = zeros(layout.length);
-  for (const w of contributors) addInto(sum, encodeRows(layout, world.rows.get(w) ?? []), layout.ring);
-  return decode(layout, sum);
+function plainValues(contributors: WebId[], on = world) {
+  const encoding = layoutOf(on);
+  const sum = zeros(encoding.length);
+  for (const w of contributors) addInto(sum, encodeRows(encoding, on.rows.get(w) ?? []), encoding.ring);
+  return decode(encoding, sum);
 }
 
 /** Runs the whole query in memory; timers fire only when no message or work is pending. */
 async function drive(opts: Options = {}): Promise<Trace> {
+  const on = opts.world ?? world;
+  const encoding = layoutOf(on);
   let clock = 0;
-  const runs = new Map(world.population.map((w) => [w, new Run(contextOf(w, () => clock))]));
-  const trace: Trace = { result: null, abort: null, sent: [], logs: new Map(), rejections: [], runs };
+  const runs = new Map(on.population.map((w) => [w, new Run(contextOf(w, () => clock, on.query, on))]));
+  const trace: Trace = { result: null, abort: null, sent: [], logs: new Map(), rejections: [], runs, work: [], killedAt: null, dropped: [], saved: null, resumed: null };
   const queue: Array<{ from: WebId; action: Action }> = [];
+  const parked: Array<{ from: WebId; action: Action }> = [];
   const timers = new Map<string, { webId: WebId; name: string; at: number }>();
+  const dead = new Set<WebId>();
   const feed = (w: WebId, event: Event) => {
     for (const action of runOf(runs, w).handle(event)) queue.push({ from: w, action });
   };
-  for (const w of world.population) feed(w, { type: 'start' });
+  /** What `w` had pending is lost: its queued actions and its timers. */
+  const forget = (w: WebId) => {
+    for (const list of [queue, parked]) for (let i = list.length - 1; i >= 0; i--) if (list[i].from === w) list.splice(i, 1);
+    for (const [key, t] of timers) if (t.webId === w) timers.delete(key);
+  };
+  for (const w of on.population) feed(w, { type: 'start' });
   for (let steps = 0; steps < 100_000; steps++) {
-    const next = queue.shift();
+    if (opts.kill && trace.killedAt === null && opts.kill.when(trace)) {
+      const { victim, detected } = opts.kill;
+      trace.killedAt = trace.sent.length;
+      dead.add(victim);
+      forget(victim);
+      if (detected) for (const w of on.population) if (w !== victim) feed(w, { type: 'peerFailed', webId: victim });
+    }
+    if (opts.restart && trace.saved === null && opts.restart.when(runOf(runs, opts.restart.who))) {
+      const { who } = opts.restart;
+      trace.saved = runOf(runs, who).serialise();
+      forget(who);
+      // A fresh random stream: the restarted process does not replay the old one's draws.
+      runs.set(who, new Run(contextOf(who, () => clock, on.query, on, 'restarted'), deserialiseState(trace.saved)));
+      trace.resumed = runOf(runs, who).handle({ type: 'resume' });
+      for (const action of trace.resumed) queue.push({ from: who, action });
+    }
+    const next = queue.shift() ?? parked.shift();
     if (!next) {
       if (trace.result || trace.abort) return trace;
       const due = [...timers.values()].sort((a, b) => a.at - b.at)[0];
@@ -146,6 +208,10 @@ async function drive(opts: Options = {}): Promise<Trace> {
     switch (a.type) {
       case 'send': {
         clock++;
+        if (dead.has(a.to)) {
+          trace.dropped.push({ from, to: a.to, message: a.message });
+          break;
+        }
         trace.sent.push({ to: a.to, message: a.message });
         const to = runOf(runs, a.to);
         const before = to.serialise();
@@ -160,6 +226,11 @@ async function drive(opts: Options = {}): Promise<Trace> {
         timers.set(`${from}|${a.name}`, { webId: from, name: a.name, at: clock + a.delayMs });
         break;
       case 'prio3': {
+        if (opts.slow?.has(from) && queue.length > 0) {
+          parked.push(next);
+          break;
+        }
+        trace.work.push({ by: from, work: a.work });
         const perform = opts.cheats?.get(from) ?? performPrio3;
         const validation = validationFor(run.ctx);
         assert.ok(validation);
@@ -168,8 +239,8 @@ async function drive(opts: Options = {}): Promise<Trace> {
         break;
       }
       case 'evaluate': {
-        const rows = world.rows.get(from);
-        feed(from, rows ? { type: 'contribute', vector: encodeRows(layout, rows), consent: `${from}#consent` } : { type: 'decline', reason: 'no rows' });
+        const rows = on.rows.get(from);
+        feed(from, rows ? { type: 'contribute', vector: encodeRows(encoding, rows), consent: `${from}#consent` } : { type: 'decline', reason: 'no rows' });
         break;
       }
       case 'publish':
@@ -417,4 +488,324 @@ test('a leaf member with random prep shares makes its leaf reject every contribu
     for (const c of lost) assert.equal(slot.inputs[c]?.sum, UNVERIFIED, `${w} holds an output share of ${c}`);
   }
   for (const c of lost) assert.deepEqual(rejectedBy(trace, c), [...leaf.members].sort());
+});
+
+// ---- 5. failures -------------------------------------------------------------------------------
+
+/** The same population and query under HighCompleteness, with one backup per leaf position. */
+const replacing = buildWorld('HighCompleteness', 0.3);
+
+const leavesOf = (on: World) => on.plan.groups.filter((g) => !on.plan.groups.some((c) => c.parent === g.id));
+const zoneIn = (on: World, group: string) => [...on.rows.keys()].filter((w) => on.plan.zones[w] === group);
+const slotOf = (trace: Trace, w: WebId, group: string, position: number): SlotState | undefined =>
+  runOf(trace.runs, w).state.slots[slotKey(group, position)];
+const keyLogs = (trace: Trace, w: WebId, group: string, position: number) =>
+  (trace.logs.get(w) ?? []).filter((l) => l === `aggregator ${group}#${position}: verification key agreed with the group`).length;
+
+/** A leaf position whose first backup is (or is not) zoned in that leaf, its member not the querier. */
+function replaceable(on: World, backupZonedThere: boolean) {
+  const topo = topology(on.plan);
+  for (const leaf of leavesOf(on)) {
+    for (const [position, victim] of leaf.members.entries()) {
+      const backup = candidates(topo, leaf.id, position)[1];
+      if (!backup || victim === on.query.querier || (on.plan.zones[backup] === leaf.id) !== backupZonedThere) continue;
+      return { leaf, position, victim, backup, survivors: leaf.members.filter((w) => w !== victim) };
+    }
+  }
+  assert.fail(`no leaf position whose backup is ${backupZonedThere ? '' : 'not '}in its zone`);
+}
+
+type Takeover = ReturnType<typeof replaceable>;
+
+const holdingPosition = (s: Takeover, w: WebId) => (w === s.backup ? s.position : s.leaf.members.indexOf(w));
+
+/**
+ * A kill of `s.victim` before it confirmed: once every payload of its zone reached it, or
+ * (`afterPeers`) once the survivors confirmed under the old key. Records the survivors'
+ * keys at that moment.
+ */
+function killBeforeConfirming(on: World, s: Takeover, afterPeers: boolean) {
+  const keysBefore = new Map<WebId, string | null>();
+  const when = (t: Trace): boolean => {
+    const slot = slotOf(t, s.victim, s.leaf.id, s.position);
+    if (!slot?.check || slot.confirmed !== null || Object.keys(slot.check.payloads).length < zoneIn(on, s.leaf.id).length) return false;
+    // Each survivor's confirmation reached every other member, the victim included.
+    const confirmed = (w: WebId) => new Set(t.sent.filter((x) => x.message.type === 'Confirmation' && x.message.sender === w && x.message.group === s.leaf.id).map((x) => x.to));
+    if (afterPeers && !s.survivors.every((w) => confirmed(w).size === K - 1)) return false;
+    for (const w of s.survivors) keysBefore.set(w, slotOf(t, w, s.leaf.id, holdingPosition(s, w))?.check?.key ?? null);
+    return true;
+  };
+  return { kill: { victim: s.victim, when, detected: true }, keysBefore };
+}
+
+/** The tag of the key a confirmation's prep shares were made under (opened with the recipient's key). */
+function keyTagOf(m: Confirmation, on = world): string {
+  assert.ok(m.sealed, `a confirmation from ${m.sender} without prep shares`);
+  const secret = on.keys.get(m.recipient)?.x25519.secretKey;
+  assert.ok(secret);
+  const bytes = realCrypto.open(m.sealed, secret, { query: m.query, group: m.group, position: m.position, sender: m.sender, recipient: m.recipient, kind: 'prep' });
+  const { key } = JSON.parse(new TextDecoder().decode(bytes)) as { key: string };
+  return key;
+}
+
+/** Asserts that `s.backup` took over `s.victim`'s position under a new key and prepared everything again; returns the new key. */
+function assertTakenOver(trace: Trace, on: World, s: Takeover, keysBefore: Map<WebId, string | null>): string {
+  const zone = zoneIn(on, s.leaf.id);
+  assert.ok(trace.killedAt !== null, 'the victim was killed');
+  const after = trace.sent.slice(trace.killedAt);
+  // The backup got the survivors' seeds, and each contributor's re-sent payload for the position.
+  const seedsTo = after.filter((x) => x.to === s.backup && x.message.type === 'KeySeed').map((x) => x.message.sender).sort();
+  assert.deepEqual(seedsTo, [...s.survivors].sort(), 'each surviving holder sealed its seed to the backup');
+  const resent = after.filter((x) => x.to === s.backup && x.message.type === 'Contribution');
+  assert.deepEqual(resent.map((x) => x.message.sender).sort(), [...zone].sort(), 'every contributor re-sent its payload to the backup');
+  for (const x of resent) assert.equal(x.message.type === 'Contribution' && x.message.position, s.position);
+  for (const c of zone) {
+    assert.ok(trace.logs.get(c)?.includes(`contributor: ${s.victim} failed, share ${s.position} re-sent to backup ${s.backup}`), `${c} says it re-sent`);
+  }
+  // Nothing reached the dead member after it died, and it sent nothing.
+  assert.equal(after.filter((x) => x.to === s.victim || x.message.sender === s.victim).length, 0);
+  // The backup holds the position at rank 1 and agreed the same key as the survivors.
+  const taken = slotOf(trace, s.backup, s.leaf.id, s.position);
+  assert.ok(taken?.check?.key, 'the backup agreed a key');
+  assert.equal(taken.rank, 1);
+  const key = taken.check.key;
+  for (const w of s.survivors) {
+    const position = s.leaf.members.indexOf(w);
+    const before = keysBefore.get(w);
+    assert.ok(before, `${w} had agreed a key before the death`);
+    assert.equal(slotOf(trace, w, s.leaf.id, position)?.check?.key, key, `${w} agreed the backup's key`);
+    assert.notEqual(key, before, `${w}'s key changed with the holder`);
+    assert.equal(keyLogs(trace, w, s.leaf.id, position), 2, `${w} agreed a key twice`);
+  }
+  // Every payload the leaf kept was prepared again under the new key, by every holder, and verified under it only.
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  for (const w of [...s.survivors, s.backup]) {
+    const mine = trace.work.filter((x) => x.by === w && x.work.kind !== 'shard' && x.work.group === s.leaf.id);
+    const underNew = (kind: 'prepare' | 'verify') =>
+      mine.filter((x) => x.work.kind === kind && hex(x.work.key) === key).map((x) => (x.work.kind === kind ? x.work.contributor : '')).sort();
+    const expected = Object.keys(slotOf(trace, w, s.leaf.id, holdingPosition(s, w))?.check?.payloads ?? {}).sort();
+    assert.ok(expected.length > 0);
+    assert.deepEqual(underNew('prepare'), expected, `${w} prepared every payload again under the new key`);
+    assert.ok(underNew('verify').length > 0, `${w} verified under the new key`);
+    const lastOld = mine.findLastIndex((x) => hex((x.work as { key: Uint8Array }).key) !== key);
+    const firstNew = mine.findIndex((x) => hex((x.work as { key: Uint8Array }).key) === key);
+    assert.ok(lastOld < firstNew, `${w} asked no work under the old key once it had the new one`);
+    assert.equal(mine.filter((x) => x.work.kind === 'verify' && hex(x.work.key) !== key).length, 0, `${w} verified nothing under the old key`);
+  }
+  // The confirmations between the holders carried prep shares under one key before the
+  // death and under another after it: each holder's last one to each other holder is new.
+  const confirmations = (from: number, to?: number) =>
+    trace.sent.slice(from, to).filter((x): x is { to: WebId; message: Confirmation } => x.message.type === 'Confirmation' && x.message.group === s.leaf.id && x.message.sealed !== undefined);
+  const oldTags = new Set(confirmations(0, trace.killedAt).map((x) => keyTagOf(x.message, on)));
+  assert.ok(oldTags.size <= 1, 'one key before the death');
+  const holders = [...s.survivors, s.backup];
+  const last = new Map<string, string>();
+  for (const x of confirmations(trace.killedAt)) last.set(`${x.message.sender} → ${x.to}`, keyTagOf(x.message, on));
+  for (const from of holders) {
+    for (const to of holders) {
+      if (from === to) continue;
+      const tag = last.get(`${from} → ${to}`);
+      assert.ok(tag, `${from} confirmed to ${to} after the death`);
+      assert.ok(!oldTags.has(tag), `${from}'s last confirmation to ${to} carries prep shares under the new key`);
+    }
+  }
+  assert.equal(new Set(last.values()).size, 1, 'one new key for all');
+  assert.ok(trace.dropped.every((x) => x.to === s.victim), 'only messages to the dead member were dropped');
+  return key;
+}
+
+/** Whether the victim's k payloads all reached its leaf before it died (then it counts), or none did; never some. */
+function victimAnswer(trace: Trace, victim: WebId): boolean {
+  const sent = trace.sent.filter((x) => x.message.type === 'Contribution' && x.message.sender === victim).length;
+  assert.ok(sent === 0 || sent === K, `${sent} of the victim's ${K} payloads went out`);
+  assert.equal(sent === K, answeredBeforeKill(trace, victim));
+  return sent === K;
+}
+
+/** Whether all k payloads of `w` reached the leaf before the kill: then its contribution counts. */
+function answeredBeforeKill(trace: Trace, w: WebId): boolean {
+  const before = trace.sent.slice(0, trace.killedAt ?? undefined);
+  return before.filter((x) => x.message.type === 'Contribution' && x.message.sender === w).length === K;
+}
+
+for (const afterPeers of [false, true]) {
+  const when = afterPeers ? 'after its peers confirmed under the old key' : 'before anyone confirmed';
+  test(`HighCompleteness: a leaf member dies after the seeds, ${when}: its backup takes over, a new key, everything prepared again, the result exact`, async () => {
+    const s = replaceable(replacing, false);
+    const { kill, keysBefore } = killBeforeConfirming(replacing, s, afterPeers);
+    // A slow victim lets its peers confirm first.
+    const trace = await drive({ world: replacing, kill, ...(afterPeers ? { slow: new Set([s.victim]) } : {}) });
+    assertTakenOver(trace, replacing, s, keysBefore);
+    if (afterPeers) {
+      for (const w of s.survivors) {
+        const told = trace.sent.slice(0, trace.killedAt ?? 0).filter((x) => x.message.type === 'Confirmation' && x.message.sender === w).map((x) => x.to);
+        assert.deepEqual(told.sort(), s.leaf.members.filter((x) => x !== w).sort(), `${w} confirmed to every other member before the death`);
+      }
+    }
+    assert.ok(trace.result, trace.abort ?? 'no result');
+    assert.equal(trace.result.rejected, 0);
+    // The victim contributes to the other leaf. Dying once its own zone's payloads were all in,
+    // it had answered too; slow, its sharding was still pending: its answer never went out.
+    const contributed = answeredBeforeKill(trace, s.victim);
+    assert.equal(contributed, !afterPeers, `the victim ${afterPeers ? 'had not' : 'had'} answered before it died`);
+    const included = [...replacing.rows.keys()].filter((w) => w !== s.victim || contributed);
+    assert.equal(trace.result.contributors, included.length);
+    assert.deepEqual(trace.result.values, plainValues(included, replacing));
+    assert.deepEqual(trace.rejections.map((r) => `${r.to}: ${r.error.code}: ${r.error.message}`), []);
+    for (const w of [...s.survivors, s.backup]) {
+      const slot = slotOf(trace, w, s.leaf.id, holdingPosition(s, w));
+      assert.equal(slot?.emitted?.included, zoneIn(replacing, s.leaf.id).length, `${w} summed the whole zone`);
+      assert.deepEqual(slot.check?.rejected, {});
+    }
+  });
+}
+
+for (const afterPeers of [false, true]) {
+  const when = afterPeers ? ', after its peers confirmed it under the old key' : '';
+  test(`HighCompleteness: the backup that takes over is zoned in that leaf${when}: it now knows the key, so its own contribution is left out, the rest exact`, async () => {
+    const s = replaceable(replacing, true);
+    const zone = zoneIn(replacing, s.leaf.id);
+    assert.ok(zone.includes(s.backup), 'the backup contributes to the leaf it takes over');
+    const { kill, keysBefore } = killBeforeConfirming(replacing, s, afterPeers);
+    const trace = await drive({ world: replacing, kill, ...(afterPeers ? { slow: new Set([s.victim]) } : {}) });
+    if (afterPeers) {
+      for (const w of s.survivors) {
+        const before = trace.sent.slice(0, trace.killedAt ?? 0).filter((x) => x.message.type === 'Confirmation' && x.message.sender === w);
+        assert.ok(before.length > 0 && before.every((x) => x.message.type === 'Confirmation' && x.message.contributors.includes(s.backup)), `${w} confirmed the backup's contribution before the death`);
+      }
+    }
+    assertTakenOver(trace, replacing, s, keysBefore);
+    // Its payload for the position went to the victim, so it re-sent it: to itself, now the holder.
+    assert.ok(trace.sent.slice(trace.killedAt ?? 0).some((x) => x.to === s.backup && x.message.sender === s.backup && x.message.type === 'Contribution'));
+    assert.ok(trace.result, trace.abort ?? 'no result');
+    assert.equal(trace.result.rejected, 0, 'left out, not rejected: nobody found it invalid');
+    // The victim contributes to the other leaf: it counts if its answer went out before it died.
+    const contributed = victimAnswer(trace, s.victim);
+    const included = [...replacing.rows.keys()].filter((w) => w !== s.backup && (w !== s.victim || contributed));
+    assert.equal(trace.result.contributors, included.length);
+    assert.deepEqual(trace.result.values, plainValues(included, replacing));
+    assert.notDeepEqual(trace.result.values, plainValues([...included, s.backup], replacing), 'the backup\'s row would change the result');
+    for (const w of [...s.survivors, s.backup]) {
+      const slot = slotOf(trace, w, s.leaf.id, holdingPosition(s, w));
+      assert.ok(slot?.emitted && slot.confirmed, `${w} confirmed and emitted`);
+      assert.equal(slot.emitted.included, zone.length - 1, `${w} summed the zone but the backup`);
+      // A survivor that had confirmed the backup's contribution re-sends that entry set with
+      // its new prep shares (aggregator.ts onSlotWork); harmless, as nobody sums it.
+      if (w === s.backup || !afterPeers) assert.ok(!slot.confirmed.includes(s.backup), `${w} confirmed without the backup`);
+      assert.ok(!slot.versions[slot.emitted.version].includes(s.backup), `${w}'s sum leaves the backup out`);
+      assert.ok(slot.check?.payloads[s.backup], `${w} holds the backup's payload all the same`);
+    }
+  });
+}
+
+for (const detected of [true, false]) {
+  const how = detected ? 'found dead' : 'never found dead (timers end the waits)';
+  test(`SafeAndPrompt: a leaf member dies before sending its seed, ${how}: its leaf agrees no key and sums nothing unverified; the run publishes the other leaf`, async () => {
+    const leaf = leaves.find((g) => zoneOf(g.id).length > 0 && g.members.some((w) => w !== world.query.querier));
+    assert.ok(leaf);
+    const victim = leaf.members.find((w) => w !== world.query.querier);
+    assert.ok(victim);
+    const survivors = leaf.members.filter((w) => w !== victim);
+    const other = leaves.find((g) => g !== leaf);
+    assert.ok(other);
+    const trace = await drive({ kill: { victim, when: () => true, detected } });
+    assert.equal(trace.killedAt, 0, 'dead before anything was sent');
+    assert.equal(trace.sent.filter((x) => x.message.sender === victim).length, 0, 'it sent nothing, no seed');
+    // No key at the leaf, so nothing prepared, verified or summed there.
+    for (const w of survivors) {
+      const position = leaf.members.indexOf(w);
+      const slot = slotOf(trace, w, leaf.id, position);
+      assert.ok(slot?.check, `${w} holds its position`);
+      assert.equal(slot.check.key, null, `${w} agreed no key`);
+      assert.equal(keyLogs(trace, w, leaf.id, position), 0);
+      assert.deepEqual(Object.keys(slot.check.payloads).sort(), [...zoneOf(leaf.id)].sort(), `${w} got every payload`);
+      assert.deepEqual(slot.check.prep, {});
+      assert.deepEqual(slot.check.rejected, {});
+      for (const [c, input] of Object.entries(slot.inputs)) assert.equal(input.sum.length, 0, `${w} holds no output share of ${c}`);
+      assert.equal(trace.work.filter((x) => x.by === w && x.work.kind !== 'shard' && x.work.group === leaf.id).length, 0, `${w} asked no Prio3 work for ${leaf.id}`);
+      assert.equal(slot.phase, 'emitted');
+      assert.equal(slot.emitted?.included, 0, `${w} summed nothing`);
+      assert.equal(slot.emitted.rejected, undefined, 'nothing counted as rejected: nobody could check it');
+      // Its confirmation, with no key, names no contribution and carries no prep shares.
+      const confirmations = trace.sent.filter((x) => x.message.type === 'Confirmation' && x.message.sender === w && x.message.group === leaf.id).map((x) => x.message);
+      assert.ok(confirmations.length > 0);
+      for (const m of confirmations) assert.ok(m.type === 'Confirmation' && m.contributors.length === 0 && m.sealed === undefined);
+    }
+    assert.ok(trace.result, trace.abort ?? 'no result');
+    // The victim is zoned in the other leaf, and died before answering it.
+    assert.equal(world.plan.zones[victim], other.id);
+    const kept = zoneOf(other.id).filter((w) => w !== victim);
+    assert.equal(trace.result.contributors, kept.length);
+    // The lost leaf's contributions were received and count against completeness, not as rejected.
+    assert.equal(trace.result.completeness, kept.length / (kept.length + zoneOf(leaf.id).length));
+    assert.equal(trace.result.rejected, 0);
+    assert.deepEqual(trace.result.values, plainValues(kept));
+    assert.deepEqual(trace.rejections.map((r) => `${r.to}: ${r.error.code}: ${r.error.message}`), []);
+  });
+}
+
+test('a leaf member restarts from its saved state after preparing some contributions, before confirming: it asks its Prio3 work again and the result is exact', async () => {
+  const leaf = leaves.find((g) => zoneOf(g.id).length > 1 && g.members.some((w) => w !== world.query.querier));
+  assert.ok(leaf);
+  const who = leaf.members.find((w) => w !== world.query.querier);
+  assert.ok(who);
+  const position = leaf.members.indexOf(who);
+  const when = (run: Run): boolean => {
+    const slot = run.state.slots[slotKey(leaf.id, position)];
+    const prepared = Object.keys(slot?.check?.prep ?? {}).length;
+    return slot?.confirmed === null && prepared > 0 && prepared < zoneOf(leaf.id).length;
+  };
+  const trace = await drive({ restart: { who, when } });
+  assert.ok(trace.saved && trace.resumed, 'the member restarted');
+  const saved = deserialiseState(trace.saved).slots[slotKey(leaf.id, position)];
+  assert.ok(saved?.check?.key, 'it had agreed the key');
+  assert.equal(saved.confirmed, null, 'it had not confirmed');
+  // The prep shares made before the crash are read back as bytes (Prio3 hands out Buffers).
+  for (const [c, share] of Object.entries(saved.check.prep)) assert.ok(share instanceof Uint8Array && share.length > 0, `the saved prep share for ${c} is bytes: ${JSON.stringify(share).slice(0, 40)}`);
+  const done = Object.keys(saved.check.prep);
+  const pending = Object.keys(saved.check.payloads).filter((c) => !done.includes(c));
+  assert.ok(done.length > 0 && pending.length > 0, `prepared ${done.length}, ${pending.length} to go`);
+  // The resume asks again exactly the preparations the lost process had not finished, under the saved key.
+  const asked = trace.resumed.flatMap((a) => (a.type === 'prio3' && a.work.kind === 'prepare' ? [a.work] : []));
+  assert.deepEqual(asked.map((w) => w.contributor).sort(), [...pending].sort());
+  for (const w of asked) assert.equal(Buffer.from(w.key).toString('hex'), saved.check.key);
+  assert.ok(trace.resumed.some((a) => a.type === 'setTimer' && a.name === `ready|${leaf.id}|${position}`), 'its deadline re-armed');
+  // The restarted run prepared and verified every contribution of its zone, and summed them all.
+  const slot = slotOf(trace, who, leaf.id, position);
+  assert.ok(slot?.check && slot.emitted);
+  assert.equal(slot.check.key, saved.check.key, 'the key survived the restart');
+  assert.equal(keyLogs(trace, who, leaf.id, position), 1, 'agreed once, before the restart');
+  assert.deepEqual(Object.keys(slot.check.prep).sort(), [...zoneOf(leaf.id)].sort());
+  assert.equal(slot.emitted.included, zoneOf(leaf.id).length);
+  for (const c of zoneOf(leaf.id)) assert.ok(slot.inputs[c].sum.length > 0, `${c}'s output share verified after the restart`);
+  assert.ok(trace.result, trace.abort ?? 'no result');
+  assert.equal(trace.result.rejected, 0);
+  assert.equal(trace.result.contributors, POPULATION);
+  assert.deepEqual(trace.result.values, plainValues([...world.rows.keys()]));
+  assert.deepEqual(trace.rejections.map((r) => `${r.to}: ${r.error.code}: ${r.error.message}`), []);
+});
+
+test('HighCompleteness: a contributor restarts from its saved state after answering, then a member of its leaf dies: it re-sends its saved payload to the backup, the result exact', async () => {
+  const s = replaceable(replacing, false);
+  const who = zoneIn(replacing, s.leaf.id).find((w) => w !== replacing.query.querier && w !== s.backup);
+  assert.ok(who);
+  const { kill: base, keysBefore } = killBeforeConfirming(replacing, s, false);
+  const trace = await drive({
+    world: replacing,
+    restart: { who, when: (run) => run.state.contributor?.kind === 'payloads' },
+    kill: { ...base, when: (t) => t.saved !== null && base.when(t) },
+  });
+  assert.ok(trace.saved && trace.resumed, 'the contributor restarted');
+  const answer = deserialiseState(trace.saved).contributor;
+  assert.ok(answer?.kind === 'payloads');
+  for (const [p, payload] of answer.payloads.entries()) assert.ok(payload instanceof Uint8Array && payload.length > 0, `saved payload ${p} is bytes: ${JSON.stringify(payload).slice(0, 40)}`);
+  assertTakenOver(trace, replacing, s, keysBefore);
+  assert.deepEqual(trace.rejections.map((r) => `${r.to}: ${r.error.code}: ${r.error.message}`), []);
+  const slot = slotOf(trace, s.backup, s.leaf.id, s.position);
+  assert.ok(slot?.inputs[who] && slot.inputs[who].sum.length > 0, 'the backup verified the restarted contributor\'s payload');
+  assert.ok(trace.result, trace.abort ?? 'no result');
+  assert.equal(trace.result.rejected, 0);
+  const included = [...replacing.rows.keys()].filter((w) => w !== s.victim || victimAnswer(trace, s.victim));
+  assert.equal(trace.result.contributors, included.length);
+  assert.deepEqual(trace.result.values, plainValues(included, replacing));
 });

@@ -195,9 +195,12 @@ const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
 export function serialiseState(state: RunState): string {
-  return JSON.stringify(state, (_key, value: unknown) => {
-    if (value instanceof BigUint64Array) return { $vec: b64(vecToBytes(value)) };
-    if (value instanceof Uint8Array) return { $bytes: b64(value) };
+  // JSON.stringify calls a Buffer's toJSON before the replacer sees it (Prio3's payloads and
+  // prep shares are Buffers): read the holder's own value, not the one handed in.
+  return JSON.stringify(state, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    if (raw instanceof BigUint64Array) return { $vec: b64(vecToBytes(raw)) };
+    if (raw instanceof Uint8Array) return { $bytes: b64(raw) };
     return value;
   });
 }
