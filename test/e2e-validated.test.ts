@@ -21,6 +21,7 @@ import { publishQuery } from '../agent/solid/publish.ts';
 import { startDemo, waitForEnd, type Demo } from '../demo/demo.ts';
 import { plainAnswer, plainContributions } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
+import { runCli } from './helpers/cli.ts';
 import { LONG_COLLECT_MS } from './helpers/collect-window.ts';
 
 const PODS = 20;
@@ -195,5 +196,22 @@ test('verification-key seeds go only to the other members of their own leaf, nev
     const leaf = leaves.find((g) => g.id === e.group)!;
     assert.ok(leaf.members.includes(e.webId) && leaf.members.includes(e.peer!) && e.webId !== e.peer, `${e.webId} sent a seed of ${e.group} to ${e.peer}`);
     assert.notEqual(plan.zones[e.peer!], e.group, `${e.peer} contributes to ${e.group} and received its seed`);
+  }
+});
+
+test('from the CLI: podagg query publish runs a validated query and prints its result with the rejected count', async () => {
+  // Two agents of one WebID would take each other's messages: the command runs this querier's.
+  const querier = demo.credentials[PODS - 1];
+  await demo.host.kill(querier.webId);
+  try {
+    const r = await runCli([
+      'query', 'publish', 'examples/queries/validated-steps.ttl', '--credentials', demo.credentialsFile, '--webid', querier.webId,
+      '--population', demo.population, '--state', demo.stateDir, '--min-contributors', '3', '--collect-ms', String(LONG_COLLECT_MS),
+    ], 300_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}contributors \d+, completeness 100\.0 %/m);
+    assert.match(r.stdout, /^ {2}validated: 0 contributions rejected as invalid$/m);
+  } finally {
+    await demo.host.add([querier]);
   }
 });
