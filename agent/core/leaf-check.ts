@@ -223,6 +223,10 @@ export function verdicts(env: Env, slot: SlotState, agreed: string[]): { valid: 
     const prepShares = prepSharesOf(env, slot, check, tag, e);
     if (!prepShares) {
       if (!slot.syncExpired) waiting = true;
+      else if (!check.asked[`dropped ${e}`]) {
+        check.asked[`dropped ${e}`] = true;
+        env.log('warn', `${label(slot)}: contribution from ${e} left out: the group's prep shares for it did not all arrive under one key`);
+      }
       continue;
     }
     const payload = check.payloads[e];
