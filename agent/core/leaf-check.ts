@@ -1,6 +1,6 @@
 // The leaf group's check of validated contributions (Prio3). Each position holder draws a
 // random seed and seals it to the group's other holders; the verification key is a hash
-// of every position's seed, so no contributor can know it (plan.ts keeps leaf members out
+// of every position's seed, so no contributor can know it (sortition.ts keeps leaf members out
 // of their own leaf's zone, and a backup that holds a position here has its own
 // contribution left out). A holder prepares each payload it received under that key and
 // sends its prep shares with its confirmation; once a contributor's k prep shares are in,
@@ -16,9 +16,7 @@ import type { Prio3Outcome, Prio3Work } from './prio3-work.ts';
 import type { Env } from './runtime.ts';
 import { zeros, type Vec } from './ring.ts';
 import { slotKey, type LeafCheck, type SlotState } from './state.ts';
-import { verifyKey } from './verify-key.ts';
-
-const SEED_BYTES = 16;
+import { SEED_SIZE, verifyKey } from './verify-key.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
@@ -31,7 +29,7 @@ export const UNVERIFIED = zeros(0);
 const verified = (sum: Vec): boolean => sum.length > 0;
 
 export function startCheck(env: Env, slot: SlotState): void {
-  const seed = hex(env.ctx.random(SEED_BYTES));
+  const seed = hex(env.ctx.random(SEED_SIZE));
   slot.check = { seed, seeds: {}, key: null, payloads: {}, prep: {}, peerPrep: {}, rejected: {}, asked: {} };
   for (const to of otherHolders(env, slot)) sendSeed(env, slot, to);
 }
@@ -54,7 +52,7 @@ export function onKeySeed(env: Env, slot: SlotState, m: KeySeed): void {
   const check = slot.check;
   if (!check) throw new ProtocolError('bad-input', `KeySeed from ${m.sender}: ${slot.group} is not the leaf of a validated query`);
   const seed = env.open(m, 'seed');
-  if (seed.length !== SEED_BYTES) throw new ProtocolError('bad-input', `KeySeed from ${m.sender} holds ${seed.length} bytes, not ${SEED_BYTES}`);
+  if (seed.length !== SEED_SIZE) throw new ProtocolError('bad-input', `KeySeed from ${m.sender} holds ${seed.length} bytes, not ${SEED_SIZE}`);
   check.seeds[m.position] = { seed: hex(seed), from: m.sender };
   rekey(env, slot);
 }
