@@ -14,6 +14,8 @@
 //   perform(run.handle({ type: 'resultStored' }));        // when a published result is written
 //   // on { type: 'evaluate' }: check consent, run the SELECT, encodeRows(layoutOf(ctx), rows), then
 //   perform(run.handle({ type: 'contribute', vector, consent: decision.id }));  // or 'decline'
+//   // on { type: 'prio3', work } (validated queries): the library is asynchronous, so
+//   perform(run.handle({ type: 'prio3Done', work, outcome: await performPrio3(validationFor(ctx), k, work, random) }));
 //   saveLocally(serialiseState(run.state));               // after every handle(), before acting
 //
 //   // after a restart: the run re-emits what it still owes (timers, sends, evaluation, result)
