@@ -1,6 +1,6 @@
 // podagg demo (npm start): the main job on the embedded default.
 
-import { EXAMPLES, TRAININGS, startDemo, type DemoOutcome, type TrainingOutcome } from '../demo/demo.ts';
+import { EXAMPLES, MORE_EXAMPLES, TRAININGS, startDemo, type DemoOutcome, type TrainingOutcome } from '../demo/demo.ts';
 import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, progress, untilInterrupted, UsageError } from './args.ts';
 import { formatValue } from './result-format.ts';
@@ -17,7 +17,8 @@ export const usage = `usage: podagg demo [--pods N] [--port P] [--servers S] [--
   Starts S embedded Solid servers (default 1, ports P… default 3000) with N pods (default 50)
   filled with seeded synthetic data (steps, bank operations, age, region), provisions and
   starts one agent per pod, sets consent policies (20 % of owners refuse research), builds
-  the population, publishes the example queries (default: ${EXAMPLES.join(', ')}) and prints
+  the population, publishes the example queries (default: ${EXAMPLES.join(', ')}; also
+  ${MORE_EXAMPLES.join(', ')}, whose contributions carry Prio3 proofs) and prints
   each result beside the plain answer computed directly from the data.
   Then it trains the classifier of bank operations by category federatedly (default:
   ${ALL_TRAININGS.join(', ')}; --training none skips it; logistic regression for R rounds,
@@ -38,8 +39,9 @@ export async function demo(args: string[]): Promise<number> {
   if (values.help) return (console.log(usage), 0);
   const dashboardPort = integer(values['dashboard-port'], '--dashboard-port', 8080, 0);
   const names = values.queries ? values.queries.split(',') : EXAMPLES;
-  const unknown = names.filter((n) => !EXAMPLES.includes(n));
-  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')}; examples are ${EXAMPLES.join(', ')}`);
+  const known = [...EXAMPLES, ...MORE_EXAMPLES];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) throw new UsageError(`unknown example ${unknown.join(', ')}; examples are ${known.join(', ')}`);
   const trainings = values.training === 'none' ? [] : values.training ? values.training.split(',') : ALL_TRAININGS;
   const unknownTrainings = trainings.filter((n) => !ALL_TRAININGS.includes(n));
   if (unknownTrainings.length) throw new UsageError(`unknown training ${unknownTrainings.join(', ')}; trainings are ${ALL_TRAININGS.join(', ')}, or none`);
@@ -113,6 +115,7 @@ function describe(o: DemoOutcome): string {
     lines.push(`   ${''.padEnd(10)} plain:  ${formatValue(o.plain.values[i].value)}`);
   });
   lines.push(`   contributors ${r.contributors} (plain ${o.plain.contributors}), completeness ${(100 * r.completeness).toFixed(1)} %, ${o.seconds.toFixed(1)} s (planner: ${o.predictedSeconds.toFixed(1)} s), ${o.exact ? 'exact' : 'DIFFERS'}`);
+  if (r.rejected !== undefined) lines.push(`   validated: ${r.rejected} contribution${r.rejected === 1 ? '' : 's'} rejected as invalid`);
   lines.push(`   result document ${o.result}`);
   return lines.join('\n');
 }

@@ -106,6 +106,8 @@ export { waitForEnd };
 export { TRAININGS, type TrainingOutcome } from './training.ts';
 
 export const EXAMPLES = ['mean-steps', 'spending-histogram', 'fl-vectorsum'];
+/** Examples the demo runs when asked (`--queries`), not by default. */
+export const MORE_EXAMPLES = ['validated-steps'];
 const QUERIES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'queries');
 const RESEARCH = [DPV.ResearchAndDevelopment, DPV.NonCommercialResearch, DPV.AcademicResearch];
 
@@ -184,7 +186,7 @@ async function runExample(host: AgentHost, querier: Credential, population: stri
   const started = Date.now();
   const file = name.endsWith('.ttl') ? name : path.join(QUERIES, `${name}.ttl`);
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new Error(`no example query "${name}"; examples are ${EXAMPLES.join(', ')}`);
+    throw new Error(`no example query "${name}"; examples are ${[...EXAMPLES, ...MORE_EXAMPLES].join(', ')}`);
   });
   // The examples are written for large populations: the demo lowers minContributors to fit its own.
   const declared = parseQuery(text, querier.podUrl);

@@ -215,3 +215,9 @@ test('from the CLI: podagg query publish runs a validated query and prints its r
     await demo.host.add([querier]);
   }
 });
+
+test('the demo runs the validated example when asked: exact, nothing rejected', async () => {
+  const outcome = await demo.publish('validated-steps');
+  assert.equal(outcome.exact, true, outcome.abort);
+  assert.equal(outcome.published?.rejected, 0);
+});
