@@ -12,10 +12,13 @@ import { POLICIES, ensureAccess } from './access.ts';
 import { PodError, ensureContainer, getTurtleIfExists, postTurtle, putTurtle, type Fetch } from './pod.ts';
 
 export async function writePolicy(fetch: Fetch, podUrl: string, policy: ConsentPolicy): Promise<string> {
-  const { consentPolicy } = podLayout(podUrl);
+  const { consentPolicy, consentLog } = podLayout(podUrl);
   const folder = new URL('./', consentPolicy).href;
   await ensureContainer(fetch, folder);
   await ensureAccess(fetch, folder, POLICIES.ownerOnly(policy.owner));
+  // The log too, under the folder's owner-only access: an agent's first decision then costs
+  // one POST, like every other, instead of finding the log missing in the middle of a run.
+  await ensureContainer(fetch, consentLog);
   await putTurtle(fetch, consentPolicy, serializeConsentPolicy({ ...policy, id: consentPolicy }));
   return consentPolicy;
 }
