@@ -3,7 +3,7 @@
 import { EXAMPLES, MORE_EXAMPLES, TRAININGS, startDemo, type DemoOutcome, type TrainingOutcome } from '../demo/demo.ts';
 import { startDashboard } from '../dashboard/dashboard.ts';
 import { integer, parse, progress, untilInterrupted, UsageError } from './args.ts';
-import { formatValue } from './result-format.ts';
+import { formatValue, rejectedText } from './result-format.ts';
 import { printEvent } from './journal-print.ts';
 import { agentLabel } from '../query-vocab/index.ts';
 import { roundBar } from './round-bar.ts';
@@ -115,7 +115,7 @@ function describe(o: DemoOutcome): string {
     lines.push(`   ${''.padEnd(10)} plain:  ${formatValue(o.plain.values[i].value)}`);
   });
   lines.push(`   contributors ${r.contributors} (plain ${o.plain.contributors}), completeness ${(100 * r.completeness).toFixed(1)} %, ${o.seconds.toFixed(1)} s (planner: ${o.predictedSeconds.toFixed(1)} s), ${o.exact ? 'exact' : 'DIFFERS'}`);
-  if (r.rejected !== undefined) lines.push(`   validated: ${r.rejected} contribution${r.rejected === 1 ? '' : 's'} rejected as invalid`);
+  if (r.rejected !== undefined) lines.push(`   ${rejectedText(r.rejected)}`);
   lines.push(`   result document ${o.result}`);
   return lines.join('\n');
 }

@@ -60,6 +60,11 @@ export function formatResult(query: AggregationQuery, result: AggregationResult)
   }
   if (result.privacy) lines.push(`  differentially private: ${release(result.privacy)}`);
   lines.push(`  contributors ${result.contributors}, completeness ${(100 * result.completeness).toFixed(1)} %, ${((Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000).toFixed(1)} s`);
-  if (result.rejected !== undefined) lines.push(`  validated: ${result.rejected} contribution${result.rejected === 1 ? '' : 's'} rejected as invalid`);
+  if (result.rejected !== undefined) lines.push(`  ${rejectedText(result.rejected)}`);
   return lines.join('\n');
+}
+
+/** What a validated query's result says of the contributions its leaves refused. */
+export function rejectedText(rejected: number): string {
+  return `validated: ${rejected} contribution${rejected === 1 ? '' : 's'} rejected as invalid`;
 }
