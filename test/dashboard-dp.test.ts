@@ -10,19 +10,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { loopbackUrl, parseQuery, serializeQuery, serializeResult } from '../query-vocab/index.ts';
 import type { AggregationResult } from '../query-vocab/types.ts';
 import { buildScenario, idealModel } from '../agent/sim/scenario.ts';
 import { EventLog } from '../agent/solid/events.ts';
-import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
+import type { Dashboard } from '../dashboard/dashboard.ts';
 import { runId } from '../dashboard/run-state.ts';
 import { freePorts } from '../harness/ports.ts';
-import { SHOTS, launchChromium } from './dashboard-browser.ts';
+import { SHOTS, openDashboard } from './dashboard-browser.ts';
 
 let server: Server;
 let dash: Dashboard;
-let browser: Browser;
+let closeDashboard: (() => Promise<void>) | undefined;
 let page: Page;
 let queryUrl: string;
 let result: AggregationResult;
@@ -58,14 +58,11 @@ before(async () => {
   const log = new EventLog(stateDir);
   log.record({ webId: querier, query: queryUrl, kind: 'published', text: 'published' });
   log.record({ webId: querier, query: queryUrl, kind: 'result', result: result.id, text: 'result' });
-  dash = await startDashboard({ port: 0, stateDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  ({ dash, page, close: closeDashboard } = await openDashboard({ port: 0, stateDir }, { width: 1100, height: 900 }));
 });
 
 after(async () => {
-  await browser?.close();
-  await dash?.stop();
+  await closeDashboard?.();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 

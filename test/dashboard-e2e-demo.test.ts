@@ -5,27 +5,24 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
-import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
-import { SHOTS, launchChromium } from './dashboard-browser.ts';
+import type { Dashboard } from '../dashboard/dashboard.ts';
+import { SHOTS, openDashboard } from './dashboard-browser.ts';
 import { freePorts } from '../harness/ports.ts';
 
 let demo: Demo;
 let dash: Dashboard;
-let browser: Browser;
+let closeDashboard: (() => Promise<void>) | undefined;
 let page: Page;
 
 before(async () => {
   demo = await startDemo({ pods: 12, port: await freePorts(1) });
-  dash = await startDashboard({ port: 0, stateDir: demo.stateDir, credentialsFile: demo.credentialsFile });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  ({ dash, page, close: closeDashboard } = await openDashboard({ port: 0, stateDir: demo.stateDir, credentialsFile: demo.credentialsFile }));
 });
 
 after(async () => {
-  await browser?.close();
-  await dash?.stop();
+  await closeDashboard?.();
   await demo?.stop();
 });
 

@@ -6,28 +6,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../dashboard/dashboard.ts';
+import type { Page } from 'playwright-core';
+import type { Dashboard } from '../dashboard/dashboard.ts';
 import { runId } from '../dashboard/run-state.ts';
 import { EventLog } from '../agent/solid/events.ts';
-import { SHOTS, launchChromium } from './dashboard-browser.ts';
+import { SHOTS, openDashboard } from './dashboard-browser.ts';
 import { ALICE_NAME, startFixture, type Fixture } from './dashboard-fixture.ts';
 
 let fx: Fixture;
 let dash: Dashboard;
-let browser: Browser;
+let closeDashboard: (() => Promise<void>) | undefined;
 let page: Page;
 
 before(async () => {
   fx = await startFixture();
-  dash = await startDashboard({ port: 0, stateDir: fx.stateDir, credentialsFile: fx.credentialsFile, simulationsDir: fx.simulationsDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  ({ dash, page, close: closeDashboard } = await openDashboard({ port: 0, stateDir: fx.stateDir, credentialsFile: fx.credentialsFile, simulationsDir: fx.simulationsDir }));
 });
 
 after(async () => {
-  await browser?.close();
-  await dash?.stop();
+  await closeDashboard?.();
   await fx?.stop();
 });
 
