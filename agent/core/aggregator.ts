@@ -209,7 +209,10 @@ function above(env: Env, slot: SlotState): WebId | null {
 function ownEntries(env: Env, slot: SlotState): string[] {
   // A holder of a validated leaf knows its verification key, so its own contribution there
   // could carry a forged proof: it is left out (only a backup can be in this case).
-  if (slot.leaf && slot.check) return Object.keys(slot.inputs).filter((w) => !holdsHere(env, slot, w)).sort();
+  if (slot.leaf && slot.check) {
+    const holders = env.peerHolders(slot).add(env.self);
+    return Object.keys(slot.inputs).filter((w) => !holders.has(w)).sort();
+  }
   if (slot.leaf) return Object.keys(slot.inputs).sort();
   // An empty child adds nothing: leaving it out makes 'cut' and 'absent' the same entry set
   // (one whose contributions were all rejected still carries their count).
@@ -217,11 +220,6 @@ function ownEntries(env: Env, slot: SlotState): string[] {
     .filter(([, i]) => i.included > 0 || (i.rejected ?? 0) > 0)
     .map(([child, i]) => childEntry(child, i.version))
     .sort();
-}
-
-function holdsHere(env: Env, slot: SlotState, w: WebId): boolean {
-  for (let p = 0; p < env.params.groupSize; p++) if (env.holder({ group: slot.group, position: p }) === w) return true;
-  return false;
 }
 
 /** How this slot synchronises: a validated leaf always waits for its peers, whose prep shares it needs. */
@@ -401,21 +399,7 @@ function sameEntries(a: string[], b: string[] | null): boolean {
 function confirm(env: Env, slot: SlotState, entries: string[]): void {
   slot.confirmed = entries;
   if (slot.check) slot.check.confirmedKey = slot.check.key;
-  for (const to of peerHolders(env, slot)) sendConfirmation(env, slot, to, entries);
-}
-
-/**
- * The agents holding the group's other positions, each once: a backup may hold two
- * positions, and it applies one confirmation to all its slots (a second copy with the
- * same send time would be rejected as a replay).
- */
-function peerHolders(env: Env, slot: SlotState): Set<WebId> {
-  const out = new Set<WebId>();
-  for (let p = 0; p < env.params.groupSize; p++) {
-    const to = p === slot.position ? null : env.holder({ group: slot.group, position: p });
-    if (to) out.add(to);
-  }
-  return out;
+  for (const to of env.peerHolders(slot)) sendConfirmation(env, slot, to, entries);
 }
 
 function sendConfirmation(env: Env, slot: SlotState, to: WebId, entries: string[]): void {

@@ -15,7 +15,7 @@ import { ProtocolError } from './errors.ts';
 import type { Prio3Outcome, Prio3Work } from './prio3-work.ts';
 import type { Env } from './runtime.ts';
 import { zeros, type Vec } from './ring.ts';
-import { slotKey, type LeafCheck, type SlotState } from './state.ts';
+import type { LeafCheck, SlotState } from './state.ts';
 import { SEED_SIZE, verifyKey } from './verify-key.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -31,7 +31,7 @@ const verified = (sum: Vec): boolean => sum.length > 0;
 export function startCheck(env: Env, slot: SlotState): void {
   const seed = hex(env.ctx.random(SEED_SIZE));
   slot.check = { seed, seeds: {}, key: null, payloads: {}, prep: {}, peerPrep: {}, rejected: {}, asked: {} };
-  for (const to of otherHolders(env, slot)) sendSeed(env, slot, to);
+  for (const to of env.peerHolders(slot)) sendSeed(env, slot, to);
 }
 
 /** A holder that took over a peer position needs our seed (and we need its new one). */
@@ -61,10 +61,8 @@ export function onKeySeed(env: Env, slot: SlotState, m: KeySeed): void {
 function currentKey(env: Env, slot: SlotState, check: LeafCheck): string | null {
   const seeds: Uint8Array[] = [];
   for (let p = 0; p < env.params.groupSize; p++) {
-    const holder = env.holder({ group: slot.group, position: p });
-    const own = holder === env.self ? ownCheck(env, slot, p) : undefined;
-    const s = own ? { seed: own.seed, from: env.self } : check.seeds[p];
-    if (!holder || !s || s.from !== holder) return null;
+    const s = p === slot.position ? { seed: check.seed, from: env.self } : check.seeds[p];
+    if (!s || s.from !== env.holder({ group: slot.group, position: p })) return null;
     seeds.push(unhex(s.seed));
   }
   return hex(verifyKey(env.ctx.query.id, slot.group, seeds));
@@ -245,31 +243,10 @@ function prepSharesOf(env: Env, slot: SlotState, check: LeafCheck, tag: string, 
       out.push(own);
       continue;
     }
-    if (env.holder({ group: slot.group, position: p }) === env.self) {
-      const mine = ownCheck(env, slot, p);
-      if (!mine || mine.key !== check.key || mine.prep[e] === undefined) return null;
-      out.push(mine.prep[e]);
-      continue;
-    }
     const peer = check.peerPrep[p];
     const share = peer?.shares[e];
     if (!peer || peer.key !== tag || peer.from !== env.holder({ group: slot.group, position: p }) || share === undefined) return null;
     out.push(share);
-  }
-  return out;
-}
-
-/** The check of another position of the same group this agent holds (a backup may hold two). */
-function ownCheck(env: Env, slot: SlotState, position: number): LeafCheck | undefined {
-  return env.state.slots[slotKey(slot.group, position)]?.check;
-}
-
-/** The group's other positions' current holders, each once. */
-function otherHolders(env: Env, slot: SlotState): Set<WebId> {
-  const out = new Set<WebId>();
-  for (let p = 0; p < env.params.groupSize; p++) {
-    const to = p === slot.position ? null : env.holder({ group: slot.group, position: p });
-    if (to && to !== env.self) out.add(to);
   }
   return out;
 }

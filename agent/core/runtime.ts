@@ -4,7 +4,7 @@
 
 import type { Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
-import { validationOf, type Validation } from './circuits.ts';
+import { VALIDATED_THRESHOLD, validationOf, type Validation } from './circuits.ts';
 import { compileLayout, type Layout } from './encoding.ts';
 import { ProtocolError } from './errors.ts';
 import type { Action, LogLevel, RunContext } from './io.ts';
@@ -39,7 +39,7 @@ export function validationFor(ctx: Pick<RunContext, 'query' | 'plan'>): Validati
   let v = validations.get(ctx.query);
   if (!v) {
     if (strategyOf(ctx.plan.params).sharing !== 'additive') {
-      throw new ProtocolError('bad-input', `validated contributions need additive sharing: Prio3 shares are additive, the ${ctx.plan.params.strategy} strategy's are Shamir shares`);
+      throw new ProtocolError('bad-input', VALIDATED_THRESHOLD);
     }
     validations.set(ctx.query, (v = validationOf(layoutOf(ctx))));
   }
@@ -135,6 +135,16 @@ export class Env {
   /** Current holder of a slot, given the failures this agent knows of and the strategy. */
   holder(slot: Slot): WebId | null {
     return holderOf(this.topo, slot, this.isFailed, replacesAt(this.strategy, isLeaf(this.topo, slot.group)));
+  }
+
+  /** The current holders of the group's other positions, each once. */
+  peerHolders(slot: Slot): Set<WebId> {
+    const out = new Set<WebId>();
+    for (let p = 0; p < this.params.groupSize; p++) {
+      const to = p === slot.position ? null : this.holder({ group: slot.group, position: p });
+      if (to) out.add(to);
+    }
+    return out;
   }
 
   publicKeys(w: WebId) {
