@@ -7,7 +7,7 @@ import type { AggregationPlan } from '../query-vocab/index.ts';
 import type { LoggedRequest } from '../solid-server/request-log.ts';
 
 export const KINDS = [
-  'message POST', 'message GET', 'message DELETE', 'inbox listing', 'notification', 'profile', 'registration', 'query/plan',
+  'message POST', 'message GET', 'message DELETE', 'inbox listing', 'announcement', 'notification', 'profile', 'registration', 'query/plan',
   'presence write', 'presence check', 'consent', 'own data', 'result', 'auth', 'other',
 ] as const;
 export type Kind = (typeof KINDS)[number];
@@ -23,7 +23,9 @@ export function kindOf(r: LoggedRequest): Kind {
   if (has('/.notifications/')) return 'notification';
   // The WebID document, and the extended profile it links (podagg's keys and inbox).
   if (has('/profile/') || path.endsWith('/podagg/profile')) return 'profile';
-  if (has('/podagg/population/')) return 'registration';
+  // A population's announcements container, its listing and each announcement.
+  if (has('/announcements/')) return 'announcement';
+  if (has('/podagg/population')) return 'registration';
   if (has('/podagg/queries/')) return 'query/plan';
   if (has('/podagg/presence')) return r.method === 'PUT' || path.endsWith('.acl') ? 'presence write' : 'presence check';
   if (has('/podagg/consent/')) return 'consent';

@@ -3,6 +3,7 @@
 import { readCredentials, selectCredentials } from '../agent/solid/credentials.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
+import { agentFolder, rememberPopulation } from '../agent/solid/memberships.ts';
 import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
@@ -30,7 +31,8 @@ export async function populationCreate(args: string[]): Promise<number> {
 
 export const joinUsage = `usage: podagg population join URL --credentials FILE (--webid WEBID | --all) [--state DIR]
   Appends each agent's registration (WebID, inbox, public keys) to the population URL,
-  provisioning the agent first if needed (keys in DIR, default ${STATE_DEFAULT}).
+  provisioning the agent first if needed (keys in DIR, default ${STATE_DEFAULT}), and
+  records the population in DIR: \`podagg agent run\` then watches its announcements.
   Joining twice does nothing.`;
 
 export async function populationJoin(args: string[]): Promise<number> {
@@ -46,6 +48,7 @@ export async function populationJoin(args: string[]): Promise<number> {
       const { keys } = await loadOrCreateKeys(keyFilePath(state, credential.webId), credential.webId);
       const me = { webId: credential.webId, inbox: podLayout(credential.podUrl).inbox, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey };
       const outcome = await joinPopulation(session.fetch, positionals[0], signRegistration(me, positionals[0], keys.ed25519.secretKey));
+      rememberPopulation(agentFolder(state, credential.webId), positionals[0]);
       console.log(`${credential.webId}: ${outcome}`);
     } finally {
       await session.logout();

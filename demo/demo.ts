@@ -15,7 +15,7 @@ import { writeCredentials, type Credential } from '../agent/solid/credentials.ts
 import { AgentHost, type HostOptions } from '../agent/solid/host.ts';
 import { inParallel } from '../agent/solid/in-parallel.ts';
 import { podLayout } from '../agent/solid/layout.ts';
-import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
+import { createPopulation } from '../agent/solid/population.ts';
 import { writePolicy } from '../agent/solid/consent-store.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { publishQuery } from '../agent/solid/publish.ts';
@@ -132,7 +132,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       const documents = await seedPod(session.fetch, c.podUrl, seed, i);
       const policy = demoPolicy(c, i, o.pods, o.refusing ?? 0.2);
       await writePolicy(session.fetch, c.podUrl, policy);
-      await joinPopulation(session.fetch, population, agent.registration(population));
+      await agent.join(population);
       people[i] = { base: c.podUrl, documents, policy };
       o.onProgress?.('data, policies and registrations', ++done, fleet.credentials.length);
     });

@@ -17,7 +17,7 @@ import { topology } from '../agent/core/topology.ts';
 import { includedOnDisk } from '../agent/solid/audit.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
-import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
+import { createPopulation } from '../agent/solid/population.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { plainAnswer } from '../demo/plain.ts';
 import { freePorts } from '../harness/ports.ts';
@@ -44,8 +44,7 @@ before(async () => {
     const url = new URL(`podagg/population-${i}/`, demo.querier.podUrl).href;
     await createPopulation(querier.session.fetch, url, demo.querier.webId);
     for (const c of demo.credentials.slice(1 + i * PER_POPULATION, 1 + (i + 1) * PER_POPULATION)) {
-      const { session, agent } = demo.host.get(c.webId);
-      await joinPopulation(session.fetch, url, agent.registration(url));
+      await demo.host.get(c.webId).agent.join(url);
     }
     populations.push(url);
   }

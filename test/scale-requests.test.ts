@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { documentOf, parsePlan } from '../query-vocab/index.ts';
-import { createPopulation, joinPopulation } from '../agent/solid/population.ts';
+import { createPopulation } from '../agent/solid/population.ts';
 import { getTurtle } from '../agent/solid/pod.ts';
 import { startDemo, type Demo } from '../demo/demo.ts';
 import { readRequestLog } from '../solid-server/request-log.ts';
@@ -32,8 +32,7 @@ before(async () => {
   small = new URL('podagg/population-small/', demo.querier.podUrl).href;
   await createPopulation(querier.session.fetch, small, demo.querier.webId);
   for (const c of demo.credentials.slice(0, SMALL)) {
-    const { session, agent } = demo.host.get(c.webId);
-    await joinPopulation(session.fetch, small, agent.registration(small));
+    await demo.host.get(c.webId).agent.join(small);
   }
 });
 after(async () => demo?.stop());

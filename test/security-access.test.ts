@@ -5,7 +5,8 @@
 //   consent policy and consent log: the owner only;
 //   inbox: the owner does everything, an authenticated agent only appends (it cannot list,
 //     read, overwrite or delete, not even what it posted), anonymous nothing;
-//   population: authenticated agents read and append, only the owner changes or deletes;
+//   population and its announcements: authenticated agents read and append, only the owner
+//     changes or deletes;
 //   ACL documents: the owner only. Private keys are in no pod.
 // A refused anonymous request answers 401, a refused authenticated one 403.
 
@@ -23,7 +24,7 @@ import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
 import { readPeer } from '../agent/solid/peer.ts';
 import { aclUrlOf, getTurtle, type Fetch } from '../agent/solid/pod.ts';
-import { PeerCache, createPopulation, joinPopulation, loadPopulation, registrationSlug } from '../agent/solid/population.ts';
+import { PeerCache, announcementsOf, createPopulation, joinPopulation, loadPopulation, registrationSlug } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { login } from '../agent/solid/session.ts';
 import { startDemo, type Demo, type DemoOutcome } from '../demo/demo.ts';
@@ -208,32 +209,44 @@ test('profiles (the WebID document, and the extended one with the public keys an
   }
 });
 
-test('population: authenticated read and append; only the owner changes or deletes entries', async () => {
+/** A container members read and append to (a population, its announcements): only the owner changes or deletes an entry. */
+async function appendOnlyForMembers(container: string): Promise<string[]> {
   const owner = as(demo.querier);
   const participant = as(other);
-  const population = demo.population;
-  await refused('anonymous', `GET ${population}`, GET(anonymous, population));
-  await refused('anonymous', `POST ${population}`, POST(anonymous, population));
-  const listing = containerMembers(await (await allowed('participant', `GET ${population}`, GET(participant, population))).text(), population);
-  assert.equal(listing.length, demo.credentials.length);
-  const someone = listing[0];
+  await refused('anonymous', `GET ${container}`, GET(anonymous, container));
+  await refused('anonymous', `POST ${container}`, POST(anonymous, container));
+  const listing = containerMembers(await (await allowed('participant', `GET ${container}`, GET(participant, container))).text(), container);
+  const someone = listing.find((url) => !url.endsWith('/'));
+  assert.ok(someone, `${container} holds an entry`);
   await refused('anonymous', `GET ${someone}`, GET(anonymous, someone));
   await allowed('participant', `GET ${someone}`, GET(participant, someone));
   for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
     await refused('participant', `${what} ${someone}`, request(participant, someone));
   }
-  await refused('participant', `DELETE ${population}`, DELETE(participant, population));
-  await refused('participant', `PUT ${population}new`, PUT(participant, `${population}new-${randomBytes(4).toString('hex')}`));
+  await refused('participant', `DELETE ${container}`, DELETE(participant, container));
+  await refused('participant', `PUT ${container}new`, PUT(participant, `${container}new-${randomBytes(4).toString('hex')}`));
   // An entry the participant appended is no longer its own to change.
-  const location = (await allowed('participant', `POST ${population}`, POST(participant, population))).headers.get('location');
+  const location = (await allowed('participant', `POST ${container}`, POST(participant, container))).headers.get('location');
   assert.ok(location);
-  const entry = new URL(location, population).href;
+  const entry = new URL(location, container).href;
   await allowed('participant', `GET ${entry}`, GET(participant, entry));
   for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
     await refused('participant', `${what} ${entry}`, request(participant, entry));
   }
   await allowed('owner', `DELETE ${entry}`, DELETE(owner, entry));
-  await aclOwnerOnly(population, owner, participant);
+  await aclOwnerOnly(container, owner, participant);
+  return listing;
+}
+
+test('population: authenticated read and append; only the owner changes or deletes entries', async () => {
+  const listing = await appendOnlyForMembers(demo.population);
+  assert.deepEqual(listing.filter((url) => url.endsWith('/')), [announcementsOf(demo.population)], 'the one container inside is the announcements');
+  assert.equal(listing.length, demo.credentials.length + 1);
+});
+
+test('announcements: authenticated read and append; only the owner changes or deletes one', async () => {
+  const listing = await appendOnlyForMembers(announcementsOf(demo.population));
+  assert.ok(listing.length >= 1, 'the run\'s announcement');
 });
 
 // Known gap (SECURITY.md): a registration carries public data only (WebID, inbox, the keys
@@ -268,7 +281,8 @@ test('a post squatting a member\'s registration name neither keeps the member ou
   assert.equal(await joinPopulation(as(member), population, me), 'already a member');
   const snapshot = await loadPopulation(owner, population, new PeerCache(owner));
   assert.ok(snapshot.members.has(member.webId));
-  assert.equal(containerMembers(await getTurtle(owner, population), population).length, 2, 'the squat and one registration');
+  const entries = containerMembers(await getTurtle(owner, population), population).filter((url) => !url.endsWith('/'));
+  assert.equal(entries.length, 2, 'the squat and one registration');
 });
 
 /** Every resource of a pod, read as its owner. */

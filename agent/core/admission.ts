@@ -14,7 +14,9 @@ import type { Env } from './runtime.ts';
 
 export function admit(env: Env, guard: ReplayGuard, m: Message): void {
   if (m.query !== env.ctx.query.id) throw new ProtocolError('not-in-plan', `${m.type} from ${m.sender} is for another query (${m.query})`);
-  if (m.recipient !== env.self) throw new ProtocolError('wrong-recipient', `${m.type} from ${m.sender} is addressed to ${m.recipient}`);
+  // An announcement is addressed to the whole population: one copy serves every member.
+  const toUs = m.recipient === env.self || (m.type === 'Announcement' && m.recipient === env.ctx.query.population);
+  if (!toUs) throw new ProtocolError('wrong-recipient', `${m.type} from ${m.sender} is addressed to ${m.recipient}`);
   const reg = env.ctx.directory.get(m.sender);
   if (!reg) throw new ProtocolError('unknown-sender', `${m.type} from ${m.sender}, who is not in the population directory`);
   env.crypto.verify(m, reg.ed25519);

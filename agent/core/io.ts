@@ -2,7 +2,7 @@
 // agent's part in one query; it never performs I/O itself, the transport does what the
 // actions say.
 
-import type { AggregationPlan, AggregationQuery, AggregationResult, Message, Registration, WebId } from '../../query-vocab/types.ts';
+import type { AggregationPlan, AggregationQuery, AggregationResult, Announcement, Message, Registration, WebId } from '../../query-vocab/types.ts';
 import type { ProtocolError } from './errors.ts';
 import type { AgentKeys } from './keys.ts';
 import type { RandomSource } from './random.ts';
@@ -41,6 +41,13 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Action =
   /** Deliver, then answer 'delivered' (or 'undeliverable') with the same id. */
   | { type: 'send'; id: string; to: WebId; message: Message }
+  /**
+   * Make the querier's announcement (addressed to the population) known to every participant
+   * `to`, then answer 'delivered' or 'undeliverable' with its id: the Solid transport posts it
+   * once where the population's members watch, the simulator hands each a copy. The run is
+   * over for everyone by `until`: the announcement may be ignored after.
+   */
+  | { type: 'announce'; id: string; to: WebId[]; until: number; message: Announcement }
   | { type: 'setTimer'; name: string; delayMs: number }
   /** Write the result document, then answer 'resultStored'. */
   | { type: 'publish'; result: AggregationResult }

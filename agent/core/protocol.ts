@@ -26,7 +26,7 @@
 // 'log', 'reject' and 'abort'. A message fed twice (e.g. re-read after a crash) is
 // rejected as 'replayed', never counted twice.
 
-import type { Announcement, Message } from '../../query-vocab/types.ts';
+import type { Message, WebId } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
 import { runStart } from './clock.ts';
 import { onAbstention, onConfirmation, onContribution, onPartial, onSlotWork, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
@@ -121,7 +121,9 @@ export class Run {
       case 'undeliverable': {
         const sent = this.st.outbox[event.id];
         delete this.st.outbox[event.id];
-        if (sent) peerFailed(env, sent.to);
+        // The members an announcement did not reach are found failed, or miss the deadline, as any silent member.
+        if (sent?.to === env.ctx.query.population) env.log('warn', `the announcement of ${env.ctx.plan.id} could not be delivered`);
+        else if (sent) peerFailed(env, sent.to);
         break;
       }
       case 'resultStored':
@@ -167,10 +169,9 @@ function start(env: Env): void {
   // Aggregators first, from the root down, then backups: they start beating on hearing of
   // it, and their peers judge them by that beat once a stale period has passed.
   if (env.self === env.ctx.query.querier) {
-    const announce = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups, ...Object.keys(plan.zones)]);
-    announce.delete(env.self);
-    for (const w of announce) env.send<Announcement>(w, { type: 'Announcement', plan: plan.id });
-    env.log('info', `announced plan ${plan.id} to ${announce.size} agents`);
+    const to = participants(env);
+    env.announce(to, runEndsAt(env));
+    env.log('info', `announced plan ${plan.id} to ${to.length} agents`);
     querierStart(env);
   }
   if (plan.zones[env.self] !== undefined && !state.evaluated) {
@@ -179,11 +180,22 @@ function start(env: Env): void {
   }
 }
 
+/** Everyone the querier announces its query to, aggregators first, from the root down, then backups and zone members. */
+function participants(env: Env): WebId[] {
+  const plan = env.ctx.plan;
+  const all = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups, ...Object.keys(plan.zones)]);
+  all.delete(env.self);
+  return [...all];
+}
+
 /** Everything a run restored from its saved state still owes: nothing is decided twice. */
 function resume(env: Env): void {
   const state = env.state;
   for (const [name, at] of Object.entries(state.timers)) env.actions.push({ type: 'setTimer', name, delayMs: Math.max(0, at - env.now()) });
-  for (const [id, { to, message }] of Object.entries(state.outbox)) env.actions.push({ type: 'send', id, to, message });
+  for (const [id, { to, message }] of Object.entries(state.outbox)) {
+    const broadcast = message.type === 'Announcement' && to === env.ctx.query.population;
+    env.actions.push(broadcast ? { type: 'announce', id, to: participants(env), until: runEndsAt(env), message } : { type: 'send', id, to, message });
+  }
   if (state.evaluated && !state.contributor && state.declined === null) env.actions.push({ type: 'evaluate' });
   for (const slot of Object.values(state.slots)) if (resumeCheck(env, slot)) onSlotWork(env, slot);
   const q = state.querier;

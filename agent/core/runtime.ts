@@ -2,7 +2,7 @@
 // strategy, the failure set, and helpers that turn intentions into actions (sealed,
 // signed sends; timers; log lines). A run keeps one Env and takes its actions after each event.
 
-import type { Message, WebId } from '../../query-vocab/types.ts';
+import type { Announcement, Message, WebId } from '../../query-vocab/types.ts';
 import { holderOf } from './backup.ts';
 import { VALIDATED_THRESHOLD, validationOf, type Validation } from './circuits.ts';
 import { compileLayout, type Layout } from './encoding.ts';
@@ -165,10 +165,24 @@ export class Env {
 
   /** Signs and sends; the envelope fields (query, sender, recipient, sentAt) are filled here. */
   send<M extends Message>(to: WebId, body: Unsigned<M>): void {
+    const { id, message } = this.outgoing<M>(to, body);
+    this.actions.push({ type: 'send', id, to, message });
+  }
+
+  /**
+   * The querier's one announcement for every participant `to`: addressed to the population,
+   * so that a single copy, posted where its members watch, serves them all (io.ts).
+   */
+  announce(to: WebId[], until: number): void {
+    const { id, message } = this.outgoing<Announcement>(this.ctx.query.population, { type: 'Announcement', plan: this.ctx.plan.id });
+    this.actions.push({ type: 'announce', id, to, until, message });
+  }
+
+  private outgoing<M extends Message>(to: string, body: Unsigned<M>): { id: string; message: M } {
     const unsigned = { ...body, query: this.ctx.query.id, sender: this.self, recipient: to, sentAt: isoTime(this.now()) };
     const message = this.crypto.sign<M>(unsigned as unknown as Omit<M, 'signature'>, this.ctx.keys.ed25519.secretKey);
     const id = String(this.state.sends++);
     this.state.outbox[id] = { to, message };
-    this.actions.push({ type: 'send', id, to, message });
+    return { id, message };
   }
 }

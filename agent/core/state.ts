@@ -141,6 +141,7 @@ export interface QuerierState {
 
 /** A message the run sent and the transport has not yet acknowledged as delivered. */
 export interface Outgoing {
+  /** The recipient; the population for the querier's announcement. */
   to: WebId;
   message: Message;
 }

@@ -214,15 +214,19 @@ export class Simulation {
     for (const a of actions) {
       this.opts.onAction?.(to, this.clock, a);
       switch (a.type) {
-        case 'send': {
-          const bytes = m.messageBytes(a.message);
-          stats.sent++;
-          stats.bytes += bytes;
-          this.messages[a.message.type] = (this.messages[a.message.type] ?? 0) + 1;
-          const transfer = m.transmitMs ? m.transmitMs(a.message) : Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
-          const departs = m.queueSends ? Math.max(end, this.linkFreeAt.get(to) ?? 0) : end;
-          if (m.queueSends && transfer > 0) this.linkFreeAt.set(to, departs + transfer);
-          this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'message', to: a.to, message: a.message, departs });
+        case 'send':
+        case 'announce': {
+          // An announcement is a message to each participant: the paper's querier contacts every node.
+          for (const recipient of a.type === 'send' ? [a.to] : a.to) {
+            const bytes = m.messageBytes(a.message);
+            stats.sent++;
+            stats.bytes += bytes;
+            this.messages[a.message.type] = (this.messages[a.message.type] ?? 0) + 1;
+            const transfer = m.transmitMs ? m.transmitMs(a.message) : Number.isFinite(m.bandwidthBytesPerMs) ? bytes / m.bandwidthBytesPerMs : 0;
+            const departs = m.queueSends ? Math.max(end, this.linkFreeAt.get(to) ?? 0) : end;
+            if (m.queueSends && transfer > 0) this.linkFreeAt.set(to, departs + transfer);
+            this.queue.push(departs + transfer + m.latencyMs(this.opts.draw), { kind: 'message', to: recipient, message: a.message, departs });
+          }
           // The simulated network never loses a message (a dead recipient is detected as such), so the run owes nothing for it.
           run.handle({ type: 'delivered', id: a.id });
           break;

@@ -14,6 +14,7 @@ import { performPrio3, type Prio3Performer } from '../core/prio3-work.ts';
 import { Run, deserialiseState, type Action, type Event } from '../core/protocol.ts';
 import { validationFor } from '../core/runtime.ts';
 import { secureRandom, type RandomSource } from '../core/random.ts';
+import { announcementSlug, checkAnnouncement, isOver } from './announcements.ts';
 import { ConsentLog } from './consent-store.ts';
 import type { Credential } from './credentials.ts';
 import { evaluateContribution } from './evaluation.ts';
@@ -22,11 +23,12 @@ import { InboxReader } from './inbox-reader.ts';
 import type { NotificationPreference } from './inbox-watch.ts';
 import type { KeyStore } from './keyfile.ts';
 import { podLayout } from './layout.ts';
+import { agentFolder, rememberPopulation, rememberedPopulations } from './memberships.ts';
 import { Outbox, type DeliveryOutcome, type Parcel } from './outbox.ts';
 import { PeerWatch } from './peer-watch.ts';
 import { PolicySource } from './policy-source.ts';
 import type { Fetch } from './pod.ts';
-import type { PeerCache } from './population.ts';
+import { announcementsOf, joinPopulation, type PeerCache } from './population.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
 import { resultIdOf, storeResult } from './results.ts';
 import { DEFAULT_RETRY, isTransient, withRetry, type RetryPolicy } from './retry.ts';
@@ -86,6 +88,10 @@ export class SolidAgent {
   private readonly retry: RetryPolicy;
   private readonly store: RunStore;
   private readonly reader: InboxReader;
+  /** One reader per population the agent watches for announcements. */
+  private readonly announcements = new Map<string, InboxReader>();
+  private readonly folder: string;
+  private started = false;
   private readonly outbox: Outbox;
   private readonly consentLog: ConsentLog;
   private readonly policy: PolicySource;
@@ -98,11 +104,11 @@ export class SolidAgent {
     this.webId = o.credential.webId;
     this.clock = o.scheduler ?? systemScheduler;
     this.retry = o.retry ?? DEFAULT_RETRY;
-    const dir = path.join(o.stateDir, 'agents', shortDigest(this.webId));
+    const dir = (this.folder = agentFolder(o.stateDir, this.webId));
     this.store = new RunStore(path.join(dir, 'runs'));
     this.reader = new InboxReader({
       fetch: o.session.fetch, inbox: this.inbox, processedFile: path.join(dir, 'processed.txt'), retry: this.retry, pollMs: o.pollMs ?? 500, notifications: o.notifications,
-      onMessage: (url, read) => this.queue.push(() => this.receive(url, read)), log: (text) => this.log(text),
+      onMessage: (url, read) => this.queue.push(() => this.receive(this.reader, url, read)), log: (text) => this.log(text),
     });
     this.outbox = new Outbox(o.session.fetch, this.retry, (parcel, outcome) => this.delivered(parcel, outcome));
     this.consentLog = new ConsentLog(o.session.fetch, o.credential.podUrl, path.join(dir, 'consent-history.json'));
@@ -129,6 +135,8 @@ export class SolidAgent {
     await this.queue.drained();
     const watch = await this.reader.start();
     this.record({ query: '', kind: 'watching', notifications: watch.mode, text: `watching inbox ${this.inbox}: ${watch.summary}` });
+    this.started = true;
+    await Promise.all(rememberedPopulations(this.folder).map((population) => this.watchAnnouncements(population)));
     // Members hear of a query and answer it within the leaves' collect window: until then a
     // peer that has not beaten yet may just not have heard. The window also says how loaded
     // the plan expects the servers (and, in a benchmark, the agents' shared machines) to be:
@@ -153,9 +161,40 @@ export class SolidAgent {
     return this.reader.settled();
   }
 
+  /** Registers in `population`, and hears of the queries announced there from now on, after every restart too. */
+  async join(population: string): Promise<'joined' | 'already a member'> {
+    const outcome = await joinPopulation(this.o.session.fetch, population, this.registration(population));
+    rememberPopulation(this.folder, population);
+    if (this.started) await this.watchAnnouncements(population);
+    return outcome;
+  }
+
+  private async watchAnnouncements(population: string): Promise<void> {
+    if (this.announcements.has(population) || this.stopped) return;
+    const container = announcementsOf(population);
+    const reader: InboxReader = new InboxReader({
+      fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
+      retry: this.retry, pollMs: this.o.pollMs ?? 500, notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
+      onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population, this.o.session.fetch, this.o.peers))),
+      log: (text) => this.log(text),
+    });
+    this.announcements.set(population, reader);
+    try {
+      const watch = await reader.start();
+      this.log(`watching the announcements of ${population}: ${watch.summary}`);
+      await reader.list();
+    } catch (error) {
+      // A population made before announcements existed: its queriers announce into each inbox.
+      this.announcements.delete(population);
+      reader.stop();
+      this.log(`population ${population} has no announcements to watch (${(error as Error).message}): its queries are announced in the inbox`);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.reader.stop();
+    for (const reader of this.announcements.values()) reader.stop();
     this.outbox.stop();
     this.heartbeat.stop();
     this.policy.stop();
@@ -179,28 +218,33 @@ export class SolidAgent {
     });
   }
 
-  private async receive(url: string, read: Message | Error): Promise<void> {
-    if (this.reader.isProcessed(url) || this.stopped) return;
+  /**
+   * A message read from the inbox or a population's announcements (`from`): it goes to its
+   * run, opened first if new. An announcement is checked (`vouch`) before its query is fetched.
+   */
+  private async receive(from: InboxReader, url: string, read: Message | Error, vouch?: (m: Message) => Promise<void>): Promise<void> {
+    if (from.isProcessed(url) || this.stopped) return;
     if (read instanceof Error) {
-      if (this.reader.retryLater(url, read)) return;
+      if (from.retryLater(url, read)) return;
       this.record({ query: '', kind: 'rejected', reason: read.message, text: `rejected ${url}: ${read.message}` });
-      return this.reader.markProcessed(url);
+      return from.markProcessed(url);
     }
     let hosted = this.runs.get(read.query);
     if (!hosted) {
       try {
         const known = this.badQueries.get(read.query);
         if (known) throw new Error(known);
+        await vouch?.(read);
         hosted = await this.open(read.query);
       } catch (error) {
         if (!isTransient(error)) this.badQueries.set(read.query, (error as Error).message);
-        else if (this.reader.retryLater(url, error)) return;
+        else if (from.retryLater(url, error)) return;
         const reason = `unknown or invalid query ${read.query}: ${(error as Error).message}`;
         this.record({ query: read.query, kind: 'rejected', messageType: read.type, peer: read.sender, reason, text: `rejected ${read.type} from ${read.sender}: ${reason}` });
-        return this.reader.markProcessed(url);
+        return from.markProcessed(url);
       }
     }
-    this.step(hosted, { type: 'message', message: read }, url);
+    this.step(hosted, { type: 'message', message: read }, { from, url });
   }
 
   /** Loads and checks a run's documents, creates (or restores) the run, and starts (or resumes) it. */
@@ -230,11 +274,11 @@ export class SolidAgent {
   }
 
   /** One event through the core: save the new state (and mark the message handled), then act. */
-  private step(hosted: Hosted, event: Event, inboxUrl?: string): void {
+  private step(hosted: Hosted, event: Event, handled?: { from: InboxReader; url: string }): void {
     if (this.stopped) return;
     const actions = hosted.run.handle(event);
     this.store.save({ query: hosted.query.id, state: hosted.run.serialise() });
-    if (inboxUrl) this.reader.markProcessed(inboxUrl);
+    handled?.from.markProcessed(handled.url);
     if (event.type === 'message' && !actions.some((a) => a.type === 'reject')) {
       const m = event.message;
       this.record({ query: hosted.query.id, kind: 'received', messageType: m.type, peer: m.sender, ...slotOf(m), text: `received ${m.type} from ${m.sender}` });
@@ -252,6 +296,11 @@ export class SolidAgent {
     switch (action.type) {
       case 'send':
         return this.outbox.post({ query, id: action.id, to: action.to, inbox: hosted.directory.get(action.to)?.inbox, message: action.message });
+      case 'announce': {
+        const { population } = hosted.query;
+        const slug = announcementSlug(action.until, query);
+        return this.outbox.post({ query, id: action.id, to: population, inbox: announcementsOf(population), slug, copies: action.to, message: action.message });
+      }
       case 'setTimer': {
         const cancel = this.clock.after(action.delayMs, () => {
           this.timers.delete(cancel);
@@ -306,6 +355,12 @@ export class SolidAgent {
     else this.record({ ...event, kind: 'failed', text: `could not deliver ${message.type} to ${to}: ${outcome.reason}` });
     const hosted = this.runs.get(query);
     if (!hosted) return;
+    if (outcome.type === 'undeliverable' && parcel.copies) {
+      // A population without announcements (made before them): a copy into each participant's inbox.
+      for (const w of parcel.copies) this.outbox.post({ query, id: `${parcel.id}:${w}`, to: w, inbox: hosted.directory.get(w)?.inbox, message });
+      void this.later(hosted, { type: 'delivered', id: parcel.id });
+      return;
+    }
     const answer = { type: outcome.type, id: parcel.id };
     if (outcome.type === 'delivered') void this.later(hosted, answer);
     else void this.backupsChecked(hosted).then(() => this.later(hosted, answer));

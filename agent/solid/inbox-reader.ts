@@ -6,7 +6,8 @@
 // as small as what is still to handle, however many queries the agent served, and a copy
 // posted again is refused by the run's replay guard, which keeps the digests. A message
 // that failed only because a pod was away stays unprocessed, for a later listing: a few
-// times at most, so an IRI that never answers costs a bounded number of requests.
+// times at most, so an IRI that never answers costs a bounded number of requests. The same
+// reader watches a population's announcements, which it reads once and never deletes.
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
@@ -28,6 +29,10 @@ export interface InboxReaderOptions {
   notifications?: NotificationPreference;
   /** Listing period beside a notification channel, as a safety net; SAFETY_NET_MS by default. */
   safetyNetMs?: number;
+  /** Never delete what was handled (a container others read too: the population's announcements). */
+  keep?: boolean;
+  /** Messages not worth reading, by name (announcements of runs already over). */
+  skip?(url: string): boolean;
   /** A message read (or the error reading it); the handler marks it processed, or leaves it for later. */
   onMessage(url: string, read: Message | Error): Promise<void>;
   log(text: string): void;
@@ -76,7 +81,7 @@ export class InboxReader {
   markProcessed(url: string): void {
     this.processed.add(url);
     appendFileSync(this.o.processedFile, url + '\n');
-    this.remove(url);
+    if (!this.o.keep) this.remove(url);
   }
 
   /** Resolves once every processed message so far has been deleted (or given up on). */
@@ -118,7 +123,7 @@ export class InboxReader {
     try {
       const urls = await listInbox(this.o.fetch, this.o.inbox);
       // Handled before a crash (or a failed delete): its deletion is still owed.
-      for (const url of urls) if (this.processed.has(url)) this.remove(url);
+      if (!this.o.keep) for (const url of urls) if (this.processed.has(url)) this.remove(url);
       await Promise.all(urls.sort().map((url) => this.read(url)));
     } catch (error) {
       this.o.log(`inbox unreadable: ${errorText(error)}`);
@@ -129,7 +134,7 @@ export class InboxReader {
   }
 
   private async read(url: string): Promise<void> {
-    if (this.processed.has(url) || this.reading.has(url) || this.stopped) return;
+    if (this.processed.has(url) || this.reading.has(url) || this.stopped || this.o.skip?.(url)) return;
     this.reading.add(url);
     try {
       const read = await this.reads.with(() => readMessage(this.o.fetch, url).catch((error: Error) => error));

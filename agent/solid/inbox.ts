@@ -47,7 +47,7 @@ async function readLimited(response: Response, limit: number, url: string): Prom
  * errors and 5xx answers are retried with capped backoff and jitter, a 4xx answer is
  * final. Throws once every attempt failed.
  */
-export async function deliver(fetch: Fetch, inbox: string, message: Message | string, policy: RetryPolicy = DEFAULT_RETRY): Promise<string> {
+export async function deliver(fetch: Fetch, inbox: string, message: Message | string, policy: RetryPolicy = DEFAULT_RETRY, slug?: string): Promise<string> {
   const body = typeof message === 'string' ? message : serializeMessage(message);
-  return withRetry(policy, (signal) => postTurtle(fetch, inbox, body, undefined, signal));
+  return withRetry(policy, (signal) => postTurtle(fetch, inbox, body, slug, signal));
 }

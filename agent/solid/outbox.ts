@@ -18,6 +18,10 @@ export interface Parcel {
   to: WebId;
   /** The recipient's inbox, from the run's directory; undefined when it has none there. */
   inbox: string | undefined;
+  /** The name asked for (an announcement's, which says when its run is over). */
+  slug?: string;
+  /** An announcement: who gets a copy in their inbox should the population's announcements take none. */
+  copies?: WebId[];
   message: Message;
 }
 
@@ -50,7 +54,7 @@ export class Outbox {
     try {
       const { inbox } = parcel;
       if (!inbox) throw new Error(`${parcel.to} is not in the run's directory`);
-      await this.sends.with(() => deliver(this.fetch, inbox, serializeMessage(parcel.message), this.retry));
+      await this.sends.with(() => deliver(this.fetch, inbox, serializeMessage(parcel.message), this.retry, parcel.slug));
       outcome = { type: 'delivered' };
     } catch (error) {
       outcome = { type: 'undeliverable', reason: (error as Error).message };

@@ -18,10 +18,19 @@ export interface Snapshot {
   skipped: Array<{ url: string; reason: string }>;
 }
 
+/** Where the queries of a population are announced (announcements.ts). */
+export function announcementsOf(population: string): string {
+  return new URL('announcements/', population).href;
+}
+
+/** The population and its announcements: members read both and append to both, and change nothing. */
 export async function createPopulation(fetch: Fetch, url: string, owner: string): Promise<boolean> {
   if (!url.endsWith('/')) throw new Error(`a population is a container: its URL must end with "/", not ${url}`);
   const created = await ensureContainer(fetch, url);
   await ensureAccess(fetch, url, POLICIES.population(owner));
+  const announcements = announcementsOf(url);
+  await ensureContainer(fetch, announcements);
+  await ensureAccess(fetch, announcements, POLICIES.population(owner));
   return created;
 }
 
@@ -125,7 +134,8 @@ export class PeerCache {
 }
 
 export async function loadPopulation(fetch: Fetch, population: string, cache: PeerCache): Promise<Snapshot> {
-  const urls = containerMembers(await getTurtle(fetch, population), population);
+  // Registrations are documents; the one container inside is the announcements.
+  const urls = containerMembers(await getTurtle(fetch, population), population).filter((url) => !url.endsWith('/'));
   const valid: Array<{ url: string; reg: Registration; current: boolean }> = [];
   const skipped: Snapshot['skipped'] = [];
   await Promise.all(
