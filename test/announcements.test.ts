@@ -1,7 +1,8 @@
 // How members hear of a query, on a real Community Solid Server (8 pods, isolated agents,
 // every request logged at the server): the querier posts one announcement into the
 // population's announcements container, every member reads it once and nobody deletes
-// it; forged announcements are refused before anything they name is fetched; one of a
+// it; forged announcements are refused before anything they name is fetched, and anyone's
+// may only make the population fetch from the announcer's own pod; one of a
 // run already over is not even read; a population made without announcements hears of
 // its queries in each member's inbox, as before.
 
@@ -87,8 +88,8 @@ test('forged announcements are refused, each with its reason, before anything th
   const memberKeys = await keysOf(member.webId);
   const own = podLayout(member.podUrl).queries;
   const forged = {
-    // Signed by its sender, pointing into its own pod, but the sender never joined.
-    outsider: announcement({ sender: intruder.webId, key: intruder.keys, query: `${intruder.queries}q-outsider` }),
+    // Signed by someone outside the population, pointing into a member's pod.
+    outsider: announcement({ sender: intruder.webId, key: intruder.keys, query: `${own}q-outsider` }),
     // A member, pointing at someone else's pod: the population would fetch from it.
     elsewhere: announcement({ sender: member.webId, key: memberKeys, query: `${podLayout(demo.querier.podUrl).queries}q-elsewhere` }),
     // In a member's name, signed with another key.
@@ -100,7 +101,7 @@ test('forged announcements are refused, each with its reason, before anything th
   const malformed = await post(intruder.session.fetch, '<> a <#Announcement> ; this is not Turtle <<<');
   const about = (m: Announcement, reason: RegExp) => (e: RunEvent) => e.query === m.query && e.peer === m.sender && reason.test(e.reason ?? '');
   await Promise.all([
-    refusedByAll(about(forged.outsider, /not a member of/), 'an announcement by an outsider'),
+    refusedByAll(about(forged.outsider, /outside its sender's queries/), 'an announcement by an outsider of a member\'s query'),
     refusedByAll(about(forged.elsewhere, /outside its sender's queries/), 'an announcement of a query in another pod'),
     refusedByAll(about(forged.impostor, /does not carry a valid signature/), 'an announcement in a member\'s name'),
     refusedByAll(about(forged.misaddressed, /addressed to .*, not to the population/), 'an announcement to one agent'),
@@ -110,6 +111,17 @@ test('forged announcements are refused, each with its reason, before anything th
   const fetched = readRequestLog(requestLog).filter((r) => r.at >= from && named.has(r.url));
   assert.deepEqual(fetched, [], 'a forged announcement made someone fetch what it names');
   for (const m of Object.values(forged)) assert.ok(!events.some((e) => e.query === m.query && e.kind === 'announced'), `${m.query} was joined`);
+});
+
+test('anyone signed in may announce, but only what is in its own pod: that is all the population fetches', async () => {
+  const from = Date.now();
+  // A querier need not be a member: the intruder announces a query of its own (there is none).
+  const own = announcement({ sender: intruder.webId, key: intruder.keys, query: `${intruder.queries}q-own` });
+  await post(intruder.session.fetch, serializeMessage(own));
+  await refusedByAll((e) => e.query === own.query && /unknown or invalid query/.test(e.reason ?? ''), 'an announcement of a missing query');
+  const fetched = readRequestLog(requestLog).filter((r) => r.at >= from && r.agent && r.url.includes('/q-own'));
+  assert.ok(fetched.length > 0, 'the members read the query it named');
+  assert.deepEqual([...new Set(fetched.map((r) => r.url))], [own.query], 'only the query document, in the sender\'s pod');
 });
 
 test('an announcement of a run already over is not even read', async () => {

@@ -10,7 +10,7 @@
 // position with probability 1 − (1 − q)^k, a replaced position is lost only if its backup
 // fails too (≈ q²), a Shamir group survives while t of k remain. Over Solid every message
 // is three requests at its recipient's pod server (POST, GET, DELETE), every member
-// reads the query, the plan, its policy and data and writes its consent, and peers check
+// reads the one announcement, the query, the plan, its policy and data and writes its consent, and peers check
 // each other's keys in their profiles: the servers' throughput then bounds the run, and
 // the time they need for all of it is added.
 
@@ -143,8 +143,8 @@ function evaluate(s: Situation, depth: number, fanout: number, k: number, t: num
   const contributors = s.population * s.selectivity;
   const leafLoad = contributors / leaves;
   const confirmations = st.sync === 'none' ? 0 : groups * k * (k - 1);
-  // One announcement per member, k answers from each (shares or abstentions), the sync, the sums up.
-  const messages = s.population + s.population * k + confirmations + groups * k;
+  // k answers from each member (shares or abstentions), the sync, the sums up; the announcement is one document all members read.
+  const messages = s.population * k + confirmations + groups * k;
   const requests = s.servers ? s.population * (s.servers.requestsPerMember + peerChecksPerMember(k) * s.servers.requestsPerPeerCheck) + messages * REQUESTS_PER_MESSAGE : 0;
   // However short the path, the servers answer them all at their throughput, most before the leaves close.
   const serversMs = s.servers ? (1000 * requests) / s.servers.requestsPerSecond : 0;

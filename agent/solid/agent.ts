@@ -137,6 +137,8 @@ export class SolidAgent {
     this.record({ query: '', kind: 'watching', notifications: watch.mode, text: `watching inbox ${this.inbox}: ${watch.summary}` });
     this.started = true;
     await Promise.all(rememberedPopulations(this.folder).map((population) => this.watchAnnouncements(population)));
+    // Killed while starting: nothing may outlive the agent.
+    if (this.stopped) return;
     // Members hear of a query and answer it within the leaves' collect window: until then a
     // peer that has not beaten yet may just not have heard. The window also says how loaded
     // the plan expects the servers (and, in a benchmark, the agents' shared machines) to be:
@@ -175,7 +177,7 @@ export class SolidAgent {
     const reader: InboxReader = new InboxReader({
       fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
       retry: this.retry, pollMs: this.o.pollMs ?? 500, notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
-      onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population, this.o.session.fetch, this.o.peers))),
+      onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population, this.o.peers))),
       log: (text) => this.log(text),
     });
     this.announcements.set(population, reader);
@@ -230,21 +232,31 @@ export class SolidAgent {
       return from.markProcessed(url);
     }
     let hosted = this.runs.get(read.query);
+    if (!hosted && vouch) {
+      // A refusal is the announcement's, not its query's: the genuine one may come next.
+      const refused = await vouch(read).then(() => undefined, (error: Error) => error);
+      if (refused) {
+        if (isTransient(refused) && from.retryLater(url, refused)) return;
+        return this.refuse(from, url, read, `announcement refused: ${refused.message}`);
+      }
+    }
     if (!hosted) {
       try {
         const known = this.badQueries.get(read.query);
         if (known) throw new Error(known);
-        await vouch?.(read);
         hosted = await this.open(read.query);
       } catch (error) {
         if (!isTransient(error)) this.badQueries.set(read.query, (error as Error).message);
         else if (from.retryLater(url, error)) return;
-        const reason = `unknown or invalid query ${read.query}: ${(error as Error).message}`;
-        this.record({ query: read.query, kind: 'rejected', messageType: read.type, peer: read.sender, reason, text: `rejected ${read.type} from ${read.sender}: ${reason}` });
-        return from.markProcessed(url);
+        return this.refuse(from, url, read, `unknown or invalid query ${read.query}: ${(error as Error).message}`);
       }
     }
     this.step(hosted, { type: 'message', message: read }, { from, url });
+  }
+
+  private refuse(from: InboxReader, url: string, m: Message, reason: string): void {
+    this.record({ query: m.query, kind: 'rejected', messageType: m.type, peer: m.sender, reason, text: `rejected ${m.type} from ${m.sender}: ${reason}` });
+    from.markProcessed(url);
   }
 
   /** Loads and checks a run's documents, creates (or restores) the run, and starts (or resumes) it. */

@@ -66,6 +66,8 @@ export class InboxReader {
     const handlers = { onMessages: (urls: string[]) => urls.forEach((u) => void this.read(u)), onPoll: () => void this.list() };
     const { notifications = 'auto', safetyNetMs = SAFETY_NET_MS, pollMs } = this.o;
     this.watch = await watchInbox(this.o.fetch, this.o.inbox, handlers, { notifications, pollMs, safetyNetMs });
+    // Stopped while the watch was being set up: nothing may outlive the agent.
+    if (this.stopped) this.watch.stop();
     return this.watch;
   }
 

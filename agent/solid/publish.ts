@@ -46,8 +46,8 @@ export interface Published {
  * flight. A hop is a POST, a notification and a GET.
  */
 export const SOLID_SERVER = { requestMs: 6.2, requestsPerSecond: 194 };
-/** Besides messages, a member reads the query, the plan and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
-const REQUESTS_PER_MEMBER = 8;
+/** Besides messages, a member reads the announcement, the query, the plan and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
+const REQUESTS_PER_MEMBER = 9;
 /** A peer's keys are in the extended profile its WebID document links: two reads. */
 const REQUESTS_PER_PEER_CHECK = 2;
 const SOLID_SITUATION: Pick<Situation, 'latencyMs' | 'cryptoMs' | 'failureRate' | 'servers'> = {
