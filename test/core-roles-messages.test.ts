@@ -131,3 +131,25 @@ test('withdrawals: one from a node that holds no child position is refused; one 
   assert.equal(rejection(run.handle({ type: 'message', message: withdrawal })), null);
   assert.ok(Object.values(run.state.slots).every((slot) => slot.phase === 'collecting'));
 });
+
+test('the querier announces once, to the population; where the population takes none, a copy goes to each participant', () => {
+  const { s } = setup();
+  const querier = s.query.querier;
+  const run = fresh(s, querier);
+  const [announce, ...others] = run.handle({ type: 'start' }).filter((a) => a.type === 'announce' || (a.type === 'send' && a.message.type === 'Announcement'));
+  assert.equal(others.length, 0, 'one announcement');
+  assert.ok(announce?.type === 'announce');
+  assert.equal(announce.message.recipient, run.ctx.query.population);
+  assert.ok(announce.to.length > 0 && !announce.to.includes(querier));
+  // A resume before the post was confirmed posts it again; one confirmed is owed no more.
+  const restarted = new Run(run.ctx, deserialiseState(serialiseState(run.state)));
+  assert.deepEqual(restarted.handle({ type: 'resume' }).filter((a) => a.type === 'announce').map((a) => a.type === 'announce' && a.id), [announce.id]);
+  const copies = run.handle({ type: 'undeliverable', id: announce.id }).filter((a) => a.type === 'send');
+  assert.deepEqual(copies.map((a) => a.type === 'send' && a.to).sort(), [...announce.to].sort());
+  for (const a of copies) assert.ok(a.type === 'send' && a.message.type === 'Announcement' && a.message.recipient === a.to);
+  // Each copy is a send of its own: one that cannot be delivered counts its recipient as failed.
+  const first = copies[0];
+  assert.ok(first?.type === 'send');
+  run.handle({ type: 'undeliverable', id: first.id });
+  assert.ok(run.state.failed.includes(first.to));
+});

@@ -5,8 +5,8 @@
 //   consent policy and consent log: the owner only;
 //   inbox: the owner does everything, an authenticated agent only appends (it cannot list,
 //     read, overwrite or delete, not even what it posted), anonymous nothing;
-//   population and its announcements: authenticated agents read and append, only the owner
-//     changes or deletes;
+//   population: authenticated agents read and append, only the owner changes or deletes;
+//   its announcements: authenticated agents read, only the owner posts, changes or deletes;
 //   ACL documents: the owner only. Private keys are in no pod.
 // A refused anonymous request answers 401, a refused authenticated one 403.
 
@@ -209,7 +209,7 @@ test('profiles (the WebID document, and the extended one with the public keys an
   }
 });
 
-/** A container members read and append to (a population, its announcements): only the owner changes or deletes an entry. */
+/** A container members read and append to: only the owner changes or deletes an entry. */
 async function appendOnlyForMembers(container: string): Promise<string[]> {
   const owner = as(demo.querier);
   const participant = as(other);
@@ -244,9 +244,27 @@ test('population: authenticated read and append; only the owner changes or delet
   assert.equal(listing.length, demo.credentials.length + 1);
 });
 
-test('announcements: authenticated read and append; only the owner changes or deletes one', async () => {
-  const listing = await appendOnlyForMembers(announcementsOf(demo.population));
-  assert.ok(listing.length >= 1, 'the run\'s announcement');
+test('announcements: authenticated read; only the owner posts, changes or deletes one', async () => {
+  const owner = as(demo.querier);
+  const participant = as(other);
+  const container = announcementsOf(demo.population);
+  await refused('anonymous', `GET ${container}`, GET(anonymous, container));
+  await refused('anonymous', `POST ${container}`, POST(anonymous, container));
+  const listing = containerMembers(await (await allowed('participant', `GET ${container}`, GET(participant, container))).text(), container);
+  const announcement = listing[0];
+  assert.ok(announcement, 'the run\'s announcement');
+  await refused('anonymous', `GET ${announcement}`, GET(anonymous, announcement));
+  await allowed('participant', `GET ${announcement}`, GET(participant, announcement));
+  await refused('participant', `POST ${container}`, POST(participant, container));
+  await refused('participant', `PUT ${container}new`, PUT(participant, `${container}new-${randomBytes(4).toString('hex')}`));
+  await refused('participant', `DELETE ${container}`, DELETE(participant, container));
+  for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
+    await refused('participant', `${what} ${announcement}`, request(participant, announcement));
+  }
+  const location = (await allowed('owner', `POST ${container}`, POST(owner, container))).headers.get('location');
+  assert.ok(location);
+  await allowed('owner', `DELETE ${location}`, DELETE(owner, new URL(location, container).href));
+  await aclOwnerOnly(container, owner, participant);
 });
 
 // Known gap (SECURITY.md): a registration carries public data only (WebID, inbox, the keys

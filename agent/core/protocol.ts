@@ -26,7 +26,7 @@
 // 'log', 'reject' and 'abort'. A message fed twice (e.g. re-read after a crash) is
 // rejected as 'replayed', never counted twice.
 
-import type { Message, WebId } from '../../query-vocab/types.ts';
+import type { Announcement, Message, WebId } from '../../query-vocab/types.ts';
 import { admit } from './admission.ts';
 import { runStart } from './clock.ts';
 import { onAbstention, onConfirmation, onContribution, onPartial, onSlotWork, onWithdrawal, parseSlotTimer, slotPeerFailed, slotTimer, startSlot } from './aggregator.ts';
@@ -121,8 +121,7 @@ export class Run {
       case 'undeliverable': {
         const sent = this.st.outbox[event.id];
         delete this.st.outbox[event.id];
-        // The members an announcement did not reach are found failed, or miss the deadline, as any silent member.
-        if (sent?.to === env.ctx.query.population) env.log('warn', `the announcement of ${env.ctx.plan.id} could not be delivered`);
+        if (sent?.to === env.ctx.query.population) announceToEach(env);
         else if (sent) peerFailed(env, sent.to);
         break;
       }
@@ -165,9 +164,7 @@ function start(env: Env): void {
   const plan = env.ctx.plan;
   state.startedAt = runStart(plan, env.now());
   for (const { group, position } of env.topo.slotsOf.get(env.self) ?? []) startSlot(env, group, position, 0);
-  // The querier announces the query once to each participant: no one hears of it twice.
-  // Aggregators first, from the root down, then backups: they start beating on hearing of
-  // it, and their peers judge them by that beat once a stale period has passed.
+  // The querier announces the query once, to the whole population (io.ts 'announce').
   if (env.self === env.ctx.query.querier) {
     const to = participants(env);
     env.announce(to, runEndsAt(env));
@@ -180,7 +177,17 @@ function start(env: Env): void {
   }
 }
 
-/** Everyone the querier announces its query to, aggregators first, from the root down, then backups and zone members. */
+/**
+ * Where the population takes no announcement (one made before them, or a querier not allowed
+ * to post there), a copy to each participant, each a send of its own: one that cannot be
+ * delivered counts its recipient as failed.
+ */
+function announceToEach(env: Env): void {
+  for (const w of participants(env)) env.send<Announcement>(w, { type: 'Announcement', plan: env.ctx.plan.id });
+  env.log('info', `the population took no announcement: announced plan ${env.ctx.plan.id} to each participant`);
+}
+
+/** Everyone the querier announces its query to, aggregators first, from the root down (they beat on hearing of it), then backups and zone members. */
 function participants(env: Env): WebId[] {
   const plan = env.ctx.plan;
   const all = new Set([...plan.groups.flatMap((g) => g.members), ...plan.backups, ...Object.keys(plan.zones)]);

@@ -1,4 +1,4 @@
-// The querier role (the run announces the query to every aggregator and backup): collect the root
+// The querier role (the run announces the query to the population, protocol.ts): collect the root
 // group's partial aggregates, and reconstruct as soon as k of them (t for Shamir) carry
 // the same version id: equal version ids mean the shares cover the same contributors, so
 // the reconstruction is exact over them. Strategies that stay may still improve a partial

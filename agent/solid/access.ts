@@ -31,6 +31,8 @@ export const POLICIES = {
   publicDocument: (me: string): AccessRule[] => [owner(me, false), { name: 'public', to: [{ kind: 'public' }], modes: ['Read'], inherit: false }],
   /** Queries, plans and results: anyone reads them. */
   publicContainer: (me: string): AccessRule[] => [owner(me, true), { name: 'public', to: [{ kind: 'public' }], modes: ['Read'], inherit: true }],
+  /** A population's announcements: members read them, only the owner posts one (announcements.ts). */
+  announcements: (me: string): AccessRule[] => [owner(me, true), { name: 'members', to: [{ kind: 'authenticated' }], modes: ['Read'], inherit: true }],
   /** Members list and append registrations; nobody but the owner changes one. */
   population: (me: string): AccessRule[] => [
     owner(me, true),

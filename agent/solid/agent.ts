@@ -27,7 +27,7 @@ import { agentFolder, rememberPopulation, rememberedPopulations } from './member
 import { Outbox, type DeliveryOutcome, type Parcel } from './outbox.ts';
 import { PeerWatch } from './peer-watch.ts';
 import { PolicySource } from './policy-source.ts';
-import type { Fetch } from './pod.ts';
+import { PodError, type Fetch } from './pod.ts';
 import { announcementsOf, joinPopulation, type PeerCache } from './population.ts';
 import { Heartbeat, PresenceMonitor } from './presence.ts';
 import { resultIdOf, storeResult } from './results.ts';
@@ -67,6 +67,12 @@ export interface AgentOptions {
   /** The Prio3 computations of validated queries (performPrio3 by default): tests give a cheating agent a doctored encoder. */
   prio3?: Prio3Performer;
 }
+
+/** How long before an agent tries again to watch a population whose announcements it could not read. */
+const WATCH_RETRY_MS = 10_000;
+
+/** The HTTP status an error carries (ours, or the Inrupt client's FetchError), if any. */
+const statusOf = (error: unknown): number | undefined => (error instanceof PodError ? error.status : (error as { statusCode?: number }).statusCode);
 
 interface Hosted {
   run: Run;
@@ -165,6 +171,7 @@ export class SolidAgent {
 
   /** Registers in `population`, and hears of the queries announced there from now on, after every restart too. */
   async join(population: string): Promise<'joined' | 'already a member'> {
+    if (!population.endsWith('/')) throw new Error(`a population is a container: its URL must end with "/", not ${population}`);
     const outcome = await joinPopulation(this.o.session.fetch, population, this.registration(population));
     rememberPopulation(this.folder, population);
     if (this.started) await this.watchAnnouncements(population);
@@ -177,7 +184,7 @@ export class SolidAgent {
     const reader: InboxReader = new InboxReader({
       fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
       retry: this.retry, pollMs: this.o.pollMs ?? 500, notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
-      onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population, this.o.peers))),
+      onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population))),
       log: (text) => this.log(text),
     });
     this.announcements.set(population, reader);
@@ -186,10 +193,16 @@ export class SolidAgent {
       this.log(`watching the announcements of ${population}: ${watch.summary}`);
       await reader.list();
     } catch (error) {
-      // A population made before announcements existed: its queriers announce into each inbox.
       this.announcements.delete(population);
       reader.stop();
-      this.log(`population ${population} has no announcements to watch (${(error as Error).message}): its queries are announced in the inbox`);
+      // A population made before announcements existed: its queries are announced in the inbox.
+      if (statusOf(error) === 404) return this.log(`population ${population} has no announcements to watch: its queries are announced in the inbox`);
+      this.log(`cannot watch the announcements of ${population} yet (${(error as Error).message}): trying again in ${WATCH_RETRY_MS / 1000} s`);
+      const cancel = this.clock.after(WATCH_RETRY_MS, () => {
+        this.timers.delete(cancel);
+        void this.watchAnnouncements(population);
+      }, `watch ${population}`);
+      this.timers.add(cancel);
     }
   }
 
@@ -224,7 +237,7 @@ export class SolidAgent {
    * A message read from the inbox or a population's announcements (`from`): it goes to its
    * run, opened first if new. An announcement is checked (`vouch`) before its query is fetched.
    */
-  private async receive(from: InboxReader, url: string, read: Message | Error, vouch?: (m: Message) => Promise<void>): Promise<void> {
+  private async receive(from: InboxReader, url: string, read: Message | Error, vouch?: (m: Message) => void): Promise<void> {
     if (from.isProcessed(url) || this.stopped) return;
     if (read instanceof Error) {
       if (from.retryLater(url, read)) return;
@@ -233,11 +246,11 @@ export class SolidAgent {
     }
     let hosted = this.runs.get(read.query);
     if (!hosted && vouch) {
-      // A refusal is the announcement's, not its query's: the genuine one may come next.
-      const refused = await vouch(read).then(() => undefined, (error: Error) => error);
-      if (refused) {
-        if (isTransient(refused) && from.retryLater(url, refused)) return;
-        return this.refuse(from, url, read, `announcement refused: ${refused.message}`);
+      try {
+        vouch(read);
+      } catch (error) {
+        // The announcement's fault, not its query's: the query is not marked bad.
+        return this.refuse(from, url, read, `announcement refused: ${(error as Error).message}`);
       }
     }
     if (!hosted) {
@@ -311,7 +324,7 @@ export class SolidAgent {
       case 'announce': {
         const { population } = hosted.query;
         const slug = announcementSlug(action.until, query);
-        return this.outbox.post({ query, id: action.id, to: population, inbox: announcementsOf(population), slug, copies: action.to, message: action.message });
+        return this.outbox.post({ query, id: action.id, to: population, inbox: announcementsOf(population), slug, message: action.message });
       }
       case 'setTimer': {
         const cancel = this.clock.after(action.delayMs, () => {
@@ -367,12 +380,6 @@ export class SolidAgent {
     else this.record({ ...event, kind: 'failed', text: `could not deliver ${message.type} to ${to}: ${outcome.reason}` });
     const hosted = this.runs.get(query);
     if (!hosted) return;
-    if (outcome.type === 'undeliverable' && parcel.copies) {
-      // A population without announcements (made before them): a copy into each participant's inbox.
-      for (const w of parcel.copies) this.outbox.post({ query, id: `${parcel.id}:${w}`, to: w, inbox: hosted.directory.get(w)?.inbox, message });
-      void this.later(hosted, { type: 'delivered', id: parcel.id });
-      return;
-    }
     const answer = { type: outcome.type, id: parcel.id };
     if (outcome.type === 'delivered') void this.later(hosted, answer);
     else void this.backupsChecked(hosted).then(() => this.later(hosted, answer));

@@ -29,8 +29,3 @@ export function podLayout(podUrl: string): PodLayout {
 export function presenceOfInbox(inbox: string): string {
   return new URL('../presence', inbox).href;
 }
-
-/** A peer's queries container, from the inbox its registration names: where its announcements may point. */
-export function queriesOfInbox(inbox: string): string {
-  return new URL('../queries/', inbox).href;
-}

@@ -20,8 +20,6 @@ export interface Parcel {
   inbox: string | undefined;
   /** The name asked for (an announcement's, which says when its run is over). */
   slug?: string;
-  /** An announcement: who gets a copy in their inbox should the population's announcements take none. */
-  copies?: WebId[];
   message: Message;
 }
 

@@ -23,14 +23,14 @@ export function announcementsOf(population: string): string {
   return new URL('announcements/', population).href;
 }
 
-/** The population and its announcements: members read both and append to both, and change nothing. */
+/** The population, which members read and append to, and its announcements, which they read; only the owner changes anything. */
 export async function createPopulation(fetch: Fetch, url: string, owner: string): Promise<boolean> {
   if (!url.endsWith('/')) throw new Error(`a population is a container: its URL must end with "/", not ${url}`);
   const created = await ensureContainer(fetch, url);
   await ensureAccess(fetch, url, POLICIES.population(owner));
   const announcements = announcementsOf(url);
   await ensureContainer(fetch, announcements);
-  await ensureAccess(fetch, announcements, POLICIES.population(owner));
+  await ensureAccess(fetch, announcements, POLICIES.announcements(owner));
   return created;
 }
 
