@@ -71,6 +71,13 @@ export interface AgentOptions {
 /** How long before an agent tries again to watch a population whose announcements it could not read. */
 const WATCH_RETRY_MS = 10_000;
 
+/**
+ * Listing period of the announcements where the server offers no notification channel: a
+ * member heard of 5 s late still answers well within the 25 s a leaf collects over Solid,
+ * and polling as often as the inbox doubled the requests on a slow server (NSS).
+ */
+const ANNOUNCEMENT_POLL_MS = 5_000;
+
 /** The HTTP status an error carries (ours, or the Inrupt client's FetchError), if any. */
 const statusOf = (error: unknown): number | undefined => (error instanceof PodError ? error.status : (error as { statusCode?: number }).statusCode);
 
@@ -183,7 +190,7 @@ export class SolidAgent {
     const container = announcementsOf(population);
     const reader: InboxReader = new InboxReader({
       fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
-      retry: this.retry, pollMs: this.o.pollMs ?? 500, notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
+      retry: this.retry, pollMs: Math.max(this.o.pollMs ?? 500, ANNOUNCEMENT_POLL_MS), notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
       onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population))),
       log: (text) => this.log(text),
     });
