@@ -209,8 +209,11 @@ test('profiles (the WebID document, and the extended one with the public keys an
   }
 });
 
-/** A container members read and append to: only the owner changes or deletes an entry. */
-async function appendOnlyForMembers(container: string): Promise<string[]> {
+/**
+ * A container authenticated agents read (a population; its announcements) and, where
+ * `membersAppend`, append to: anonymous nothing, and only the owner changes or deletes an entry.
+ */
+async function readByMembers(container: string, { membersAppend }: { membersAppend: boolean }): Promise<string[]> {
   const owner = as(demo.querier);
   const participant = as(other);
   await refused('anonymous', `GET ${container}`, GET(anonymous, container));
@@ -225,46 +228,34 @@ async function appendOnlyForMembers(container: string): Promise<string[]> {
   }
   await refused('participant', `DELETE ${container}`, DELETE(participant, container));
   await refused('participant', `PUT ${container}new`, PUT(participant, `${container}new-${randomBytes(4).toString('hex')}`));
-  // An entry the participant appended is no longer its own to change.
-  const location = (await allowed('participant', `POST ${container}`, POST(participant, container))).headers.get('location');
-  assert.ok(location);
-  const entry = new URL(location, container).href;
-  await allowed('participant', `GET ${entry}`, GET(participant, entry));
-  for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
-    await refused('participant', `${what} ${entry}`, request(participant, entry));
+  if (membersAppend) {
+    // An entry the participant appended is no longer its own to change.
+    const location = (await allowed('participant', `POST ${container}`, POST(participant, container))).headers.get('location');
+    assert.ok(location);
+    const entry = new URL(location, container).href;
+    await allowed('participant', `GET ${entry}`, GET(participant, entry));
+    for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
+      await refused('participant', `${what} ${entry}`, request(participant, entry));
+    }
+    await allowed('owner', `DELETE ${entry}`, DELETE(owner, entry));
+  } else {
+    await refused('participant', `POST ${container}`, POST(participant, container));
+    const location = (await allowed('owner', `POST ${container}`, POST(owner, container))).headers.get('location');
+    assert.ok(location);
+    await allowed('owner', `DELETE ${location}`, DELETE(owner, new URL(location, container).href));
   }
-  await allowed('owner', `DELETE ${entry}`, DELETE(owner, entry));
   await aclOwnerOnly(container, owner, participant);
   return listing;
 }
 
 test('population: authenticated read and append; only the owner changes or deletes entries', async () => {
-  const listing = await appendOnlyForMembers(demo.population);
+  const listing = await readByMembers(demo.population, { membersAppend: true });
   assert.deepEqual(listing.filter((url) => url.endsWith('/')), [announcementsOf(demo.population)], 'the one container inside is the announcements');
   assert.equal(listing.length, demo.credentials.length + 1);
 });
 
 test('announcements: authenticated read; only the owner posts, changes or deletes one', async () => {
-  const owner = as(demo.querier);
-  const participant = as(other);
-  const container = announcementsOf(demo.population);
-  await refused('anonymous', `GET ${container}`, GET(anonymous, container));
-  await refused('anonymous', `POST ${container}`, POST(anonymous, container));
-  const listing = containerMembers(await (await allowed('participant', `GET ${container}`, GET(participant, container))).text(), container);
-  const announcement = listing[0];
-  assert.ok(announcement, 'the run\'s announcement');
-  await refused('anonymous', `GET ${announcement}`, GET(anonymous, announcement));
-  await allowed('participant', `GET ${announcement}`, GET(participant, announcement));
-  await refused('participant', `POST ${container}`, POST(participant, container));
-  await refused('participant', `PUT ${container}new`, PUT(participant, `${container}new-${randomBytes(4).toString('hex')}`));
-  await refused('participant', `DELETE ${container}`, DELETE(participant, container));
-  for (const [what, request] of [['PUT', PUT], ['PATCH', PATCH], ['DELETE', DELETE]] as const) {
-    await refused('participant', `${what} ${announcement}`, request(participant, announcement));
-  }
-  const location = (await allowed('owner', `POST ${container}`, POST(owner, container))).headers.get('location');
-  assert.ok(location);
-  await allowed('owner', `DELETE ${location}`, DELETE(owner, new URL(location, container).href));
-  await aclOwnerOnly(container, owner, participant);
+  await readByMembers(announcementsOf(demo.population), { membersAppend: false });
 });
 
 // Known gap (SECURITY.md): a registration carries public data only (WebID, inbox, the keys

@@ -205,11 +205,7 @@ export class SolidAgent {
       // A population made before announcements existed: its queries are announced in the inbox.
       if (statusOf(error) === 404) return this.log(`population ${population} has no announcements to watch: its queries are announced in the inbox`);
       this.log(`cannot watch the announcements of ${population} yet (${(error as Error).message}): trying again in ${WATCH_RETRY_MS / 1000} s`);
-      const cancel = this.clock.after(WATCH_RETRY_MS, () => {
-        this.timers.delete(cancel);
-        void this.watchAnnouncements(population);
-      }, `watch ${population}`);
-      this.timers.add(cancel);
+      this.after(WATCH_RETRY_MS, `watch ${population}`, () => void this.watchAnnouncements(population));
     }
   }
 
@@ -274,6 +270,15 @@ export class SolidAgent {
     this.step(hosted, { type: 'message', message: read }, { from, url });
   }
 
+  /** A timer of the agent's clock, cancelled when the agent stops. */
+  private after(delayMs: number, name: string, fire: () => void): void {
+    const cancel = this.clock.after(delayMs, () => {
+      this.timers.delete(cancel);
+      fire();
+    }, name);
+    this.timers.add(cancel);
+  }
+
   private refuse(from: InboxReader, url: string, m: Message, reason: string): void {
     this.record({ query: m.query, kind: 'rejected', messageType: m.type, peer: m.sender, reason, text: `rejected ${m.type} from ${m.sender}: ${reason}` });
     from.markProcessed(url);
@@ -333,14 +338,8 @@ export class SolidAgent {
         const slug = announcementSlug(action.until, query);
         return this.outbox.post({ query, id: action.id, to: population, inbox: announcementsOf(population), slug, message: action.message });
       }
-      case 'setTimer': {
-        const cancel = this.clock.after(action.delayMs, () => {
-          this.timers.delete(cancel);
-          void this.later(hosted, { type: 'timer', name: action.name });
-        }, `${query} ${action.name}`);
-        this.timers.add(cancel);
-        return;
-      }
+      case 'setTimer':
+        return this.after(action.delayMs, `${query} ${action.name}`, () => void this.later(hosted, { type: 'timer', name: action.name }));
       case 'evaluate': {
         const context = {
           fetch: this.o.session.fetch, webId: this.webId, podUrl: this.o.credential.podUrl, policy: this.policy, consentLog: this.consentLog, now: () => this.clock.now(),
