@@ -3,8 +3,8 @@
 // announcement into the population's announcements container, every member reads it once
 // and nobody deletes it; nobody else may post there; what is not an announcement to the
 // population is refused before anything it names is fetched; one of a run already over is
-// not even read; a population made without announcements hears of its queries in each
-// member's inbox, as before.
+// not even read, and the owner's agent deletes it when it lists the container; a population
+// made without announcements hears of its queries in each member's inbox, as before.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import type { AgentKeys } from '../agent/core/keys.ts';
 import type { RunEvent } from '../agent/solid/events.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
+import { listInbox } from '../agent/solid/inbox.ts';
 import { deleteResource, postTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { announcementsOf, createPopulation } from '../agent/solid/population.ts';
 import { provision } from '../agent/solid/provision.ts';
@@ -123,8 +124,30 @@ test('an announcement of a run already over is not even read', async () => {
   const later = announcement({ sender: demo.querier.webId, key, query: `${own}q-later`, recipient: demo.credentials[1].webId });
   await post(owner, serializeMessage(later));
   await refusedByAll((e) => e.query === later.query && /addressed to/.test(e.reason ?? ''), 'the later announcement');
-  const reads = readRequestLog(requestLog).filter((r) => r.at >= from && r.url === over);
+  const reads = readRequestLog(requestLog).filter((r) => r.at >= from && r.url === over && r.method === 'GET');
   assert.deepEqual(reads, [], 'the announcement of a run over was read');
+});
+
+test('the owner\'s agent deletes the announcements of runs over when it lists them; no member deletes any', async () => {
+  const from = Date.now();
+  const owner = demo.host.get(demo.querier.webId);
+  const key = await keysOf(demo.querier.webId);
+  const own = podLayout(demo.querier.podUrl).queries;
+  const ended = await post(owner.session.fetch, serializeMessage(announcement({ sender: demo.querier.webId, key, query: `${own}q-ended`, recipient: demo.credentials[1].webId })), 'a-2000-ended');
+  const running = await post(owner.session.fetch, serializeMessage(announcement({ sender: demo.querier.webId, key, query: `${own}q-running`, recipient: demo.credentials[1].webId })), `a-${Date.now() + 86_400_000}-running`);
+  await refusedByAll((e) => e.query === `${own}q-running`, 'the running announcement');
+  // A restart lists the announcements (as the safety net does every few minutes).
+  await demo.host.kill(demo.querier.webId);
+  await demo.host.add([demo.querier]);
+  const restarted = demo.host.get(demo.querier.webId);
+  await restarted.agent.inboxSettled();
+  const container = announcementsOf(demo.population);
+  const left = await listInbox(restarted.session.fetch, container);
+  assert.ok(!left.includes(ended), 'the ended announcement is still there');
+  assert.ok(left.includes(running), 'an announcement whose run is not over was deleted');
+  const deletions = readRequestLog(requestLog).filter((r) => r.at >= from && r.method === 'DELETE' && r.url.startsWith(container));
+  assert.ok(deletions.some((r) => r.url === ended && r.status < 300), 'the ended announcement was not deleted by a request');
+  assert.deepEqual(deletions.filter((r) => r.agent !== demo.querier.webId), [], 'a member deleted an announcement');
 });
 
 test('a population made without announcements hears of its queries in each member\'s inbox', async () => {

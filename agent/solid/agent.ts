@@ -14,6 +14,7 @@ import { performPrio3, type Prio3Performer } from '../core/prio3-work.ts';
 import { Run, deserialiseState, type Action, type Event } from '../core/protocol.ts';
 import { validationFor } from '../core/runtime.ts';
 import { secureRandom, type RandomSource } from '../core/random.ts';
+import { MAX_CLOCK_SKEW_MS } from '../core/clock.ts';
 import { announcementSlug, checkAnnouncement, isOver } from './announcements.ts';
 import { ConsentLog } from './consent-store.ts';
 import type { Credential } from './credentials.ts';
@@ -171,9 +172,9 @@ export class SolidAgent {
     return this.reader.isProcessed(url);
   }
 
-  /** Resolves once every message handled so far is deleted from the inbox. */
-  inboxSettled(): Promise<void> {
-    return this.reader.settled();
+  /** Resolves once every message handled so far is deleted from the inbox, and every ended announcement pruned. */
+  async inboxSettled(): Promise<void> {
+    await Promise.all([this.reader, ...this.announcements.values()].map((r) => r.settled()));
   }
 
   /** Registers in `population`, and hears of the queries announced there from now on, after every restart too. */
@@ -188,9 +189,13 @@ export class SolidAgent {
   private async watchAnnouncements(population: string): Promise<void> {
     if (this.announcements.has(population) || this.stopped) return;
     const container = announcementsOf(population);
+    // The owner's agent deletes the announcements of runs over, past any member's clock skew.
+    const owned = population.startsWith(this.o.credential.podUrl);
     const reader: InboxReader = new InboxReader({
       fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
-      retry: this.retry, pollMs: Math.max(this.o.pollMs ?? 500, ANNOUNCEMENT_POLL_MS), notifications: this.o.notifications, keep: true, skip: (url) => isOver(url, this.clock.now()),
+      retry: this.retry, pollMs: Math.max(this.o.pollMs ?? 500, ANNOUNCEMENT_POLL_MS), notifications: this.o.notifications, keep: true,
+      skip: (url) => isOver(url, this.clock.now()),
+      prune: (url) => owned && isOver(url, this.clock.now() - MAX_CLOCK_SKEW_MS),
       onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population))),
       log: (text) => this.log(text),
     });
