@@ -4,7 +4,8 @@
 // through the socket without the inbox being listed; a dropped socket is subscribed again;
 // a refused subscription falls back to polling and says why; every agent reports the mode
 // it uses in the journal. The server sits behind a TCP proxy (a fake) that can drop the
-// WebSocket connections; listings and subscriptions are counted on the owner's fetch.
+// WebSocket connections; listings and subscriptions are counted on the owner's fetch. A
+// message whose read fails for a moment is read again after a backoff, not at the next listing.
 
 import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Message } from '../query-vocab/index.ts';
+import { serializeMessage, type Message } from '../query-vocab/index.ts';
+import type { Announcement } from '../query-vocab/types.ts';
+import { generateKeys } from '../agent/core/keys.ts';
+import { signMessage } from '../agent/core/sign.ts';
 import { parseEvents } from '../agent/solid/events.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { InboxReader } from '../agent/solid/inbox-reader.ts';
@@ -123,6 +127,43 @@ test('a dropped socket is subscribed again, the inbox listed for the gap, and th
     const after = await postTurtle(sender.fetch, inbox, MESSAGE);
     await arrival(after);
     assert.equal(counts.listings, listings, 'the inbox was listed for a message the new socket should have named');
+  } finally {
+    r.stop();
+  }
+});
+
+test('a message whose read fails for a moment is read again after a backoff, without a listing', async () => {
+  // A fake fault: the first read of the message fails as a dropped connection does (the
+  // real server cannot be made to drop one request on demand).
+  let failed = 0;
+  const { fetch: counted, counts } = countingFetch();
+  const fetch: Fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if ((init?.method ?? 'GET') === 'GET' && url.startsWith(inbox) && url !== inbox && failed++ === 0) throw new TypeError('fetch failed');
+    return counted(input, init);
+  };
+  let arrived: (m: Message) => void;
+  const message = new Promise<Message>((resolve) => (arrived = resolve));
+  const r: InboxReader = new InboxReader({
+    fetch, inbox, notifications: 'websocket', pollMs: 500, safetyNetMs: HOUR, retry: DEFAULT_RETRY,
+    processedFile: join(stateDir, 'transient-processed.txt'),
+    onMessage: async (url, read) => {
+      if (!(read instanceof Error)) return arrived(read);
+      assert.ok(r.retryLater(url, read), `a network error is not read again: ${read.message}`);
+    },
+    log: () => undefined,
+  });
+  await r.start();
+  try {
+    const query = new URL('podagg/queries/q-transient', inbox).href;
+    const sent = signMessage<Announcement>(
+      { type: 'Announcement', query, plan: `${query}-plan`, sender: sender.webId, recipient: owner.webId, sentAt: new Date().toISOString() },
+      generateKeys().ed25519.secretKey,
+    );
+    await postTurtle(sender.fetch, inbox, serializeMessage(sent));
+    assert.equal((await message).query, query);
+    assert.equal(failed, 2, 'read once more after the failure');
+    assert.equal(counts.listings, 0, 'the inbox was listed');
   } finally {
     r.stop();
   }
