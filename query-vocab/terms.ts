@@ -96,7 +96,7 @@ export const AS = namespace('https://www.w3.org/ns/activitystreams#', [
   'published', 'context', 'inReplyTo',
 ]);
 export const SH = namespace('http://www.w3.org/ns/shacl#', [
-  'NodeShape', 'PropertyShape', 'targetClass', 'property', 'path', 'datatype', 'minCount',
+  'NodeShape', 'PropertyShape', 'targetClass', 'targetObjectsOf', 'targetSubjectsOf', 'targetNode', 'target', 'property', 'path', 'datatype', 'minCount',
   'maxCount', 'message', 'name', 'in', 'class', 'node', 'nodeKind', 'IRI', 'Literal',
   'BlankNodeOrIRI', 'lessThan', 'minInclusive', 'maxInclusive', 'minExclusive', 'maxExclusive',
   'pattern', 'or', 'minLength', 'maxLength', 'hasValue', 'lessThanOrEquals',

@@ -85,3 +85,14 @@ test('registrations carry keys as multibase Multikeys and refuse a wrong key typ
   const swapped = turtle.replace('sec:keyAgreementMethod', 'sec:TMP').replace('sec:assertionMethod', 'sec:keyAgreementMethod').replace('sec:TMP', 'sec:assertionMethod');
   assert.ok(problemsOf(() => parseRegistration(swapped, BASE)).some((p) => /sec:publicKeyMultibase: .* is not a x25519 public key multikey/.test(p)));
 });
+
+test('a node whose class the document declares a subclass of a shape\'s target is still checked against that shape', () => {
+  // Only the shapes that can target something in a document are run; a subclass declared
+  // in the document can make any class a target, so it must not hide a violation.
+  const turtle = `${serializeMessage(contribution)}
+<#p> a <#MyPolicy> .
+<#MyPolicy> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <${PA.ConsentPolicy}> .
+`;
+  const problems = problemsOf(() => parseMessage(turtle, BASE));
+  assert.ok(problems.some((p) => p.includes('#p>')), `no problem names the policy node: ${problems.join('; ')}`);
+});
