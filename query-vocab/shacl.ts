@@ -14,7 +14,7 @@ interface Targeted {
   shape: unknown;
   classes: string[];
   predicates: string[];
-  /** Targets that do not depend on the document's classes and predicates (sh:targetNode, sh:target, implicit class targets). */
+  /** No target by class or predicate (sh:targetNode, sh:target, an implicit class target): always run. */
   always: boolean;
 }
 
@@ -37,12 +37,13 @@ function load(): NonNullable<typeof cached> {
     const shapes = new Store(quads);
     const validator = new SHACLValidator(shapes as never);
     const objects = (node: Term, p: string) => shapes.getObjects(node as never, DataFactory.namedNode(p), null).map((t) => t.value);
-    const targeted = shapesGraphOf(validator).shapesWithTarget.map((shape) => ({
-      shape,
-      classes: objects(shape.shapeNode, SH.targetClass),
-      predicates: [...objects(shape.shapeNode, SH.targetObjectsOf), ...objects(shape.shapeNode, SH.targetSubjectsOf)],
-      always: objects(shape.shapeNode, SH.targetNode).length + objects(shape.shapeNode, SH.target).length > 0 || objects(shape.shapeNode, RDF.type).includes(RDFS.Class),
-    }));
+    const targeted = shapesGraphOf(validator).shapesWithTarget.map((shape) => {
+      const classes = objects(shape.shapeNode, SH.targetClass);
+      const predicates = [...objects(shape.shapeNode, SH.targetObjectsOf), ...objects(shape.shapeNode, SH.targetSubjectsOf)];
+      // Any other kind of target (sh:targetNode, sh:target, the shape being a class itself) is not pruned.
+      const other = [SH.targetNode, SH.target].some((p) => objects(shape.shapeNode, p).length > 0) || objects(shape.shapeNode, RDF.type).some((t) => t !== SH.NodeShape && t !== SH.PropertyShape);
+      return { shape, classes, predicates, always: other || classes.length + predicates.length === 0 };
+    });
     cached = { validator, shapes, targeted };
   }
   return cached;

@@ -21,7 +21,7 @@ import { parseEvents } from '../agent/solid/events.ts';
 import { AgentHost } from '../agent/solid/host.ts';
 import { InboxReader } from '../agent/solid/inbox-reader.ts';
 import type { NotificationMode, NotificationPreference } from '../agent/solid/inbox-watch.ts';
-import { postTurtle, type Fetch } from '../agent/solid/pod.ts';
+import { deleteResource, postTurtle, type Fetch } from '../agent/solid/pod.ts';
 import { provision } from '../agent/solid/provision.ts';
 import { DEFAULT_RETRY } from '../agent/solid/retry.ts';
 import { login, type AgentSession } from '../agent/solid/session.ts';
@@ -132,7 +132,7 @@ test('a dropped socket is subscribed again, the inbox listed for the gap, and th
   }
 });
 
-test('a message whose read fails for a moment is read again after a backoff, without a listing', async () => {
+test('a message whose read fails for a moment is read again after a backoff, without a listing', { timeout: 60_000 }, async () => {
   // A fake fault: the first read of the message fails as a dropped connection does (the
   // real server cannot be made to drop one request on demand).
   let failed = 0;
@@ -153,6 +153,7 @@ test('a message whose read fails for a moment is read again after a backoff, wit
     },
     log: () => undefined,
   });
+  let posted: string | undefined;
   await r.start();
   try {
     const query = new URL('podagg/queries/q-transient', inbox).href;
@@ -160,12 +161,13 @@ test('a message whose read fails for a moment is read again after a backoff, wit
       { type: 'Announcement', query, plan: `${query}-plan`, sender: sender.webId, recipient: owner.webId, sentAt: new Date().toISOString() },
       generateKeys().ed25519.secretKey,
     );
-    await postTurtle(sender.fetch, inbox, serializeMessage(sent));
+    posted = await postTurtle(sender.fetch, inbox, serializeMessage(sent));
     assert.equal((await message).query, query);
     assert.equal(failed, 2, 'read once more after the failure');
     assert.equal(counts.listings, 0, 'the inbox was listed');
   } finally {
     r.stop();
+    if (posted) await deleteResource(owner.fetch, posted);
   }
 });
 

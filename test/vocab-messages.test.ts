@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_MESSAGE_BYTES, PA, VocabError, loopbackUrl, parseContribution, parseMessage, parseRegistration,
+  MAX_MESSAGE_BYTES, PA, RDFS, VocabError, loopbackUrl, parseContribution, parseMessage, parseRegistration,
   serializeMessage, serializeRegistration, type Contribution,
 } from '../query-vocab/index.ts';
 
@@ -91,7 +91,7 @@ test('a node whose class the document declares a subclass of a shape\'s target i
   // in the document can make any class a target, so it must not hide a violation.
   const turtle = `${serializeMessage(contribution)}
 <#p> a <#MyPolicy> .
-<#MyPolicy> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <${PA.ConsentPolicy}> .
+<#MyPolicy> <${RDFS.subClassOf}> <${PA.ConsentPolicy}> .
 `;
   const problems = problemsOf(() => parseMessage(turtle, BASE));
   assert.ok(problems.some((p) => p.includes('#p>')), `no problem names the policy node: ${problems.join('; ')}`);

@@ -106,22 +106,31 @@ export class InboxReader {
       .catch((error: Error) => {
         // Still processed, so never handled twice; a later listing tries again unless it is for good.
         if (!isTransient(error)) this.undeletable.add(url);
-        this.o.log(`could not delete handled message ${url}: ${error.message}`);
+        this.o.log(`could not delete ${url}: ${error.message}`);
       })
       .finally(() => this.deleting.delete(url));
     this.deleting.set(url, deleting);
   }
 
   /**
-   * Whether a message whose reading or handling failed with `error` is to be read again: then
-   * it is, after the retry policy's backoff. Waiting for the next listing instead lost 164 of
-   * 300 members of one run, whose reads of the same announcement failed at the same instant.
+   * Whether a message whose reading or handling failed with `error` is to be read again. It
+   * is, after the retry policy's backoff: waiting for the next listing lost 164 of 300 members
+   * of one run, whose reads of the same announcement failed at the same instant. Once those
+   * retries are spent (a server down for longer), it waits for listings, as many times more:
+   * the listing made when the notification channel comes back finds it.
    */
   retryLater(url: string, error: unknown): boolean {
-    if (!isTransient(error) || this.stopped) return false;
+    if (!isTransient(error)) return false;
+    // Stopping: left unprocessed, for the next start.
+    if (this.stopped) return true;
     const failures = (this.transientFailures.get(url) ?? 0) + 1;
     this.transientFailures.set(url, failures);
-    if (failures >= this.o.retry.attempts) return false;
+    const { attempts } = this.o.retry;
+    if (failures >= 2 * attempts) return false;
+    if (failures >= attempts) {
+      this.o.log(`will read ${url} again at the next listing: ${(error as Error).message}`);
+      return true;
+    }
     const pause = backoffMs(this.o.retry, failures - 1);
     this.o.log(`will read ${url} again in ${(pause / 1000).toFixed(1)} s: ${(error as Error).message}`);
     const timer = setTimeout(() => {
