@@ -192,12 +192,11 @@ export class SolidAgent {
     // The owner's agent deletes the announcements of runs over, past any member's clock skew.
     const pod = this.o.credential.podUrl.endsWith('/') ? this.o.credential.podUrl : `${this.o.credential.podUrl}/`;
     const owned = population.startsWith(pod);
-    const member = (url: string) => url.startsWith(container) && !url.slice(container.length).includes('/');
     const reader: InboxReader = new InboxReader({
       fetch: this.o.session.fetch, inbox: container, processedFile: path.join(this.folder, `announcements-${shortDigest(population)}.txt`),
       retry: this.retry, pollMs: Math.max(this.o.pollMs ?? 500, ANNOUNCEMENT_POLL_MS), notifications: this.o.notifications, keep: true,
       skip: (url) => isOver(url, this.clock.now()),
-      prune: (url) => owned && member(url) && isOver(url, this.clock.now() - MAX_CLOCK_SKEW_MS),
+      prune: (url) => owned && isOver(url, this.clock.now() - MAX_CLOCK_SKEW_MS),
       onMessage: (url, read) => this.queue.push(() => this.receive(reader, url, read, (m) => checkAnnouncement(m, population))),
       log: (text) => this.log(text),
     });

@@ -13,7 +13,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
 import { listInbox, readMessage } from './inbox.ts';
-import { watchInbox, type InboxWatch, type NotificationPreference } from './inbox-watch.ts';
+import { isMember, watchInbox, type InboxWatch, type NotificationPreference } from './inbox-watch.ts';
 import { deleteResource, errorText, type Fetch } from './pod.ts';
 import { backoffMs, isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
@@ -154,7 +154,8 @@ export class InboxReader {
       const urls = await listInbox(this.o.fetch, this.o.inbox);
       // Handled before a crash (or a failed delete): its deletion is still owed.
       if (!this.o.keep) for (const url of urls) if (this.processed.has(url)) this.remove(url);
-      for (const url of urls) if (this.o.prune?.(url)) this.remove(url);
+      // Deleting on the owner's credentials: only what the listing names directly in the container.
+      for (const url of urls) if (isMember(url, this.o.inbox) && this.o.prune?.(url)) this.remove(url);
       await Promise.all(urls.sort().map((url) => this.read(url)));
     } catch (error) {
       this.o.log(`inbox unreadable: ${errorText(error)}`);

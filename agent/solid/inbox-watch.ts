@@ -90,4 +90,5 @@ async function webSocketChannel(fetch: Fetch, inbox: string, storageDescription:
   });
 }
 
-const isMember = (url: string, container: string) => url.startsWith(container) && url.length > container.length && !url.slice(container.length).includes('/');
+/** Whether `url` names a resource directly in `container`. */
+export const isMember = (url: string, container: string) => url.startsWith(container) && url.length > container.length && !url.slice(container.length).includes('/');
