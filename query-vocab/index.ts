@@ -7,6 +7,7 @@ export { AGGREGATE_KINDS, parseQuery, serializeQuery, checkQuery } from './query
 export { STRATEGY_NAMES } from './params.ts';
 export { parseConsentPolicy, serializeConsentPolicy, parseConsentDecision, serializeConsentDecision } from './consent.ts';
 export { parsePlan, serializePlan } from './plan.ts';
+export { parseKeySheet, serializeKeySheet } from './key-sheet.ts';
 export { MAX_MESSAGE_BYTES, parseMessage, parseContribution, serializeMessage } from './messages.ts';
 export { parseResult, serializeResult } from './result.ts';
 export { base64Length, parseModel, serializeModel, shapeMismatch } from './model.ts';

@@ -33,11 +33,11 @@ export const PA = namespace('https://w3id.org/podagg#', [
   'owner', 'acceptedQuerier', 'anyQuerier', 'dataScope', 'dataClass', 'minGroupSize', 'maxQueriesPerDay',
   'query', 'accepted', 'reason', 'scopeDocument',
   // plans
-  'AggregationPlan', 'PlanParameters', 'Timeouts', 'Group', 'Zone',
+  'AggregationPlan', 'PlanParameters', 'Timeouts', 'Group', 'KeySheet',
   'Strategy', 'LowCost', 'HighCompleteness', 'SafeAndPrompt', 'Hybrid', 'Threshold',
   'depth', 'fanout', 'groupSize', 'threshold', 'strategy', 'backupRatio', 'timeouts',
   'collectMs', 'syncMs', 'childMs', 'groups', 'groupId', 'level', 'parentGroup', 'members',
-  'backups', 'zone', 'member', 'runKeys', 'RunKeys', 'startsAt',
+  'backups', 'zoneMembers', 'member', 'runKeys', 'RunKeys', 'startsAt', 'keySheet', 'sheet', 'sha256', 'zoneOf',
   // messages
   'Message', 'Announcement', 'Contribution', 'Abstention', 'Withdrawal', 'Confirmation', 'KeySeed', 'PartialAggregate',
   'group', 'position', 'consent', 'sealed', 'signature', 'contributor', 'versionId', 'counter',

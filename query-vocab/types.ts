@@ -295,17 +295,42 @@ export interface AggregationPlan {
   /** Population member → leaf group id. */
   zones: Record<WebId, string>;
   /**
-   * The public keys and inbox each participant (zoned members and the querier) uses for the
-   * whole run, pinned at publication from the population: every agent seals to, verifies
-   * with and posts to these, whenever it joins the run, so a key rotation during the run
-   * changes nothing for it, and no agent but the querier needs to read the population.
+   * Run keys pinned in the plan itself: the querier's, whom every agent may write to.
+   * Everyone else's are in the key sheets.
    */
   runKeys?: Record<WebId, PinnedPeer>;
+  /** The key sheets, one per group and one per leaf's zone, each bound to the plan by its digest. */
+  keySheets?: KeySheetRef[];
   /**
    * The instant every deadline of the run counts from (the querier's clock at publication),
    * so the whole tree keeps one schedule; without it each agent counts from its own start.
    */
   startsAt?: string;
+}
+
+/** What a key sheet pins: a group's candidates, or those and the leaf's zone. */
+export interface SheetScope {
+  kind: 'group' | 'zone';
+  group: string;
+}
+
+export interface KeySheetRef extends SheetScope {
+  sheet: string;
+  /** SHA-256 of the sheet's pins (core/key-sheets.ts), hex. */
+  sha256: string;
+}
+
+/**
+ * The public keys and inbox each participant of one group's neighbourhood uses for the
+ * whole run (the group's candidates and, in a zone sheet, the leaf's zone), pinned at publication from
+ * the population: every agent seals to, verifies with and posts to these, whenever it joins
+ * the run, so a key rotation during the run changes nothing for it, and no agent but the
+ * querier reads the population.
+ */
+export interface KeySheet extends SheetScope {
+  id: string;
+  plan: string;
+  runKeys: Record<WebId, PinnedPeer>;
 }
 
 export interface PinnedPeer extends PublicKeys {

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { containerMembers } from '../query-vocab/container.ts';
-import { RDFS, base58btcEncode, serializeRegistration, documentOf } from '../query-vocab/index.ts';
+import { RDFS, base58btcEncode, parsePlan, serializeRegistration, documentOf } from '../query-vocab/index.ts';
 import type { Credential } from '../agent/solid/credentials.ts';
 import { keyFilePath, loadOrCreateKeys } from '../agent/solid/keyfile.ts';
 import { podLayout } from '../agent/solid/layout.ts';
@@ -115,9 +115,12 @@ async function aclOwnerOnly(container: string, owner: Fetch, participant: Fetch)
   await allowed('owner', `GET ${acl}`, GET(owner, acl));
 }
 
-test('query and plan: public read, owner-only write', async () => {
+test('query, plan and key sheets: public read, owner-only write', async () => {
   const owner = as(demo.querier);
-  for (const url of [documentOf(outcome.query), documentOf(outcome.plan)]) await publicReadOwnerWrite(url, owner, as(other));
+  const plan = parsePlan(await getTurtle(globalThis.fetch, documentOf(outcome.plan)), documentOf(outcome.plan));
+  const sheets = (plan.keySheets ?? []).map((k) => documentOf(k.sheet));
+  assert.ok(sheets.length > 0, 'the plan links key sheets');
+  for (const url of [documentOf(outcome.query), documentOf(outcome.plan), ...sheets]) await publicReadOwnerWrite(url, owner, as(other));
   await aclOwnerOnly(podLayout(demo.querier.podUrl).queries, owner, as(other));
 });
 

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser, Writer } from 'n3';
-import { EX, PA, parseMessage, parsePlan, parseQuery, serializeMessage, serializePlan, serializeQuery, documentOf } from '../query-vocab/index.ts';
+import { EX, PA, parseKeySheet, parseMessage, parsePlan, parseQuery, serializeKeySheet, serializeMessage, serializePlan, serializeQuery, documentOf } from '../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Announcement, Contribution, Message, PartialAggregate, Registration } from '../query-vocab/types.ts';
 import type { AgentKeys } from '../agent/core/keys.ts';
 import { Run, layoutOf } from '../agent/core/protocol.ts';
@@ -59,7 +59,7 @@ let plan: AggregationPlan;
 const events: RunEvent[] = [];
 const posted = new Map<string, Posted>();
 const who: Record<string, string> = {};
-let intruderQueries: { doctored: string; service: string; crossProduct: string };
+let intruderQueries: { doctored: string; service: string; crossProduct: string; falseSheet?: string };
 let leavesEmittedAt = Infinity;
 let tap: Wiretap | undefined;
 
@@ -124,6 +124,15 @@ before(async () => {
   const inGroups = (p: AggregationPlan, w: string) => p.groups.some((g) => g.members.includes(w)) || p.backups.includes(w);
   const crossTarget = credentials.slice(3).find((c) => c.webId !== querier.webId && !inGroups(cross.plan, c.webId));
   assert.ok(crossTarget, 'a member outside the cross-product plan');
+  // An honest plan whose key sheet for the target's zone the intruder then changes: its digest in the plan no longer matches.
+  const falseSheet = await intruderPublish(example);
+  const leafSheet = falseSheet.plan.keySheets?.find((k) => k.kind === 'zone' && k.group === falseSheet.plan.zones[crossTarget.webId]);
+  assert.ok(leafSheet, "the target's zone has a key sheet");
+  const sheetDoc = documentOf(leafSheet.sheet);
+  const sheet = parseKeySheet(await getTurtle(ifetch, sheetDoc), sheetDoc);
+  const victim = Object.keys(sheet.runKeys).find((w) => w !== crossTarget.webId)!;
+  await putTurtle(ifetch, sheetDoc, serializeKeySheet({ ...sheet, runKeys: { ...sheet.runKeys, [victim]: { ...sheet.runKeys[victim], x25519: intruder.keys.x25519.publicKey } } }));
+  intruderQueries.falseSheet = falseSheet.query.id;
 
   // ---- the real run --------------------------------------------------------------------
   const inboxes = new Set([...snapshot.members.values()].map((r) => r.inbox));
@@ -191,6 +200,7 @@ before(async () => {
   const announce = (q: { query: AggregationQuery; plan: AggregationPlan }, to: string) =>
     signMessage<Announcement>({ type: 'Announcement', query: q.query.id, plan: q.plan.id, sender: intruder.webId, recipient: to, sentAt: now() }, intruder.keys.ed25519.secretKey);
   await postMessage('doctored-plan', announce(doctored, crossTarget.webId));
+  await postMessage('false-sheet', announce(falseSheet, crossTarget.webId));
   await postMessage('service', announce(service, crossTarget.webId));
 
   // Replay, alteration and duplicate of a genuine share, once it has been counted.
@@ -231,6 +241,7 @@ before(async () => {
   outcome = await running;
   leavesEmittedAt = Math.min(...events.filter((e) => e.query === query.id && /^aggregator .*: sent version/.test(e.text)).map((e) => Date.parse(e.at)));
   await waitFor((e) => e.query === cross.query.id && e.webId === crossTarget.webId && /declined/.test(e.text), 40_000, 'the cross product to be stopped');
+  await waitFor((e) => e.query === falseSheet.query.id && e.kind === 'rejected', 40_000, 'the query with a false key sheet to be refused');
 });
 
 after(async () => {
@@ -342,6 +353,13 @@ test('a query with a doctored plan is refused before the agent consents to anyth
   // over, so the first difference is member 0 or a later one, as the nonce ranks them.
   assert.match(e[0].reason ?? '', /plan .*group g member \d+ is .*, expected /);
   assert.deepEqual(events.filter((x) => x.query === intruderQueries.doctored && x.kind !== 'rejected'), []);
+});
+
+test('a query whose key sheet was changed after publication is refused before the agent consents to anything', () => {
+  const e = rejections((x) => x.query === intruderQueries.falseSheet);
+  assert.equal(e.length, 1);
+  assert.match(e[0].reason ?? '', /key sheet .* does not match the digest the plan gives it/);
+  assert.deepEqual(events.filter((x) => x.query === intruderQueries.falseSheet && x.kind !== 'rejected'), []);
 });
 
 test('a query whose selection uses SERVICE is refused before the agent consents to anything', () => {

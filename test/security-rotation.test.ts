@@ -11,8 +11,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { containerMembers } from '../query-vocab/container.ts';
 import { base58btcEncode, encodeMultikey } from '../query-vocab/multikey.ts';
-import { parsePlan, parseQuery, serializeMessage, documentOf } from '../query-vocab/index.ts';
-import type { AggregationPlan, PartialAggregate, PublicKeys } from '../query-vocab/types.ts';
+import { parseKeySheet, parsePlan, parseQuery, serializeMessage, documentOf } from '../query-vocab/index.ts';
+import type { AggregationPlan, PartialAggregate, PinnedPeer, PublicKeys } from '../query-vocab/types.ts';
 import { publicKeys, sameBytes, type KeyRing } from '../agent/core/keyring.ts';
 import { generateKeys } from '../agent/core/keys.ts';
 import { candidates } from '../agent/core/backup.ts';
@@ -51,6 +51,12 @@ const samePublic = (a: PublicKeys | undefined, b: PublicKeys) => !!a && sameByte
 async function announcedPlan(except: string[]): Promise<AggregationPlan> {
   const e = await waitFor((x) => x.kind === 'announced' && x.webId === demo.querier.webId && !except.includes(x.query), 60_000, 'the run to start');
   return parsePlan(await getTurtle(fetchOf(demo.querier), e.plan!), e.plan!);
+}
+
+/** Every pin of the plan: the querier's in the plan, the rest in its key sheets. */
+async function pinsOf(plan: AggregationPlan): Promise<Record<string, PinnedPeer>> {
+  const sheets = await Promise.all((plan.keySheets ?? []).map(async (k) => parseKeySheet(await getTurtle(globalThis.fetch, documentOf(k.sheet)), documentOf(k.sheet)).runKeys));
+  return Object.assign({}, plan.runKeys, ...sheets);
 }
 
 async function rotate(c: Credential, o: { graceMs?: number } = {}) {
@@ -104,12 +110,13 @@ after(async () => {
   await demo?.stop();
 });
 
-test('a run during which an aggregator and the querier rotate their keys still gives the exact answer', () => {
+test('a run during which an aggregator and the querier rotate their keys still gives the exact answer', async () => {
   const { outcome, plan, oldKeys } = first;
+  const pins = await pinsOf(plan);
   assert.equal(outcome.abort, undefined, `the run aborted: ${outcome.abort}`);
   assert.ok(outcome.exact, `result ${JSON.stringify(outcome.published?.values)} (${outcome.published?.contributors} contributors), plain ${JSON.stringify(outcome.plain)}`);
   // The run kept the keys pinned at publication, which are the old ones now retired.
-  for (const w of [aggregator.webId, demo.querier.webId]) assert.ok(samePublic(plan.runKeys?.[w], oldKeys[w]), `the first plan pins the old keys of ${w}`);
+  for (const w of [aggregator.webId, demo.querier.webId]) assert.ok(samePublic(pins[w], oldKeys[w]), `the first plan pins the old keys of ${w}`);
   const rejected = events.filter((e) => e.kind === 'rejected' && e.query === plan.query);
   assert.deepEqual(rejected.map((e) => e.reason), [], 'no message of the run was refused');
 });
@@ -117,10 +124,11 @@ test('a run during which an aggregator and the querier rotate their keys still g
 test('after a rotation a new query pins the new keys, and a payload sealed to the old key is refused', async () => {
   const { outcome, plan, forged } = second;
   assert.ok(outcome.exact, `second run: ${outcome.abort ?? JSON.stringify(outcome.published?.values)}`);
+  const pins = await pinsOf(plan);
   for (const c of [aggregator, demo.querier]) {
     const ring = await ringOf(c);
-    assert.ok(samePublic(plan.runKeys?.[c.webId], publicKeys(ring.current)), `the second plan pins the new keys of ${c.webId}`);
-    assert.ok(!samePublic(plan.runKeys?.[c.webId], first.oldKeys[c.webId]));
+    assert.ok(samePublic(pins[c.webId], publicKeys(ring.current)), `the second plan pins the new keys of ${c.webId}`);
+    assert.ok(!samePublic(pins[c.webId], first.oldKeys[c.webId]));
   }
   const refusal = events.find((e) => e.kind === 'rejected' && e.query === plan.query && e.webId === demo.querier.webId && e.peer === forged);
   assert.ok(refusal, 'the querier refused the partial aggregate sealed to its old key');
@@ -137,29 +145,30 @@ test('a plan pinning a false key for a peer a member seals to is refused (a leaf
   const leafOf = (w: string) => plan.groups.find((g) => g.id === plan.zones[w])!;
   const contributor = Object.keys(plan.zones).find((w) => w !== demo.querier.webId && !plan.backups.includes(w) && !plan.groups.some((g) => g.members.includes(w)))!;
   const sealedTo = leafOf(contributor).members.find((w) => w !== contributor)!;
-  const doctored = (w: string): AggregationPlan => ({ ...plan, runKeys: { ...plan.runKeys, [w]: { ...plan.runKeys![w], x25519: generateKeys().x25519.publicKey } } });
-  await assert.rejects(runDirectory(query, doctored(sealedTo), contributor, new PeerCache(globalThis.fetch)), new RegExp(`pins keys for ${sealedTo} that its profile does not list`));
+  const pins = await pinsOf(plan);
+  const doctored = (w: string) => ({ ...pins, [w]: { ...pins[w], x25519: generateKeys().x25519.publicKey } });
+  await assert.rejects(runDirectory(query, plan, doctored(sealedTo), contributor, new PeerCache(globalThis.fetch)), new RegExp(`pins keys for ${sealedTo} that its profile does not list`));
   // A leaf backup is written to only after a failure: checked then, and a false pin makes it unusable.
   // The same members, pins and nonce drawn with backups (the demo's small plans have none).
-  const backed = { ...buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population: Object.keys(plan.zones), params: { ...plan.params, backupRatio: 0.5 } }), runKeys: plan.runKeys };
+  const backed = buildPlan({ id: plan.id, query: plan.query, nonce: plan.nonce, population: Object.keys(plan.zones), params: { ...plan.params, backupRatio: 0.5 } });
   const member = Object.keys(backed.zones).find((w) => w !== demo.querier.webId && !backed.backups.includes(w) && !backed.groups.some((g) => g.members.includes(w)))!;
   const positions = backed.groups.find((g) => g.id === backed.zones[member])!.members.map((_, p) => p);
   const backup = positions.flatMap((p) => candidates(topology(backed), backed.zones[member], p).slice(1)).find((w) => w !== demo.querier.webId);
   assert.ok(backup, 'the leaf has a backup');
-  const falseBackup = { ...backed, runKeys: doctored(backup).runKeys };
-  await runDirectory(query, falseBackup, member, new PeerCache(globalThis.fetch));
-  assert.deepEqual(await leafBackupPins(query, backed, member, new PeerCache(globalThis.fetch)), []);
-  const refused = await leafBackupPins(query, falseBackup, member, new PeerCache(globalThis.fetch));
+  const directory = (p: Record<string, PinnedPeer>) => new Map(Object.entries(p).map(([w, pin]) => [w, { webId: w, ...pin }]));
+  await runDirectory(query, backed, doctored(backup), member, new PeerCache(globalThis.fetch));
+  assert.deepEqual(await leafBackupPins(query, backed, directory(pins), member, new PeerCache(globalThis.fetch)), []);
+  const refused = await leafBackupPins(query, backed, directory(doctored(backup)), member, new PeerCache(globalThis.fetch));
   assert.deepEqual(refused.map((r) => r.webId), [backup]);
   assert.match(refused[0].reason, /that its profile does not list/);
-  await assert.rejects(runDirectory(query, falseBackup, member, new PeerCache(globalThis.fetch), { leafBackups: true }), /that its profile does not list/);
+  await assert.rejects(runDirectory(query, backed, doctored(backup), member, new PeerCache(globalThis.fetch), { leafBackups: true }), /that its profile does not list/);
   // A leaf member reads the profiles of the peers it writes to, not of its zone.
   const reads: string[] = [];
   const counting: Fetch = (input, init) => {
     reads.push(String(input));
     return globalThis.fetch(input, init);
   };
-  await runDirectory(query, plan, sealedTo, new PeerCache(counting));
+  await runDirectory(query, plan, pins, sealedTo, new PeerCache(counting));
   const writesTo = recipients(topology(plan), demo.querier.webId, sealedTo, { leafBackups: false });
   const podOf = (w: string) => demo.credentials.find((c) => c.webId === w)!.podUrl;
   const zone = Object.keys(plan.zones).filter((w) => plan.zones[w] === plan.zones[sealedTo] && !writesTo.has(w) && w !== sealedTo);

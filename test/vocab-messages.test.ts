@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_MESSAGE_BYTES, PA, RDFS, VocabError, loopbackUrl, parseContribution, parseMessage, parseRegistration,
-  serializeMessage, serializeRegistration, type Contribution,
+  MAX_MESSAGE_BYTES, PA, RDFS, VocabError, loopbackUrl, parseContribution, parseKeySheet, parseMessage, parseRegistration,
+  serializeKeySheet, serializeMessage, serializeRegistration, type Contribution, type KeySheet,
 } from '../query-vocab/index.ts';
 
 const BASE = loopbackUrl(3000, '/bob/inbox/m1');
@@ -95,4 +95,18 @@ test('a node whose class the document declares a subclass of a shape\'s target i
 `;
   const problems = problemsOf(() => parseMessage(turtle, BASE));
   assert.ok(problems.some((p) => p.includes('#p>')), `no problem names the policy node: ${problems.join('; ')}`);
+});
+
+test('a key sheet is one group\'s or one zone\'s: both, or neither, is refused', () => {
+  const sheet: KeySheet = {
+    id: loopbackUrl(3000, '/q/queries/1-plan-zone-g.0'), plan: loopbackUrl(3000, '/q/queries/1-plan'), kind: 'zone', group: 'g.0',
+    runKeys: { [loopbackUrl(3000, '/alice/profile/card#me')]: { x25519: new Uint8Array(32).fill(1), ed25519: new Uint8Array(32).fill(2), inbox: loopbackUrl(3000, '/alice/inbox/') } },
+  };
+  const turtle = serializeKeySheet(sheet);
+  assert.deepStrictEqual(parseKeySheet(turtle, sheet.id), sheet);
+  const both = turtle.replace('pa:zoneOf "g.0"', 'pa:zoneOf "g.0"; pa:groupId "g.0"');
+  assert.notEqual(both, turtle);
+  assert.ok(problemsOf(() => parseKeySheet(both, sheet.id)).some((p) => /give exactly one/.test(p)));
+  const neither = turtle.replace('pa:zoneOf "g.0"', 'pa:plan <x>');
+  assert.ok(problemsOf(() => parseKeySheet(neither, sheet.id)).some((p) => /give exactly one/.test(p)));
 });

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  parseConsentDecision, parseConsentPolicy, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
-  serializeConsentDecision, serializeConsentPolicy, serializeMessage, serializePlan, serializeQuery,
+  parseConsentDecision, parseConsentPolicy, parseKeySheet, parseMessage, parsePlan, parseQuery, parseRegistration, parseResult,
+  serializeConsentDecision, serializeConsentPolicy, serializeKeySheet, serializeMessage, serializePlan, serializeQuery,
   serializeRegistration, serializeResult, DPV, PA, AGGREGATE_KINDS, STRATEGY_NAMES, documentOf, loopbackUrl, valueVariables,
   type AggregateSpec, type AggregateValue, type CountSpec, type AggregationPlan, type AggregationQuery, type AggregationResult,
-  type Bin, type ConsentDecision, type ConsentPolicy, type Message, type PlanParams, type Registration,
+  type Bin, type ConsentDecision, type ConsentPolicy, type KeySheet, type Message, type PlanParams, type Registration,
 } from '../query-vocab/index.ts';
 
 const RUNS = { numRuns: 60 };
@@ -136,20 +136,28 @@ const decision: fc.Arbitrary<ConsentDecision> = fc.record({
 const groupId = fc.array(fc.nat({ max: 20 }), { maxLength: 4 }).map((path) => ['g', ...path].join('.'));
 const plan: fc.Arbitrary<AggregationPlan> = fc.record({
   id: iri, query: iri, nonce: fc.stringMatching(/^[0-9a-f]{16,64}$/), params,
-  groups: fc.array(fc.record({
+  groups: fc.uniqueArray(fc.record({
     id: groupId, level: fc.nat({ max: 6 }), parent: fc.option(groupId, { nil: null }),
     members: fc.array(webId, { minLength: 1, maxLength: 5 }),
-  }), { minLength: 1, maxLength: 6 }),
+  }), { minLength: 1, maxLength: 6, selector: (g) => g.id }),
   backups: fc.array(webId, { maxLength: 5 }),
   zoneMembers: fc.uniqueArray(webId, { maxLength: 6 }),
   pins: fc.array(fc.record({ x25519: key, ed25519: key, inbox: iri }), { maxLength: 6 }),
   startsAt: fc.option(dateTime, { nil: undefined }),
-}).map(({ zoneMembers, pins, startsAt, ...p }) => ({
+  sheets: fc.array(fc.record({ kind: fc.constantFrom('group' as const, 'zone' as const), group: groupId, sheet: iri, sha256: fc.stringMatching(/^[0-9a-f]{64}$/) }), { maxLength: 4 }),
+}).map(({ zoneMembers, pins, startsAt, sheets, ...p }) => ({
   ...p,
   ...(startsAt === undefined ? {} : { startsAt }),
   zones: Object.fromEntries(zoneMembers.map((m, i) => [m, p.groups[i % p.groups.length].id])),
   ...(pins.length ? { runKeys: Object.fromEntries(pins.map((pin, i) => [zoneMembers[i] ?? `${p.id}-querier`, pin])) } : {}),
+  ...(sheets.length ? { keySheets: sheets } : {}),
 }));
+
+const keySheet: fc.Arbitrary<KeySheet> = fc.record({
+  id: iri, plan: iri, kind: fc.constantFrom('group' as const, 'zone' as const), group: groupId,
+  runKeys: fc.uniqueArray(webId, { maxLength: 6 }).chain((members) => fc.tuple(...members.map(() => fc.record({ x25519: key, ed25519: key, inbox: iri })))
+    .map((pins) => Object.fromEntries(members.map((m, i) => [m, pins[i]])))),
+});
 
 const messageBase = fc.record({ query: iri, sender: webId, recipient: webId, sentAt: dateTime, signature: bytes });
 const message: fc.Arbitrary<Message> = fc.oneof(
@@ -203,6 +211,7 @@ roundTrip('AggregationQuery', query, serializeQuery, parseQuery);
 roundTrip('ConsentPolicy', policy, serializeConsentPolicy, parseConsentPolicy);
 roundTrip('ConsentDecision', decision, serializeConsentDecision, parseConsentDecision);
 roundTrip('AggregationPlan', plan, serializePlan, parsePlan);
+roundTrip('KeySheet', keySheet, serializeKeySheet, parseKeySheet);
 roundTrip('Message', message, serializeMessage, parseMessage);
 roundTrip('AggregationResult', result, serializeResult, parseResult);
 roundTrip('Registration', registration, serializeRegistration, parseRegistration);

@@ -411,7 +411,7 @@ export class SolidAgent {
    * of its first failure (run-keys.ts); one whose pin is false is taken for failed first.
    */
   private backupsChecked(hosted: Hosted): Promise<void> {
-    hosted.backupCheck ??= leafBackupPins(hosted.query, hosted.plan, this.webId, this.o.peers).then((refused) => {
+    hosted.backupCheck ??= leafBackupPins(hosted.query, hosted.plan, hosted.directory, this.webId, this.o.peers).then((refused) => {
       for (const { webId, reason } of refused) {
         this.record({ query: hosted.query.id, kind: 'log', text: `backup ${webId} cannot take over: ${reason}` });
         void this.later(hosted, { type: 'peerFailed', webId });

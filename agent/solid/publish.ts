@@ -1,9 +1,9 @@
 // The querier's side of publishing: validate the query, draw the nonce, plan from the
 // population snapshot (the planner proposes what the query does not fix), pin the
-// participants' current keys for the run, and write the query and plan documents, readable by anyone, into the querier's pod.
+// participants' current keys for the run in its key sheets, and write the query, plan and sheet documents, readable by anyone, into the querier's pod.
 
 import { randomBytes } from 'node:crypto';
-import { checkQuery, parseQuery, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
+import { checkQuery, documentOf, parseQuery, serializeKeySheet, serializePlan, serializeQuery } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, Timeouts } from '../../query-vocab/index.ts';
 import { releaseProblems } from '../core/dp-release.ts';
 import { compileLayout } from '../core/encoding.ts';
@@ -15,7 +15,8 @@ import { podLayout } from './layout.ts';
 import { loadPopulation, type PeerCache } from './population.ts';
 import { POLICIES, ensureAccess } from './access.ts';
 import { ensureContainer, putTurtle } from './pod.ts';
-import { pinRunKeys } from './run-keys.ts';
+import { inParallel } from './in-parallel.ts';
+import { keySheets, pinRunKeys } from './run-keys.ts';
 import type { AgentSession } from './session.ts';
 
 export interface PublishOptions {
@@ -46,8 +47,8 @@ export interface Published {
  * flight. A hop is a POST, a notification and a GET.
  */
 export const SOLID_SERVER = { requestMs: 6.2, requestsPerSecond: 194 };
-/** Besides messages, a member reads the announcement, the query, the plan and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
-const REQUESTS_PER_MEMBER = 9;
+/** Besides messages, a member reads the announcement, the query, the plan, its zone's key sheet and its policy, writes its consent, and reads its data (about 4 documents in the examples). */
+const REQUESTS_PER_MEMBER = 10;
 /** A peer's keys are in the extended profile its WebID document links: two reads. */
 const REQUESTS_PER_PEER_CHECK = 2;
 const SOLID_SITUATION: Pick<Situation, 'latencyMs' | 'cryptoMs' | 'failureRate' | 'servers'> = {
@@ -109,9 +110,11 @@ export async function publishQuery(o: PublishOptions): Promise<Published> {
   const plan = buildPlan({ id: planUrl, query: queryUrl, nonce: query.nonce!, population, params, validated: query.validated });
   // Every agent's deadlines count from here, however late it hears of the run.
   plan.startsAt = new Date().toISOString();
-  plan.runKeys = await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers);
+  const sheets = keySheets(plan, query.querier, await pinRunKeys([...new Set([...population, query.querier])], snapshot, o.peers));
   await ensureContainer(o.session.fetch, queries);
   await ensureAccess(o.session.fetch, queries, POLICIES.publicContainer(o.session.webId));
+  // The sheets, then the plan that links them, then the query that names the plan: an agent that reads one finds the others.
+  await inParallel(sheets, 8, (sheet) => putTurtle(o.session.fetch, documentOf(sheet.id), serializeKeySheet(sheet)));
   await putTurtle(o.session.fetch, planUrl, serializePlan(plan));
   await putTurtle(o.session.fetch, queryUrl, serializeQuery(query));
   return { query, plan, explanation: proposal.explanation, estimates: proposal.estimates };

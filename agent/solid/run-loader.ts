@@ -9,12 +9,12 @@ import { documentOf, parsePlan, parseQuery, type AggregationPlan, type Aggregati
 import { verifyPlan } from '../core/sortition.ts';
 import { getTurtle, type Fetch } from './pod.ts';
 import { assertRegistered, type PeerCache } from './population.ts';
-import { runDirectory } from './run-keys.ts';
+import { loadPins, runDirectory } from './run-keys.ts';
 
 export interface RunDocuments {
   query: AggregationQuery;
   plan: AggregationPlan;
-  /** The participants' pinned keys and inboxes. */
+  /** The pinned keys and inboxes of the participants this agent deals with. */
   directory: Map<WebId, Registration>;
 }
 
@@ -33,7 +33,7 @@ export async function loadRun(fetch: Fetch, ownFetch: Fetch, self: WebId, peers:
   if (plan.query !== query.id || plan.nonce !== query.nonce) throw new Error(`plan ${plan.id} is not the plan of ${query.id}`);
   // Every member has a zone but, in a validated query with one leaf, that leaf's members.
   verifyPlan(plan, [...new Set([...Object.keys(plan.zones), ...plan.groups.flatMap((g) => g.members), ...plan.backups])], query.validated);
-  const pinned = plan.runKeys?.[self];
-  if (self in plan.zones && pinned) await assertRegistered(ownFetch, query.population, { webId: self, ...pinned }, peers);
-  return { query, plan, directory: await runDirectory(query, plan, self, peers, o) };
+  const pins = await loadPins(fetch, query, plan, self);
+  if (self in plan.zones) await assertRegistered(ownFetch, query.population, { webId: self, ...pins[self] }, peers);
+  return { query, plan, directory: await runDirectory(query, plan, pins, self, peers, o) };
 }
