@@ -23,8 +23,19 @@ const CACHE = path.join(cssRoot, '..', '..', '.cache', 'podagg-css');
 const APP = 'urn:solid-server:default:App';
 const CLI_RESOLVER = 'urn:solid-server-app-setup:default:CliResolver';
 
+/**
+ * CSS's token verifier (@solid/access-token-verifier) keeps the OIDC issuers of at most
+ * `maxRequestsPerSecond` WebIDs, 100 by default, for two minutes. With more agents than that
+ * writing to a server, nearly every authenticated request made it fetch the requester's WebID
+ * document again: at 1000 pods, 3726 such reads for about 3900 authenticated requests in two
+ * minutes. The same figure sizes its DPoP replay cache (times 120 s), which fills only as
+ * fast as requests come. The verifier reads it when CSS builds its components.
+ */
+const VERIFIER_REQUESTS_PER_SECOND = 10_000;
+
 /** CSS's App for `config`, its variables resolved from `shorthand` as CSS's own command line does. */
 export async function createApp(config: string, shorthand: Record<string, unknown>): Promise<App> {
+  (cssRequire('@solid/access-token-verifier/dist/config') as { maxRequestsPerSecond: number }).maxRequestsPerSecond = VERIFIER_REQUESTS_PER_SECOND;
   const resolver = (await compiled<CliResolver>(config, CLI_RESOLVER))();
   const variables = await resolver.shorthandResolver.handleSafe(shorthand);
   return (await compiled<App>(config, APP))(variables);
