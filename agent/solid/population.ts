@@ -10,7 +10,12 @@ import { shortDigest } from '../core/digest.ts';
 import { verifyRegistration } from '../core/registration.ts';
 import { POLICIES, ensureAccess } from './access.ts';
 import { ownsKeys, readPeer, samePublicKeys, type Peer } from './peer.ts';
+import { inParallel } from './in-parallel.ts';
 import { ensureContainer, errorText, getTurtle, getTurtleIfExists, postTurtle, type Fetch } from './pod.ts';
+import { DEFAULT_RETRY, withRetry } from './retry.ts';
+
+/** Registrations (and their profiles) the querier reads at once. */
+const POPULATION_READS_IN_FLIGHT = 32;
 
 export interface Snapshot {
   members: Map<string, Registration>;
@@ -138,21 +143,23 @@ export async function loadPopulation(fetch: Fetch, population: string, cache: Pe
   const urls = containerMembers(await getTurtle(fetch, population), population).filter((url) => !url.endsWith('/'));
   const valid: Array<{ url: string; reg: Registration; current: boolean }> = [];
   const skipped: Snapshot['skipped'] = [];
-  await Promise.all(
-    urls.map(async (url) => {
-      try {
+  // A few at a time, each read again after a failure that may pass: at 1000 members, all at
+  // once, connections to a loaded server timed out and 76 members were left out of the plan.
+  await inParallel(urls, POPULATION_READS_IN_FLIGHT, async (url) => {
+    try {
+      const { reg, profile } = await withRetry(DEFAULT_RETRY, async () => {
         const reg = await cache.registration(url, fetch);
-        const profile = await cache.owning(reg.webId, reg);
-        if (!ownsKeys(profile, reg) || profile.inbox !== reg.inbox) {
-          throw new Error(`its keys or inbox differ from the profile of ${reg.webId}`);
-        }
-        verifyRegistration(reg, population);
-        valid.push({ url, reg, current: samePublicKeys(profile, reg) });
-      } catch (error) {
-        skipped.push({ url, reason: (error as Error).message.split('\n')[0] });
+        return { reg, profile: await cache.owning(reg.webId, reg) };
+      });
+      if (!ownsKeys(profile, reg) || profile.inbox !== reg.inbox) {
+        throw new Error(`its keys or inbox differ from the profile of ${reg.webId}`);
       }
-    }),
-  );
+      verifyRegistration(reg, population);
+      valid.push({ url, reg, current: samePublicKeys(profile, reg) });
+    } catch (error) {
+      skipped.push({ url, reason: (error as Error).message.split('\n')[0] });
+    }
+  });
   // A WebID registered twice rotated its keys: which pair is current only a fresh profile
   // says (a cached one may predate the rotation and call both current).
   const registrations = new Map<string, number>();

@@ -9,6 +9,7 @@
 import { documentOf, parseKeySheet } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, KeySheet, PinnedPeer, Registration, WebId } from '../../query-vocab/index.ts';
 import { allSheets, sheetDigest, sheetMembers, sheetsFor } from '../core/key-sheets.ts';
+import { sameBytes } from '../core/keyring.ts';
 import { recipients } from '../core/recipients.ts';
 import { topology } from '../core/topology.ts';
 import { getTurtle, type Fetch } from './pod.ts';
@@ -60,8 +61,13 @@ export async function loadPins(fetch: Fetch, query: AggregationQuery, plan: Aggr
     if (sheet.id !== ref.sheet || sheet.plan !== plan.id || sheet.kind !== scope.kind || sheet.group !== scope.group) throw new Error(`key sheet ${ref.sheet} is not ${what} in plan ${plan.id}`);
     if (sheetDigest(sheet.runKeys) !== ref.sha256) throw new Error(`key sheet ${ref.sheet} does not match the digest the plan gives it`);
     for (const w of sheetMembers(topo, scope)) {
-      if (!sheet.runKeys[w]) throw new Error(`key sheet ${ref.sheet} pins no keys for ${w}`);
-      pins[w] = sheet.runKeys[w];
+      const pin = sheet.runKeys[w];
+      if (!pin) throw new Error(`key sheet ${ref.sheet} pins no keys for ${w}`);
+      const other = pins[w];
+      if (other && !(sameBytes(other.x25519, pin.x25519) && sameBytes(other.ed25519, pin.ed25519) && other.inbox === pin.inbox)) {
+        throw new Error(`key sheet ${ref.sheet} pins other keys for ${w} than another sheet of plan ${plan.id}`);
+      }
+      pins[w] = pin;
     }
   }));
   if (!pins[self]) throw new Error(`${self} has no part in plan ${plan.id}`);
