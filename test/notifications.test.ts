@@ -5,7 +5,8 @@
 // a refused subscription falls back to polling and says why; every agent reports the mode
 // it uses in the journal. The server sits behind a TCP proxy (a fake) that can drop the
 // WebSocket connections; listings and subscriptions are counted on the owner's fetch. A
-// message whose read fails for a moment is read again after a backoff, not at the next listing.
+// message whose read fails for a moment (a dropped connection, a 401 to the owner's own
+// token) is read again after a backoff, not at the next listing.
 
 import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,31 +133,39 @@ test('a dropped socket is subscribed again, the inbox listed for the gap, and th
   }
 });
 
-test('a message whose read fails for a moment is read again after a backoff, without a listing', { timeout: 60_000 }, async () => {
-  // A fake fault: the first read of the message fails as a dropped connection does (the
-  // real server cannot be made to drop one request on demand).
+// Fake faults: the first read of the message fails as a dropped connection does, or is
+// answered 401 as a loaded server answers when it cannot fetch the reader's WebID document
+// to check its token (the real server cannot be made to do either on demand).
+const FAULTS: Array<[string, () => Response]> = [
+  ['a dropped connection', () => {
+    throw new TypeError('fetch failed');
+  }],
+  ['a 401 to the owner\'s own token', () => new Response(null, { status: 401 })],
+];
+
+for (const [index, [fault, fail]] of FAULTS.entries()) test(`a message whose read meets ${fault} is read again after a backoff, without a listing`, { timeout: 60_000 }, async () => {
   let failed = 0;
   const { fetch: counted, counts } = countingFetch();
   const fetch: Fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
-    if ((init?.method ?? 'GET') === 'GET' && url.startsWith(inbox) && url !== inbox && failed++ === 0) throw new TypeError('fetch failed');
+    if ((init?.method ?? 'GET') === 'GET' && url.startsWith(inbox) && url !== inbox && failed++ === 0) return fail();
     return counted(input, init);
   };
   let arrived: (m: Message) => void;
   const message = new Promise<Message>((resolve) => (arrived = resolve));
   const r: InboxReader = new InboxReader({
     fetch, inbox, notifications: 'websocket', pollMs: 500, safetyNetMs: HOUR, retry: DEFAULT_RETRY,
-    processedFile: join(stateDir, 'transient-processed.txt'),
+    processedFile: join(stateDir, `transient-${index}-processed.txt`),
     onMessage: async (url, read) => {
       if (!(read instanceof Error)) return arrived(read);
-      assert.ok(r.retryLater(url, read), `a network error is not read again: ${read.message}`);
+      assert.ok(r.retryLater(url, read), `${fault} is not read again: ${read.message}`);
     },
     log: () => undefined,
   });
   let posted: string | undefined;
   await r.start();
   try {
-    const query = new URL('podagg/queries/q-transient', inbox).href;
+    const query = new URL(`podagg/queries/q-transient-${index}`, inbox).href;
     const sent = signMessage<Announcement>(
       { type: 'Announcement', query, plan: `${query}-plan`, sender: sender.webId, recipient: owner.webId, sentAt: new Date().toISOString() },
       generateKeys().ed25519.secretKey,

@@ -14,7 +14,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import type { Message } from '../../query-vocab/index.ts';
 import { listInbox, readMessage } from './inbox.ts';
 import { isMember, watchInbox, type InboxWatch, type NotificationPreference } from './inbox-watch.ts';
-import { deleteResource, errorText, type Fetch } from './pod.ts';
+import { PodError, deleteResource, errorText, type Fetch } from './pod.ts';
 import { backoffMs, isTransient, withRetry, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -117,10 +117,13 @@ export class InboxReader {
    * is, after the retry policy's backoff: waiting for the next listing lost 164 of 300 members
    * of one run, whose reads of the same announcement failed at the same instant. Once those
    * retries are spent (a server down for longer), it waits for listings, as many times more:
-   * the listing made when the notification channel comes back finds it.
+   * the listing made when the notification channel comes back finds it. A 401 counts as a
+   * failure that may pass: the reader reads with its owner's token, and a loaded server that
+   * cannot fetch the owner's WebID document to check the token answers 401 (39 of 1000
+   * members' reads of one announcement, all while their server timed out connections).
    */
   retryLater(url: string, error: unknown): boolean {
-    if (!isTransient(error)) return false;
+    if (!isTransient(error) && !(error instanceof PodError && error.status === 401)) return false;
     // Stopping: left unprocessed, for the next start.
     if (this.stopped) return true;
     const failures = (this.transientFailures.get(url) ?? 0) + 1;
