@@ -9,11 +9,10 @@
 import { documentOf, parseKeySheet } from '../../query-vocab/index.ts';
 import type { AggregationPlan, AggregationQuery, KeySheet, PinnedPeer, Registration, WebId } from '../../query-vocab/index.ts';
 import { allSheets, sheetDigest, sheetMembers, sheetsFor } from '../core/key-sheets.ts';
-import { sameBytes } from '../core/keyring.ts';
 import { recipients } from '../core/recipients.ts';
 import { topology } from '../core/topology.ts';
 import { getTurtle, type Fetch } from './pod.ts';
-import { ownsKeys } from './peer.ts';
+import { ownsKeys, samePublicKeys } from './peer.ts';
 import type { PeerCache, Snapshot } from './population.ts';
 
 /** The participants' current keys and inboxes, to pin in a new plan: members from their registration, others (the querier) from their profile. */
@@ -64,7 +63,7 @@ export async function loadPins(fetch: Fetch, query: AggregationQuery, plan: Aggr
       const pin = sheet.runKeys[w];
       if (!pin) throw new Error(`key sheet ${ref.sheet} pins no keys for ${w}`);
       const other = pins[w];
-      if (other && !(sameBytes(other.x25519, pin.x25519) && sameBytes(other.ed25519, pin.ed25519) && other.inbox === pin.inbox)) {
+      if (other && !(samePublicKeys(other, pin) && other.inbox === pin.inbox)) {
         throw new Error(`key sheet ${ref.sheet} pins other keys for ${w} than another sheet of plan ${plan.id}`);
       }
       pins[w] = pin;
