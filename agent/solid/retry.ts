@@ -35,7 +35,7 @@ export function attemptTimeoutMs(policy: RetryPolicy, n: number): number {
 }
 
 /** The pause after failed attempt n (from 0): half of min(cap, base·2ⁿ) fixed, half random. */
-export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
+export function backoffMs(policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, n: number, random: () => number = Math.random): number {
   const full = Math.min(policy.capMs, policy.baseMs * 2 ** n);
   return full / 2 + (random() * full) / 2;
 }

@@ -5,10 +5,12 @@
 // A client-credentials grant gives no refresh token, so Inrupt's session cannot renew its
 // access token, and once it expires (10 minutes on CSS) the session fetches anonymously:
 // every post into a peer's inbox gets 401. So a session logs in again before its token
-// expires, one login at a time, and requests made meanwhile wait for it.
+// expires, one login at a time, and requests made meanwhile wait for it. A 401 to a live
+// token is asked again a few times (refused-token.ts): a loaded server gives it.
 
 import { Session } from '@inrupt/solid-client-authn-node';
 import type { Credential } from './credentials.ts';
+import { askAgainAfter401 } from './refused-token.ts';
 
 export interface AgentSession {
   webId: string;
@@ -47,10 +49,10 @@ export async function login(credential: Credential, o: LoginOptions = {}): Promi
   };
   return {
     webId: credential.webId,
-    fetch: async (input, init) => {
+    fetch: askAgainAfter401(async (input, init) => {
       if (now() >= renewAt) await renew();
       return session.fetch(input as never, init);
-    },
+    }),
     logout: async () => {
       await renewing;
       await session.logout();
