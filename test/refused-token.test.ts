@@ -24,7 +24,7 @@ const noWait = (pauses: number[]) => async (ms: number) => void pauses.push(ms);
 test('a POST answered 401 twice is sent again, the same body each time, and its third answer is the caller\'s', async () => {
   const { fetch, calls } = scripted([401, 401, 201]);
   const pauses: number[] = [];
-  const response = await askAgainAfter401(fetch, { sleep: noWait(pauses) })('http://pod/inbox/', { method: 'POST', body: '<#m> <#says> "hi" .' });
+  const response = await askAgainAfter401(fetch, { sleep: noWait(pauses) })('http://pod.example/inbox/', { method: 'POST', body: '<#m> <#says> "hi" .' });
   assert.equal(response.status, 201);
   assert.deepEqual(calls.map((c) => [c.method, c.body]), Array(3).fill(['POST', '<#m> <#says> "hi" .']));
   assert.equal(pauses.length, 2);
@@ -33,7 +33,7 @@ test('a POST answered 401 twice is sent again, the same body each time, and its 
 
 test('a 401 that lasts reaches the caller after the attempts are spent', async () => {
   const { fetch, calls } = scripted([401]);
-  const response = await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod/data/steps.ttl');
+  const response = await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod.example/data/steps.ttl');
   assert.equal(response.status, 401);
   assert.equal(calls.length, REFUSED_TOKEN_RETRY.attempts);
 });
@@ -41,7 +41,7 @@ test('a 401 that lasts reaches the caller after the attempts are spent', async (
 test('a 403, a 404 and a 500 are the caller\'s at once: only a refused token may pass', async () => {
   for (const status of [403, 404, 500]) {
     const { fetch, calls } = scripted([status, 200]);
-    assert.equal((await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod/x')).status, status);
+    assert.equal((await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod.example/x')).status, status);
     assert.equal(calls.length, 1, `${status} asked again`);
   }
 });
@@ -49,7 +49,7 @@ test('a 403, a 404 and a 500 are the caller\'s at once: only a refused token may
 test('a body that cannot be sent twice (a stream) is not sent again', async () => {
   const { fetch, calls } = scripted([401, 201]);
   const body = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('x')), c.close()) });
-  const response = await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod/inbox/', { method: 'POST', body, duplex: 'half' } as RequestInit);
+  const response = await askAgainAfter401(fetch, { sleep: noWait([]) })('http://pod.example/inbox/', { method: 'POST', body, duplex: 'half' } as RequestInit);
   assert.equal(response.status, 401);
   assert.equal(calls.length, 1);
 });
@@ -62,7 +62,7 @@ test('a request aborted during the pause rejects with the abort and is not sent 
     assert.ok(signal?.aborted, 'the pause is given the request\'s signal');
     throw signal.reason;
   };
-  await assert.rejects(askAgainAfter401(fetch, { sleep })('http://pod/x', { signal: controller.signal }), /the attempt timed out/);
+  await assert.rejects(askAgainAfter401(fetch, { sleep })('http://pod.example/x', { signal: controller.signal }), /the attempt timed out/);
   assert.equal(calls.length, 1);
 });
 
@@ -74,6 +74,6 @@ test('with its own pause, a request aborted after a 401 rejects at once', async 
     controller.abort(new Error('stopping'));
     return response;
   }) as typeof globalThis.fetch;
-  await assert.rejects(askAgainAfter401(fetch)('http://pod/x', { signal: controller.signal }), /stopping/);
+  await assert.rejects(askAgainAfter401(fetch)('http://pod.example/x', { signal: controller.signal }), /stopping/);
   assert.equal(calls.length, 1);
 });
