@@ -128,3 +128,24 @@ test('the simulator holds no protocol logic: it drives the same agent/core runs 
 function rootOf(run: Run): string {
   return topology(run.ctx.plan).root.id;
 }
+
+test('a member with no role that declines holds no run while it evaluates, and one that dies meanwhile sends no abstention', () => {
+  const params = proposePlan({
+    population: 120, selectivity: 0.4, latencyMs: 5, cryptoMs: 0, vectorLength: 2, failureRate: 0,
+    fixed: { depth: 2, fanout: 4, groupSize: 3, strategy: 'HighCompleteness' },
+  }).params;
+  const s = buildScenario({ population: 120, selectivity: 0.4, params, seed: 5, crypto: 'plain', model: { ...idealModel(), evaluateMs: 50 } });
+  const plan = s.context(s.query.querier).plan;
+  const roles = new Set([s.query.querier, ...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+  const decliners = Object.keys(plan.zones).filter((w) => !roles.has(w) && !s.values.has(w));
+  assert.ok(decliners.length >= 2, 'the scenario has members that decline');
+  const [dying, living] = decliners;
+  s.sim.failAt(dying, 20); // announced at 5 ms, its evaluation ends at 55 ms
+  s.sim.start();
+  s.sim.run(30);
+  assert.deepEqual(decliners.filter((w) => s.sim.runs.has(w)), [], 'a decliner holds a run while it evaluates');
+  s.sim.run();
+  const abstained = [...s.sim.runs.values()].flatMap((run) => Object.values(run.state.slots).flatMap((slot) => slot.abstained));
+  assert.ok(abstained.includes(living), 'a living decliner\'s abstention reached its leaf');
+  assert.ok(!abstained.includes(dying), 'a decliner that died before its evaluation ended abstained');
+});

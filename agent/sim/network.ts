@@ -236,7 +236,8 @@ export class Simulation {
           break;
         case 'evaluate': {
           const answer = this.opts.evaluate(to);
-          if (answer) this.schedule(end + m.evaluateMs, to, answer);
+          if (answer?.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.declineAt(to, end + m.evaluateMs, answer);
+          else if (answer) this.schedule(end + m.evaluateMs, to, answer);
           break;
         }
         case 'prio3':
@@ -308,6 +309,19 @@ export class Simulation {
       this.statsOf(w).busyMs += cost;
     }
     return end;
+  }
+
+  /**
+   * A member with no role that declines hears of nothing else in the run: its decline is
+   * handled now, on a clock set to when its evaluation ends, instead of queued. Its run
+   * then ends at once: a million announced members do not all hold a run while they
+   * evaluate. Its abstentions leave at `at`, so a failure before then still stops them.
+   */
+  private declineAt(w: WebId, at: number, decline: Event): void {
+    const now = this.clock;
+    this.clock = at;
+    this.deliver(w, decline);
+    this.clock = now;
   }
 
   private retire(w: WebId): void {
