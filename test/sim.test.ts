@@ -148,4 +148,6 @@ test('a member with no role that declines holds no run while it evaluates, and o
   const abstained = [...s.sim.runs.values()].flatMap((run) => Object.values(run.state.slots).flatMap((slot) => slot.abstained));
   assert.ok(abstained.includes(living), 'a living decliner\'s abstention reached its leaf');
   assert.ok(!abstained.includes(dying), 'a decliner that died before its evaluation ended abstained');
+  assert.equal(s.sim.stats.get(dying)?.sent ?? 0, 0, 'a decliner that died before its evaluation ended is counted as sending');
+  assert.ok((s.sim.stats.get(living)?.sent ?? 0) > 0, 'a living decliner\'s abstentions are counted');
 });

@@ -97,6 +97,8 @@ export class Simulation {
   private readonly busyUntil = new Map<WebId, number>();
   private readonly linkFreeAt = new Map<WebId, number>();
   private readonly diedAt = new Map<WebId, number>();
+  /** When each node is to fail (failAt): a decline handled ahead of its time checks it. */
+  private readonly failsAt = new Map<WebId, number>();
   /** Who watches whom, as each run last said (Run.watched()). */
   private readonly watchers = new Map<WebId, Set<WebId>>();
   private readonly watching = new Map<WebId, WebId[]>();
@@ -127,6 +129,7 @@ export class Simulation {
 
   failAt(webId: WebId, time: number): void {
     this.queue.push(time, { kind: 'fail', webId });
+    this.failsAt.set(webId, Math.min(time, this.failsAt.get(webId) ?? Infinity));
   }
 
   /** Processes events until the querier publishes or aborts, the queue empties, or `until`. */
@@ -315,9 +318,11 @@ export class Simulation {
    * A member with no role that declines hears of nothing else in the run: its decline is
    * handled now, on a clock set to when its evaluation ends, instead of queued. Its run
    * then ends at once: a million announced members do not all hold a run while they
-   * evaluate. Its abstentions leave at `at`, so a failure before then still stops them.
+   * evaluate. One that is to fail by `at` declines nothing, as if the decline had waited in
+   * the queue. Its sends are counted even if the run ends before `at`.
    */
   private declineAt(w: WebId, at: number, decline: Event): void {
+    if ((this.failsAt.get(w) ?? Infinity) <= at) return this.retire(w);
     const now = this.clock;
     this.clock = at;
     this.deliver(w, decline);

@@ -11,7 +11,7 @@ import { backoffMs, type RetryPolicy } from './retry.ts';
 
 type Fetch = typeof globalThis.fetch;
 
-/** Four attempts, with pauses of about 0.5, 1 and 2 s between them. */
+/** Four attempts, with pauses of 0.25–0.5, 0.5–1 and 1–2 s between them. */
 export const REFUSED_TOKEN_RETRY: Pick<RetryPolicy, 'attempts' | 'baseMs' | 'capMs'> = { attempts: 4, baseMs: 500, capMs: 2_000 };
 
 export interface AskAgainOptions {
@@ -27,7 +27,8 @@ export function askAgainAfter401(fetch: Fetch, o: AskAgainOptions = {}): Fetch {
     for (let attempt = 0; ; attempt++) {
       const response = await fetch(input, init);
       if (response.status !== 401 || attempt + 1 >= policy.attempts || !resendable(input, init)) return response;
-      await response.body?.cancel();
+      // A body whose stream already failed is as good as read: the 401 is what counts.
+      await response.body?.cancel().catch(() => undefined);
       await sleep(backoffMs(policy, attempt), init?.signal ?? undefined);
     }
   };
