@@ -213,7 +213,7 @@ export class Simulation {
     if (m.takeoverMs && this.backups.has(to) && before === 0 && run.slotsHeld().length > 0) work += m.takeoverMs;
     const end = this.charge(to, work);
     const stats = this.statsOf(to);
-    if (event.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.retire(to);
+    if (event.type === 'decline' && this.holdsNoRole(to)) this.retire(to);
     for (const a of actions) {
       this.opts.onAction?.(to, this.clock, a);
       switch (a.type) {
@@ -239,7 +239,7 @@ export class Simulation {
           break;
         case 'evaluate': {
           const answer = this.opts.evaluate(to);
-          if (answer?.type === 'decline' && !this.roles.has(to) && to !== this.querier()) this.declineAt(to, end + m.evaluateMs, answer);
+          if (answer?.type === 'decline' && this.holdsNoRole(to)) this.declineAt(to, end + m.evaluateMs, answer);
           else if (answer) this.schedule(end + m.evaluateMs, to, answer);
           break;
         }
@@ -312,6 +312,11 @@ export class Simulation {
       this.statsOf(w).busyMs += cost;
     }
     return end;
+  }
+
+  /** Neither aggregator, backup nor querier: once it declines, nothing in the run needs it. */
+  private holdsNoRole(w: WebId): boolean {
+    return !this.roles.has(w) && w !== this.querier();
   }
 
   /**

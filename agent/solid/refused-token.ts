@@ -7,15 +7,16 @@
 // caller sees it; a token that has truly lapsed still surfaces within seconds.
 
 import { setTimeout as wait } from 'node:timers/promises';
+import type { Fetch } from './pod.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
 
-type Fetch = typeof globalThis.fetch;
+type Backoff = Pick<RetryPolicy, 'attempts' | 'baseMs' | 'capMs'>;
 
 /** Four attempts, with pauses of 0.25–0.5, 0.5–1 and 1–2 s between them. */
-export const REFUSED_TOKEN_RETRY: Pick<RetryPolicy, 'attempts' | 'baseMs' | 'capMs'> = { attempts: 4, baseMs: 500, capMs: 2_000 };
+export const REFUSED_TOKEN_RETRY: Backoff = { attempts: 4, baseMs: 500, capMs: 2_000 };
 
 export interface AskAgainOptions {
-  policy?: Pick<RetryPolicy, 'attempts' | 'baseMs' | 'capMs'>;
+  policy?: Backoff;
   /** Waits out a pause; rejects when `signal` aborts. A test drives it. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
