@@ -48,6 +48,7 @@ import { initialState, serialiseState, slotKey, type RunState, type SlotState } 
 export type { Action, Event, RunContext } from './io.ts';
 export { deserialiseState, serialiseState, type RunState } from './state.ts';
 export { layoutOf } from './runtime.ts';
+export { mayWatch } from './watch.ts';
 
 export class Run {
   private readonly st: RunState;

@@ -6,8 +6,9 @@
 
 import type { WebId } from '../../query-vocab/types.ts';
 import { hasAbstained } from './aggregator.ts';
+import { candidates } from './backup.ts';
 import type { Env } from './runtime.ts';
-import { querierAfterMs, readyAfterMs, replacesAt } from './strategy.ts';
+import { querierAfterMs, replacesAt } from './strategy.ts';
 import { isLeaf, type Topology } from './topology.ts';
 import { entryKey } from './version.ts';
 
@@ -56,11 +57,12 @@ export function watched(env: Env): WebId[] {
   const out = new Set<WebId>();
   const now = env.now();
   if (now > runEndsAt(env)) return [];
-  // A contributor re-sends its answer to the backup of a leaf member that died before
-  // summing; where leaves are not replaced there is no one to re-send to.
+  // A contributor re-sends its answer to the backup of a leaf member that died: a leaf
+  // backup takes the position over at any time in the run (its peers watch each other
+  // throughout), and sums afresh from what it receives. Where leaves are not replaced
+  // there is no one to re-send to.
   const c = env.state.contributor;
-  const leafSummed = (env.state.startedAt ?? now) + readyAfterMs(env.params, 0) + env.params.timeouts.syncMs;
-  if (c && now <= leafSummed && replacesAt(env.strategy, true)) addGroup(env, out, c.leaf, -1);
+  if (c && replacesAt(env.strategy, true)) addGroup(env, out, c.leaf, -1);
   for (const key in env.state.slots) {
     const slot = env.state.slots[key];
     if (slot.phase === 'aborted') continue;
@@ -95,4 +97,53 @@ export function watched(env: Env): WebId[] {
   if (env.state.querier?.outcome === 'pending') addGroup(env, out, env.topo.root.id, -1);
   out.delete(env.self);
   return [...out];
+}
+
+const candidateGroups = new WeakMap<Topology, Map<WebId, string[]>>();
+
+/** The groups `w` is a candidate of (planned or backup), from an index built once per plan. */
+function groupsOf(topo: Topology, w: WebId): string[] {
+  let index = candidateGroups.get(topo);
+  if (!index) {
+    index = new Map();
+    for (const g of topo.plan.groups) {
+      for (let p = 0; p < g.members.length; p++) {
+        for (const c of candidates(topo, g.id, p)) {
+          let list = index.get(c);
+          if (!list) index.set(c, (list = []));
+          if (list[list.length - 1] !== g.id) list.push(g.id);
+        }
+      }
+    }
+    candidateGroups.set(topo, index);
+  }
+  return index.get(w) ?? [];
+}
+
+function addCandidates(topo: Topology, out: Set<WebId>, group: string): void {
+  const g = topo.groups.get(group);
+  if (!g) return;
+  for (let p = 0; p < g.members.length; p++) for (const c of candidates(topo, group, p)) out.add(c);
+}
+
+/**
+ * Everyone whose run may name `x` in watched(), whatever its state: the candidates of the
+ * groups `x` may hold and of their parents and children, a leaf's zone, the querier of a
+ * root, and a zone member's leaf. A simulator finding who may react to a death asks these
+ * alone, instead of every run after every event.
+ */
+export function mayWatch(topo: Topology, querier: WebId, x: WebId): Set<WebId> {
+  const out = new Set<WebId>();
+  for (const group of groupsOf(topo, x)) {
+    addCandidates(topo, out, group);
+    const parent = topo.groups.get(group)?.parent;
+    if (parent === null) out.add(querier);
+    else if (parent !== undefined) addCandidates(topo, out, parent);
+    for (const child of topo.children.get(group) ?? []) addCandidates(topo, out, child);
+    for (const w of isLeaf(topo, group) ? (topo.zones.get(group) ?? []) : []) out.add(w);
+  }
+  const leaf = topo.plan.zones[x];
+  if (leaf !== undefined) addCandidates(topo, out, leaf);
+  out.delete(x);
+  return out;
 }

@@ -3,19 +3,21 @@
 // crypto operations the run performed (counted through its CryptoSuite) times a cost per
 // operation, plus the model's compute per message received; a message arrives after the
 // latency plus its transmission time (queued behind the node's earlier sends where the
-// model says so). A node that failed drops what reaches it, and is found dead only by the
-// runs that watch it (Run.watched(), as the Solid transport's failure detector does),
-// after a detection delay: a post to a dead agent's pod succeeds, so a sender learns
-// nothing from it. A member
+// model says so). A node that failed drops what reaches it, and is found dead after a
+// detection delay only by the runs that watch it then or later (Run.watched(), as the
+// Solid transport's failure detector does): a post to a dead agent's pod succeeds, so a
+// sender learns nothing from it. Only the runs that may watch a detectable death
+// (mayWatch) are asked, at its detection and after their events. A member
 // that declined and holds no role is done: its run is dropped (a transport would forget
 // the query too), and what still reaches it costs a signature check, so a large
 // population of non-contributors costs almost nothing.
 
 import type { AggregationPlan, AggregationResult, Message, WebId } from '../../query-vocab/types.ts';
 import type { Action, Event, RunContext } from '../core/io.ts';
-import { Run } from '../core/protocol.ts';
+import { mayWatch, Run } from '../core/protocol.ts';
 import type { CryptoSuite } from '../core/suite.ts';
 import { topology } from '../core/topology.ts';
+
 import { EventQueue } from './event-queue.ts';
 import type { Uniform } from './rng.ts';
 
@@ -74,7 +76,11 @@ export interface NodeStats {
  * A message in flight carries when it left its sender: a sender that died before then
  * never sent it. It becomes an event only when delivered: millions can be in flight at once.
  */
-type Item = { kind: 'message'; to: WebId; message: Message; departs: number } | { kind: 'event'; to: WebId; event: Event } | { kind: 'fail'; webId: WebId };
+type Item =
+  | { kind: 'message'; to: WebId; message: Message; departs: number }
+  | { kind: 'event'; to: WebId; event: Event }
+  | { kind: 'fail'; webId: WebId }
+  | { kind: 'detect'; webId: WebId };
 
 export type Outcome = { type: 'publish'; result: AggregationResult; at: number } | { type: 'abort'; reason: string; at: number };
 
@@ -99,11 +105,8 @@ export class Simulation {
   private readonly diedAt = new Map<WebId, number>();
   /** When each node is to fail (failAt): a decline handled ahead of its time checks it. */
   private readonly failsAt = new Map<WebId, number>();
-  /** Who watches whom, as each run last said (Run.watched()). */
-  private readonly watchers = new Map<WebId, Set<WebId>>();
-  private readonly watching = new Map<WebId, WebId[]>();
-  /** watcher → the dead peers it was already told of. */
-  private readonly told = new Map<WebId, Set<WebId>>();
+  /** Deaths past their detection delay that a run may still come to watch: watcher → dead peers not yet told. */
+  private readonly untold = new Map<WebId, Set<WebId>>();
   /** The crypto operations of the event being handled. */
   private readonly ops = { crypto: 0, sign: 0 };
   private readonly crypto: CryptoSuite;
@@ -146,6 +149,7 @@ export class Simulation {
       if (!item) return this.outcome;
       this.clock = this.queue.poppedTime;
       if (item.kind === 'fail') this.fail(item.webId);
+      else if (item.kind === 'detect') this.detect(item.webId);
       else if (item.kind === 'event') this.deliver(item.to, item.event);
       else if (!this.unsent(item)) this.deliver(item.to, { type: 'message', message: item.message });
     }
@@ -260,7 +264,7 @@ export class Simulation {
           break;
       }
     }
-    if (this.runs.has(to)) this.watch(to, run);
+    if (this.untold.has(to) && this.runs.has(to)) this.tellWatched(to, run);
   }
 
   /** An abort ends the run where the querier hears of it, or, with a global stop, after the model's delay from any node. */
@@ -277,31 +281,17 @@ export class Simulation {
     if (!this.stopAt || at < this.stopAt.at) this.stopAt = { type: 'abort', reason, at };
   }
 
-  /** Records whom w's run watches now, and tells it of those already dead (a stale presence, found on the first read). */
-  private watch(w: WebId, run: Run): void {
-    const now = run.watched();
-    const old = this.watching.get(w) ?? [];
-    // Unchanged (most events): every death among them was told when it happened.
-    if (old.length === now.length && old.every((x, i) => x === now[i])) return;
-    const kept = new Set(now);
-    for (const x of old) if (!kept.delete(x)) this.watchers.get(x)?.delete(w);
-    for (const x of now) {
-      if (!kept.has(x)) continue; // watched before: already indexed and told
-      let set = this.watchers.get(x);
-      if (!set) this.watchers.set(x, (set = new Set()));
-      set.add(w);
-      const died = this.diedAt.get(x);
-      if (died !== undefined) this.tell(w, x, Math.max(this.clock, died + this.opts.model.detectMs));
+  /** Tells w's run of the detectable deaths it watches now (a stale presence, found on its next read). */
+  private tellWatched(w: WebId, run: Run): void {
+    const dead = this.untold.get(w);
+    if (!dead) return;
+    const watched = run.watched();
+    for (const x of dead) {
+      if (!watched.includes(x)) continue;
+      dead.delete(x);
+      this.schedule(this.clock, w, { type: 'peerFailed', webId: x });
     }
-    this.watching.set(w, now);
-  }
-
-  private tell(watcher: WebId, dead: WebId, at: number): void {
-    let told = this.told.get(watcher);
-    if (!told) this.told.set(watcher, (told = new Set()));
-    if (told.has(dead)) return;
-    told.add(dead);
-    this.schedule(at, watcher, { type: 'peerFailed', webId: dead });
+    if (dead.size === 0) this.untold.delete(w);
   }
 
   /** Charges `cost` ms of work to w from now; returns when w is free again. */
@@ -348,6 +338,18 @@ export class Simulation {
     if (this.dead.has(w)) return;
     this.dead.add(w);
     this.diedAt.set(w, this.clock);
-    for (const n of this.watchers.get(w) ?? []) this.tell(n, w, this.clock + this.opts.model.detectMs);
+    this.queue.push(this.clock + this.opts.model.detectMs, { kind: 'detect', webId: w });
+  }
+
+  /** w's death can now be noticed: each run that may watch it is asked now and after its later events. */
+  private detect(w: WebId): void {
+    for (const n of mayWatch(topology(this.opts.plan), this.querier(), w)) {
+      if (this.dead.has(n) || this.retired.has(n)) continue;
+      let dead = this.untold.get(n);
+      if (!dead) this.untold.set(n, (dead = new Set()));
+      dead.add(w);
+      const run = this.runs.get(n);
+      if (run) this.tellWatched(n, run);
+    }
   }
 }
