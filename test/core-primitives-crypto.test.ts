@@ -190,4 +190,17 @@ test('replays are refused, conflicting duplicates are flagged, and the guard sur
   assert.notEqual(messageKey(p0), messageKey(p1)); // a corrected version is a new message
   guard.check(p0);
   guard.check(p1);
+  // One sender, several messages: each is its own entry, before and after a snapshot.
+  guard.record(p0);
+  guard.record(p1);
+  const p1Changed = signMessage<PartialAggregate>({ ...partial, counter: 1, versionId: 'v3' }, alice.ed25519.secretKey);
+  for (const g of [guard, new ReplayGuard(guard.snapshot())]) {
+    assert.throws(() => g.check(m), code('replayed'));
+    assert.throws(() => g.check(p0), code('replayed'));
+    assert.throws(() => g.check(p1), code('replayed'));
+    assert.throws(() => g.check(p1Changed), code('duplicate-contribution'));
+    g.check(signMessage<PartialAggregate>({ ...partial, counter: 2, versionId: 'v4' }, alice.ed25519.secretKey));
+    assert.equal(g.snapshot().length, 3);
+  }
+  assert.throws(() => new ReplayGuard([`${'0'.repeat(64)} not a key`]), code('bad-input'));
 });

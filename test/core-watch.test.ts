@@ -1,6 +1,7 @@
 // watch.ts on its own: whom a run's failure detector watches (Run.watched()), whether
-// peers depend on an agent (its heartbeat), and until when. Over Solid the transport
-// watches exactly these peers, and the simulator tells a failure only to runs naming it.
+// peers depend on an agent (its heartbeat), and until when, and who may watch a peer
+// (mayWatch). Over Solid the transport watches exactly these peers, and the simulator
+// tells a failure only to runs naming it.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import { Env } from '../agent/core/runtime.ts';
 import { slotKey } from '../agent/core/state.ts';
 import { querierAfterMs } from '../agent/core/strategy.ts';
 import { topology } from '../agent/core/topology.ts';
-import { isDependedOn, runEndsAt, watched } from '../agent/core/watch.ts';
+import { isDependedOn, mayWatch, runEndsAt, watched } from '../agent/core/watch.ts';
 import { buildScenario, idealModel, type Scenario } from '../agent/sim/scenario.ts';
 
 function params(strategy: StrategyName): PlanParams {
@@ -75,17 +76,49 @@ test('a leaf member watches its group peers and its parent position; a dead peer
   }
 });
 
-test('a contributor watches its leaf group only where leaves are replaced (it would re-send to a backup)', () => {
+test('a contributor watches its leaf group only where leaves are replaced (it would re-send to a backup), to the end of the run', () => {
   for (const [strategy, watches] of [['HighCompleteness', true], ['Hybrid', false], ['SafeAndPrompt', false]] as const) {
     const s = scenario(strategy);
     const plan = s.context(s.query.querier).plan;
     const topo = topology(plan);
     const contributor = Object.keys(plan.zones).find((w) => !topo.slotsOf.has(w) && !plan.backups.includes(w) && w !== s.query.querier);
     assert.ok(contributor);
-    const { run } = started(s, contributor);
+    const { run, clock } = started(s, contributor);
     run.handle({ type: 'contribute', vector: new BigUint64Array(2) as never, consent: `${contributor}#consent` });
     const leaf = plan.zones[contributor];
     assert.equal(run.watched().includes(member(s, leaf, 0)), watches, strategy);
+    // A leaf backup takes over whenever its planned member dies, also after the leaf summed,
+    // and sums afresh from what is re-sent to it.
+    clock.now = querierAfterMs(plan.params) - 1;
+    assert.equal(run.watched().includes(member(s, leaf, 0)), watches, `${strategy}, just before the run ends`);
+    clock.now = querierAfterMs(plan.params) + 1;
+    assert.deepEqual(run.watched(), [], `${strategy}, after the run`);
+  }
+});
+
+test('mayWatch names every run that watches a peer: a superset of watched() in every run of simulations with failures', () => {
+  for (const strategy of ['HighCompleteness', 'Hybrid', 'SafeAndPrompt', 'LowCost', 'Threshold'] as const) {
+    const p = params(strategy);
+    for (const failing of ['roles', 'everyone'] as const) {
+      const s = buildScenario({
+        population: 60, selectivity: 0.8, params: strategy === 'Threshold' ? { ...p, threshold: 2 } : p, seed: 3, crypto: 'plain', model: idealModel(),
+        failureRate: failing === 'roles' ? 0.3 : 0.5, failing,
+      });
+      const topo = topology(s.context(s.query.querier).plan);
+      s.sim.start();
+      let checked = 0;
+      for (let t = 0; t <= querierAfterMs(p) && !s.sim.outcome; t += 5) {
+        s.sim.run(t);
+        for (const [w, run] of s.sim.runs) {
+          for (const x of run.watched()) {
+            assert.ok(mayWatch(topo, s.query.querier, x).has(w), `${strategy}, ${failing} failing, at ${t} ms: ${w} watches ${x}, which mayWatch leaves out`);
+            checked++;
+          }
+        }
+      }
+      assert.ok(checked > 50, `${strategy}, ${failing}: ${checked} watches checked`);
+      assert.ok(s.failures.length > 0, `${strategy}, ${failing}: some node fails`);
+    }
   }
 });
 

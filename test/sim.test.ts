@@ -151,3 +151,30 @@ test('a member with no role that declines holds no run while it evaluates, and o
   assert.equal(s.sim.stats.get(dying)?.sent ?? 0, 0, 'a decliner that died before its evaluation ended is counted as sending');
   assert.ok((s.sim.stats.get(living)?.sent ?? 0) > 0, 'a living decliner\'s abstentions are counted');
 });
+
+test('a death is told after the detection delay, to the runs that watch the dead peer then: its leaf peers always, its zone only where leaves are replaced', () => {
+  for (const [strategy, zoneTold] of [['HighCompleteness', true], ['SafeAndPrompt', false]] as const) {
+    const params = proposePlan({
+      population: 60, selectivity: 1, latencyMs: 5, cryptoMs: 0, vectorLength: 2, failureRate: 0,
+      fixed: { depth: 2, fanout: 2, groupSize: 3, strategy },
+    }).params;
+    const s = buildScenario({ population: 60, selectivity: 1, params, seed: 2, crypto: 'plain', model: { ...idealModel(), detectMs: 100 } });
+    const plan = s.context(s.query.querier).plan;
+    const topo = topology(plan);
+    const leaf = plan.groups.find((g) => (topo.children.get(g.id) ?? []).length === 0);
+    assert.ok(leaf);
+    const dead = leaf.members[0];
+    const roles = new Set([s.query.querier, ...plan.groups.flatMap((g) => g.members), ...plan.backups]);
+    const zone = (topo.zones.get(leaf.id) ?? []).filter((w) => !roles.has(w));
+    assert.ok(zone.length > 0, 'the leaf has contributors without a role');
+    const knows = (w: string) => s.sim.runs.get(w)?.state.failed.includes(dead) ?? false;
+    s.sim.failAt(dead, 2); // before any share reaches it: the run cannot end without its position
+    s.sim.start();
+    s.sim.run(101);
+    assert.ok(!s.sim.outcome, `${strategy}: the run is still going`);
+    assert.deepEqual([...s.sim.runs.keys()].filter(knows), [], `${strategy}: told before the detection delay`);
+    s.sim.run(102);
+    for (const peer of leaf.members.slice(1)) assert.ok(knows(peer), `${strategy}: leaf peer ${peer} not told`);
+    for (const w of zone) assert.equal(knows(w), zoneTold, `${strategy}: contributor ${w} ${zoneTold ? 'not told' : 'told'}`);
+  }
+});

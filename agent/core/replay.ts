@@ -4,15 +4,16 @@
 // is a conflicting duplicate, e.g. a contributor sending two different shares.
 
 import { createHash } from 'node:crypto';
-import type { Message } from '../../query-vocab/types.ts';
+import type { Message, WebId } from '../../query-vocab/types.ts';
 import { ProtocolError } from './errors.ts';
 import { canonicalJson } from './sign.ts';
 
+const groupOf = (m: Message): string => ('group' in m ? m.group : '');
+const positionOf = (m: Message): number => ('position' in m ? m.position : -1);
+const counterOf = (m: Message): number => (m.type === 'PartialAggregate' ? m.counter : 0);
+
 export function messageKey(m: Message): string {
-  const group = 'group' in m ? m.group : '';
-  const position = 'position' in m ? m.position : -1;
-  const counter = m.type === 'PartialAggregate' ? m.counter : 0;
-  return JSON.stringify([m.type, m.query, m.sender, group, position, counter]);
+  return JSON.stringify([m.type, m.query, m.sender, groupOf(m), positionOf(m), counterOf(m)]);
 }
 
 // The content digest leaves out sentAt and the signature, so a retransmission of the same
@@ -22,34 +23,52 @@ function contentDigest(m: Message): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
+/** A remembered message reduced to its key and digest: restored from a snapshot, or digested once. */
+class Digested {
+  constructor(
+    readonly key: string,
+    readonly digest: string,
+  ) {}
+}
+
+type Entry = Message | Digested;
+
+function keyOf(e: Entry): string {
+  return e instanceof Digested ? e.key : messageKey(e);
+}
+
+/** Whether e is under m's key, compared field by field: a key string per message was most of what a large simulation kept. */
+function sameKey(e: Entry, m: Message): boolean {
+  if (e instanceof Digested) return e.key === messageKey(m);
+  return e.type === m.type && e.query === m.query && e.sender === m.sender && groupOf(e) === groupOf(m) && positionOf(e) === positionOf(m) && counterOf(e) === counterOf(m);
+}
+
 /**
  * Remembers (key, digest) pairs; snapshot() entries are 'digest key' strings. A message's
  * digest is taken only when needed (a second message under its key, or a snapshot): most
  * keys are never seen twice, and hashing every announcement was most of a large
- * simulation's time.
+ * simulation's time. Entries are found by sender: most senders send a run one message
+ * (a share or an abstention to each position).
  */
 export class ReplayGuard {
-  private readonly seen = new Map<string, string | Message>();
-  /** The message check() last keyed: a run records it right after (one key per message). */
-  private checked: Message | null = null;
-  private checkedKey = '';
+  /** By sender: its one entry, or its entries once it sent more. */
+  private readonly seen = new Map<WebId, Entry | Entry[]>();
 
   constructor(seen: Iterable<string> = []) {
     for (const entry of seen) {
       const space = entry.indexOf(' ');
-      if (space !== 64) throw new ProtocolError('bad-input', `not a replay guard entry: ${entry.slice(0, 80)}`);
-      this.seen.set(entry.slice(space + 1), entry.slice(0, space));
+      const key = entry.slice(space + 1);
+      const sender: unknown = space === 64 ? parsedKey(key)?.[2] : undefined;
+      if (typeof sender !== 'string') throw new ProtocolError('bad-input', `not a replay guard entry: ${entry.slice(0, 80)}`);
+      this.add(sender, new Digested(key, entry.slice(0, space)));
     }
   }
 
   /** Throws 'replayed' (same content seen) or 'duplicate-contribution'; records nothing. */
   check(m: Message): void {
-    const key = messageKey(m);
-    this.checked = m;
-    this.checkedKey = key;
-    const previous = this.digest(key);
+    const previous = this.find(m);
     if (previous === undefined) return;
-    if (previous === contentDigest(m)) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
+    if (this.digest(m.sender, previous) === contentDigest(m)) throw new ProtocolError('replayed', `${m.type} from ${m.sender} was already received`);
     throw new ProtocolError('duplicate-contribution', `${m.sender} sent a different ${m.type} for the same slot`);
   }
 
@@ -59,19 +78,54 @@ export class ReplayGuard {
    * sender's genuine message, which would then be refused as a duplicate.
    */
   record(m: Message): void {
-    this.seen.set(m === this.checked ? this.checkedKey : messageKey(m), m);
-    this.checked = null;
+    const previous = this.find(m);
+    if (previous === undefined) this.add(m.sender, m);
+    else this.replace(m.sender, previous, m);
   }
 
   snapshot(): string[] {
-    return [...this.seen.keys()].map((key) => `${this.digest(key)} ${key}`);
+    const out: string[] = [];
+    for (const [sender, held] of this.seen) {
+      for (const e of Array.isArray(held) ? held : [held]) out.push(`${this.digest(sender, e)} ${keyOf(e)}`);
+    }
+    return out;
   }
 
-  private digest(key: string): string | undefined {
-    const entry = this.seen.get(key);
-    if (entry === undefined || typeof entry === 'string') return entry;
-    const digest = contentDigest(entry);
-    this.seen.set(key, digest);
-    return digest;
+  private add(sender: WebId, e: Entry): void {
+    const held = this.seen.get(sender);
+    if (held === undefined) this.seen.set(sender, e);
+    else if (Array.isArray(held)) held.push(e);
+    else this.seen.set(sender, [held, e]);
+  }
+
+  private replace(sender: WebId, old: Entry, e: Entry): void {
+    const held = this.seen.get(sender);
+    if (Array.isArray(held)) held[held.indexOf(old)] = e;
+    else this.seen.set(sender, e);
+  }
+
+  private find(m: Message): Entry | undefined {
+    const held = this.seen.get(m.sender);
+    if (held === undefined) return undefined;
+    if (!Array.isArray(held)) return sameKey(held, m) ? held : undefined;
+    for (const e of held) if (sameKey(e, m)) return e;
+    return undefined;
+  }
+
+  /** The entry's digest, kept in its message's place once taken (a transport snapshots after every event). */
+  private digest(sender: WebId, e: Entry): string {
+    if (e instanceof Digested) return e.digest;
+    const digested = new Digested(messageKey(e), contentDigest(e));
+    this.replace(sender, e, digested);
+    return digested.digest;
+  }
+}
+
+function parsedKey(key: string): unknown[] | null {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    return Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
   }
 }
