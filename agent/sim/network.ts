@@ -17,7 +17,6 @@ import type { Action, Event, RunContext } from '../core/io.ts';
 import { mayWatch, Run } from '../core/protocol.ts';
 import type { CryptoSuite } from '../core/suite.ts';
 import { topology } from '../core/topology.ts';
-
 import { EventQueue } from './event-queue.ts';
 import type { Uniform } from './rng.ts';
 
