@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AggregateValue, StrategyName } from '../query-vocab/types.ts';
-import { STRATEGIES } from '../agent/core/strategy.ts';
+import { STRATEGIES, querierAfterMs } from '../agent/core/strategy.ts';
 import { proposePlan } from '../agent/core/planner.ts';
 import { includedContributors } from '../agent/core/audit.ts';
 import { topology } from '../agent/core/topology.ts';
@@ -152,13 +152,19 @@ test('a member with no role that declines holds no run while it evaluates, and o
   assert.ok((s.sim.stats.get(living)?.sent ?? 0) > 0, 'a living decliner\'s abstentions are counted');
 });
 
-test('a death is told after the detection delay, to the runs that watch the dead peer then: its leaf peers always, its zone only where leaves are replaced', () => {
+test('a death is told after the detection delay, to the runs that watch the dead peer then: past the leaf\'s summing, its peers and zone where leaves are replaced, no one where they are not', () => {
   for (const [strategy, zoneTold] of [['HighCompleteness', true], ['SafeAndPrompt', false]] as const) {
     const params = proposePlan({
       population: 60, selectivity: 1, latencyMs: 5, cryptoMs: 0, vectorLength: 2, failureRate: 0,
       fixed: { depth: 2, fanout: 2, groupSize: 3, strategy },
     }).params;
-    const s = buildScenario({ population: 60, selectivity: 1, params, seed: 2, crypto: 'plain', model: { ...idealModel(), detectMs: 100 } });
+    // Past the leaf's collect window and its sync period. Where leaves are replaced, a
+    // contributor that stopped watching once the leaf summed would miss the death its backup
+    // takes over from; where they are not, the peers stopped watching once they sent their
+    // sums, so no one is told, though they watched the member when it died.
+    const detectMs = params.timeouts.collectMs + params.timeouts.syncMs + 50;
+    assert.ok(2 + detectMs < querierAfterMs(params), 'the death is detected before the run ends');
+    const s = buildScenario({ population: 60, selectivity: 1, params, seed: 2, crypto: 'plain', model: { ...idealModel(), detectMs } });
     const plan = s.context(s.query.querier).plan;
     const topo = topology(plan);
     const leaf = plan.groups.find((g) => (topo.children.get(g.id) ?? []).length === 0);
@@ -168,13 +174,13 @@ test('a death is told after the detection delay, to the runs that watch the dead
     const zone = (topo.zones.get(leaf.id) ?? []).filter((w) => !roles.has(w));
     assert.ok(zone.length > 0, 'the leaf has contributors without a role');
     const knows = (w: string) => s.sim.runs.get(w)?.state.failed.includes(dead) ?? false;
-    s.sim.failAt(dead, 2); // before any share reaches it: the run cannot end without its position
+    s.sim.failAt(dead, 2); // before any share reaches it
     s.sim.start();
-    s.sim.run(101);
-    assert.ok(!s.sim.outcome, `${strategy}: the run is still going`);
+    s.sim.run(1 + detectMs);
     assert.deepEqual([...s.sim.runs.keys()].filter(knows), [], `${strategy}: told before the detection delay`);
-    s.sim.run(102);
-    for (const peer of leaf.members.slice(1)) assert.ok(knows(peer), `${strategy}: leaf peer ${peer} not told`);
+    if (zoneTold) assert.ok(!s.sim.outcome, `${strategy}: the run waits for the position`);
+    s.sim.run(2 + detectMs);
+    for (const peer of leaf.members.slice(1)) assert.equal(knows(peer), zoneTold, `${strategy}: leaf peer ${peer}`);
     for (const w of zone) assert.equal(knows(w), zoneTold, `${strategy}: contributor ${w} ${zoneTold ? 'not told' : 'told'}`);
   }
 });

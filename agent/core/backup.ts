@@ -67,3 +67,24 @@ export function candidacies(topo: Topology, group: string, w: WebId): Array<{ po
   }
   return out;
 }
+
+const groupsByCandidate = new WeakMap<Topology, Map<WebId, string[]>>();
+
+/** The groups `w` is a candidate of (planned or backup), in plan order: candidacies' inverse, indexed once per plan. */
+export function candidateGroups(topo: Topology, w: WebId): string[] {
+  let index = groupsByCandidate.get(topo);
+  if (!index) {
+    index = new Map();
+    for (const g of topo.plan.groups) {
+      for (let p = 0; p < g.members.length; p++) {
+        for (const c of candidates(topo, g.id, p)) {
+          let list = index.get(c);
+          if (!list) index.set(c, (list = []));
+          if (list[list.length - 1] !== g.id) list.push(g.id);
+        }
+      }
+    }
+    groupsByCandidate.set(topo, index);
+  }
+  return index.get(w) ?? [];
+}

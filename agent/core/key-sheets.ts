@@ -9,7 +9,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { PinnedPeer, SheetScope, WebId } from '../../query-vocab/types.ts';
-import { candidacies, candidates } from './backup.ts';
+import { candidateGroups, candidates } from './backup.ts';
 import { isLeaf, type Topology } from './topology.ts';
 
 /** The WebIDs whose keys a sheet pins. */
@@ -33,11 +33,11 @@ export function sheetsFor(topo: Topology, querier: WebId, self: WebId): SheetSco
   if (self === querier) return allSheets(topo);
   const zone = topo.plan.zones[self];
   if (zone !== undefined) add('zone', zone);
-  for (const g of topo.plan.groups) {
-    if (candidacies(topo, g.id, self).length === 0) continue;
-    add(isLeaf(topo, g.id) ? 'zone' : 'group', g.id);
-    if (g.parent !== null) add('group', g.parent);
-    for (const c of topo.children.get(g.id) ?? []) add('group', c);
+  for (const group of candidateGroups(topo, self)) {
+    add(isLeaf(topo, group) ? 'zone' : 'group', group);
+    const parent = topo.groups.get(group)?.parent;
+    if (parent !== null && parent !== undefined) add('group', parent);
+    for (const c of topo.children.get(group) ?? []) add('group', c);
   }
   return [...out.values()];
 }

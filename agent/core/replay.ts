@@ -48,11 +48,12 @@ function sameKey(e: Entry, m: Message): boolean {
  * digest is taken only when needed (a second message under its key, or a snapshot): most
  * keys are never seen twice, and hashing every announcement was most of a large
  * simulation's time. Entries are found by sender: most senders send a run one message
- * (a share or an abstention to each position).
+ * (a share or an abstention to each position), compared field by field; a sender that sent
+ * more (an aggregator's versions) has its entries keyed.
  */
 export class ReplayGuard {
-  /** By sender: its one entry, or its entries once it sent more. */
-  private readonly seen = new Map<WebId, Entry | Entry[]>();
+  /** By sender: its one entry, or its entries by key once it sent more (an aggregator's versions). */
+  private readonly seen = new Map<WebId, Entry | Map<string, Entry>>();
 
   constructor(seen: Iterable<string> = []) {
     for (const entry of seen) {
@@ -60,7 +61,7 @@ export class ReplayGuard {
       const key = entry.slice(space + 1);
       const sender: unknown = space === 64 ? parsedKey(key)?.[2] : undefined;
       if (typeof sender !== 'string') throw new ProtocolError('bad-input', `not a replay guard entry: ${entry.slice(0, 80)}`);
-      this.add(sender, new Digested(key, entry.slice(0, space)));
+      this.put(sender, new Digested(key, entry.slice(0, space)));
     }
   }
 
@@ -78,45 +79,36 @@ export class ReplayGuard {
    * sender's genuine message, which would then be refused as a duplicate.
    */
   record(m: Message): void {
-    const previous = this.find(m);
-    if (previous === undefined) this.add(m.sender, m);
-    else this.replace(m.sender, previous, m);
+    this.put(m.sender, m);
   }
 
   snapshot(): string[] {
     const out: string[] = [];
     for (const [sender, held] of this.seen) {
-      for (const e of Array.isArray(held) ? held : [held]) out.push(`${this.digest(sender, e)} ${keyOf(e)}`);
+      for (const e of held instanceof Map ? held.values() : [held]) out.push(`${this.digest(sender, e)} ${keyOf(e)}`);
     }
     return out;
   }
 
-  private add(sender: WebId, e: Entry): void {
+  /** Adds e, or puts it in place of the entry under its key. */
+  private put(sender: WebId, e: Entry): void {
     const held = this.seen.get(sender);
-    if (held === undefined) this.seen.set(sender, e);
-    else if (Array.isArray(held)) held.push(e);
-    else this.seen.set(sender, [held, e]);
-  }
-
-  private replace(sender: WebId, old: Entry, e: Entry): void {
-    const held = this.seen.get(sender);
-    if (Array.isArray(held)) held[held.indexOf(old)] = e;
-    else this.seen.set(sender, e);
+    if (held instanceof Map) held.set(keyOf(e), e);
+    else if (held === undefined || keyOf(held) === keyOf(e)) this.seen.set(sender, e);
+    else this.seen.set(sender, new Map([[keyOf(held), held], [keyOf(e), e]]));
   }
 
   private find(m: Message): Entry | undefined {
     const held = this.seen.get(m.sender);
-    if (held === undefined) return undefined;
-    if (!Array.isArray(held)) return sameKey(held, m) ? held : undefined;
-    for (const e of held) if (sameKey(e, m)) return e;
-    return undefined;
+    if (held instanceof Map) return held.get(messageKey(m));
+    return held !== undefined && sameKey(held, m) ? held : undefined;
   }
 
   /** The entry's digest, kept in its message's place once taken (a transport snapshots after every event). */
   private digest(sender: WebId, e: Entry): string {
     if (e instanceof Digested) return e.digest;
     const digested = new Digested(messageKey(e), contentDigest(e));
-    this.replace(sender, e, digested);
+    this.put(sender, digested);
     return digested.digest;
   }
 }

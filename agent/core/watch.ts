@@ -6,7 +6,8 @@
 
 import type { WebId } from '../../query-vocab/types.ts';
 import { hasAbstained } from './aggregator.ts';
-import { candidates } from './backup.ts';
+import { candidateGroups } from './backup.ts';
+import { sheetMembers } from './key-sheets.ts';
 import type { Env } from './runtime.ts';
 import { querierAfterMs, replacesAt } from './strategy.ts';
 import { isLeaf, type Topology } from './topology.ts';
@@ -42,8 +43,8 @@ function childrenOf(entries: string[]): Set<string> {
   return set;
 }
 
-// No closures below: this runs after every simulated event, and the TypeScript loader
-// names each closure it creates (a property definition per call).
+// No closures below: a simulator asks this after the events of every run near a dead
+// peer, and the TypeScript loader names each closure it creates (a property definition per call).
 function addHolder(env: Env, out: Set<WebId>, group: string, position: number): void {
   const w = env.holder({ group, position });
   if (w) out.add(w);
@@ -99,33 +100,6 @@ export function watched(env: Env): WebId[] {
   return [...out];
 }
 
-const candidateGroups = new WeakMap<Topology, Map<WebId, string[]>>();
-
-/** The groups `w` is a candidate of (planned or backup), from an index built once per plan. */
-function groupsOf(topo: Topology, w: WebId): string[] {
-  let index = candidateGroups.get(topo);
-  if (!index) {
-    index = new Map();
-    for (const g of topo.plan.groups) {
-      for (let p = 0; p < g.members.length; p++) {
-        for (const c of candidates(topo, g.id, p)) {
-          let list = index.get(c);
-          if (!list) index.set(c, (list = []));
-          if (list[list.length - 1] !== g.id) list.push(g.id);
-        }
-      }
-    }
-    candidateGroups.set(topo, index);
-  }
-  return index.get(w) ?? [];
-}
-
-function addCandidates(topo: Topology, out: Set<WebId>, group: string): void {
-  const g = topo.groups.get(group);
-  if (!g) return;
-  for (let p = 0; p < g.members.length; p++) for (const c of candidates(topo, group, p)) out.add(c);
-}
-
 /**
  * Everyone whose run may name `x` in watched(), whatever its state: the candidates of the
  * groups `x` may hold and of their parents and children, a leaf's zone, the querier of a
@@ -134,16 +108,19 @@ function addCandidates(topo: Topology, out: Set<WebId>, group: string): void {
  */
 export function mayWatch(topo: Topology, querier: WebId, x: WebId): Set<WebId> {
   const out = new Set<WebId>();
-  for (const group of groupsOf(topo, x)) {
-    addCandidates(topo, out, group);
+  const addGroupSheet = (group: string) => {
+    for (const w of sheetMembers(topo, { kind: 'group', group })) out.add(w);
+  };
+  for (const group of candidateGroups(topo, x)) {
+    addGroupSheet(group);
     const parent = topo.groups.get(group)?.parent;
     if (parent === null) out.add(querier);
-    else if (parent !== undefined) addCandidates(topo, out, parent);
-    for (const child of topo.children.get(group) ?? []) addCandidates(topo, out, child);
+    else if (parent !== undefined) addGroupSheet(parent);
+    for (const child of topo.children.get(group) ?? []) addGroupSheet(child);
     for (const w of isLeaf(topo, group) ? (topo.zones.get(group) ?? []) : []) out.add(w);
   }
   const leaf = topo.plan.zones[x];
-  if (leaf !== undefined) addCandidates(topo, out, leaf);
+  if (leaf !== undefined) addGroupSheet(leaf);
   out.delete(x);
   return out;
 }

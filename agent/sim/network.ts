@@ -325,6 +325,7 @@ export class Simulation {
 
   private retire(w: WebId): void {
     this.runs.delete(w);
+    this.untold.delete(w);
     this.busyUntil.delete(w);
     this.retired.add(w);
   }
@@ -337,6 +338,7 @@ export class Simulation {
     if (this.dead.has(w)) return;
     this.dead.add(w);
     this.diedAt.set(w, this.clock);
+    this.untold.delete(w);
     this.queue.push(this.clock + this.opts.model.detectMs, { kind: 'detect', webId: w });
   }
 
