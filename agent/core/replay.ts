@@ -93,9 +93,15 @@ export class ReplayGuard {
   /** Adds e, or puts it in place of the entry under its key. */
   private put(sender: WebId, e: Entry): void {
     const held = this.seen.get(sender);
-    if (held instanceof Map) held.set(keyOf(e), e);
-    else if (held === undefined || keyOf(held) === keyOf(e)) this.seen.set(sender, e);
-    else this.seen.set(sender, new Map([[keyOf(held), held], [keyOf(e), e]]));
+    if (held === undefined) {
+      this.seen.set(sender, e);
+    } else if (held instanceof Map) {
+      held.set(keyOf(e), e);
+    } else {
+      const key = keyOf(e);
+      const heldKey = keyOf(held);
+      this.seen.set(sender, heldKey === key ? e : new Map([[heldKey, held], [key, e]]));
+    }
   }
 
   private find(m: Message): Entry | undefined {

@@ -100,6 +100,11 @@ export function watched(env: Env): WebId[] {
   return [...out];
 }
 
+/** Every candidate of the group's positions: what its key sheet pins. */
+function addCandidates(topo: Topology, out: Set<WebId>, group: string): void {
+  for (const w of sheetMembers(topo, { kind: 'group', group })) out.add(w);
+}
+
 /**
  * Everyone whose run may name `x` in watched(), whatever its state: the candidates of the
  * groups `x` may hold and of their parents and children, a leaf's zone, the querier of a
@@ -108,19 +113,16 @@ export function watched(env: Env): WebId[] {
  */
 export function mayWatch(topo: Topology, querier: WebId, x: WebId): Set<WebId> {
   const out = new Set<WebId>();
-  const addGroupSheet = (group: string) => {
-    for (const w of sheetMembers(topo, { kind: 'group', group })) out.add(w);
-  };
   for (const group of candidateGroups(topo, x)) {
-    addGroupSheet(group);
+    addCandidates(topo, out, group);
     const parent = topo.groups.get(group)?.parent;
     if (parent === null) out.add(querier);
-    else if (parent !== undefined) addGroupSheet(parent);
-    for (const child of topo.children.get(group) ?? []) addGroupSheet(child);
+    else if (parent !== undefined) addCandidates(topo, out, parent);
+    for (const child of topo.children.get(group) ?? []) addCandidates(topo, out, child);
     for (const w of isLeaf(topo, group) ? (topo.zones.get(group) ?? []) : []) out.add(w);
   }
   const leaf = topo.plan.zones[x];
-  if (leaf !== undefined) addGroupSheet(leaf);
+  if (leaf !== undefined) addCandidates(topo, out, leaf);
   out.delete(x);
   return out;
 }
